@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using CrmBlazor.Benchmarks;
+using CrmBlazor.Data;
+using CrmBlazor.Features.Customers;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+// CrmBlazor bench console: generates data straight into a database and prints timings (median, p95).
+// It asserts nothing. Usage:
+//   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [--customers 1000000] [--db path] [--runs 60]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var options = BenchOptions.Parse(args);
+Console.WriteLine($"CrmBlazor benchmarks · {options.Customers:N0} customers · SQLite {options.DbPath} · {options.Runs} runs each");
+
+var factory = new SqliteFactory(options.DbPath);
+var data = await BenchData.EnsureAsync(factory, options.Customers, options.Users, options.Depth);
+var service = new CustomerService(factory, TimeProvider.System);
+
+var admin = await CurrentUser.LoadAsync(factory, data.AdminUserId) ?? throw new InvalidOperationException("No bench admin.");
+var results = new List<(string Name, Stats Stats)>();
+
+if (options.Suites.Contains("customers-page"))
+{
+    results.Add(("first page, sorted by name (view all)", await Measure(options.Runs, () => service.ListAsync(admin, new CustomerListQuery { PageSize = 25 }))));
+    results.Add(("page 1,000, sorted by name (view all)", await Measure(options.Runs, () => service.ListAsync(admin, new CustomerListQuery { Page = 999, PageSize = 25 }))));
+    results.Add(("search 'nguyen thi anh' (no diacritics)", await Measure(options.Runs, () => service.ListAsync(admin, new CustomerListQuery { Search = "nguyen thi anh", PageSize = 25 }))));
+    results.Add(("search by phone '0912 345 678'", await Measure(options.Runs, () => service.ListAsync(admin, new CustomerListQuery { Search = "0912 345 678", PageSize = 25 }))));
+}
+
+Console.WriteLine();
+Console.WriteLine($"{"benchmark",-48} {"median ms",10} {"p95 ms",10} {"max ms",10}");
+foreach (var (name, s) in results)
+{
+    Console.WriteLine($"{name,-48} {s.Median,10:N1} {s.P95,10:N1} {s.Max,10:N1}");
+}
+
+static async Task<Stats> Measure<T>(int runs, Func<Task<T>> action)
+{
+    for (var i = 0; i < 3; i++)
+    {
+        await action();
+    }
+
+    var times = new List<double>(runs);
+    for (var i = 0; i < runs; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await action();
+        times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    times.Sort();
+    return new Stats(times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1], times[^1]);
+}
+
+internal sealed record Stats(double Median, double P95, double Max);
+
+internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int Users, int Depth, string DbPath, int Runs)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var suites = new HashSet<string>();
+        int customers = 1_000_000, users = 12, depth = 3, runs = 60;
+        string? db = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--customers": customers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--users": users = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--depth": depth = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--db": db = args[++i]; break;
+                default: suites.Add(args[i]); break;
+            }
+        }
+
+        if (suites.Count == 0)
+        {
+            suites.Add("customers-page");
+        }
+
+        db ??= Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "bench-data", $"bench-{customers}-{users}-{depth}.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(db))!);
+        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs);
+    }
+}
+
+internal sealed class SqliteFactory(string path) : IDbContextFactory<CrmDbContext>
+{
+    private readonly DbContextOptions<SqliteCrmDbContext> _options =
+        new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={path};Pooling=True").Options;
+
+    public CrmDbContext CreateDbContext() => new SqliteCrmDbContext(_options);
+}

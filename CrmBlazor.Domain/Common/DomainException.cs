@@ -1,0 +1,28 @@
+namespace CrmBlazor.Domain.Common;
+
+/// <summary>
+/// A business rule was broken. <see cref="Code"/> is stable and is what the UI localises;
+/// the message is English for logs and API clients.
+/// </summary>
+public sealed class DomainException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
+
+/// <summary>Stable codes of the rules the domain enforces.</summary>
+public static class RuleCodes
+{
+    public const string NameRequired = "customer.name-required";
+    public const string PhoneOrEmailRequired = "customer.phone-or-email-required";
+    public const string PhoneInvalid = "customer.phone-invalid";
+    public const string EmailInvalid = "customer.email-invalid";
+    public const string CodeReserved = "customer.code-reserved";
+    public const string FirstRelationshipUndeletable = "relationship.first-undeletable";
+    public const string RelationshipInUse = "relationship.in-use";
+    public const string RelationshipNameRequired = "relationship.name-required";
+    public const string CommentEditWindowClosed = "comment.edit-window-closed";
+    public const string CommentNotAuthor = "comment.not-author";
+    public const string CommentEmpty = "comment.empty";
+    public const string DepartmentCycle = "department.cycle";
+    public const string ContactNameRequired = "contact.name-required";
+}

@@ -1,0 +1,216 @@
+using PhoneNumbers;
+
+namespace CrmBlazor.Domain.Common;
+
+/// <summary>
+/// Normalises phone numbers to one canonical E.164 form (R3.3): "0912 345 678", "84912345678",
+/// "(+84) 912345678", "0084912345678" ... all become "+84912345678". Default region is Vietnam.
+/// Every member is total: it never throws, bad input gives null / false / "".
+/// </summary>
+public static class PhoneNormalizer
+{
+    /// <summary>Default region used for numbers written without a country code.</summary>
+    public const string DefaultRegion = "VN";
+
+    private const int VietnamCountryCode = 84;
+
+    // Longest raw input we bother to look at; anything longer is garbage, not a phone number.
+    private const int MaxInputLength = 64;
+
+    // E.164 allows at most 15 digits; the shortest real numbers (small countries) have about 7.
+    private const int MinDigits = 7;
+    private const int MaxDigits = 15;
+
+    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
+
+    /// <summary>
+    /// Returns the canonical E.164 form ("+84912345678") of <paramref name="input"/>, or null when the
+    /// input is null, blank or not a valid phone number.
+    /// </summary>
+    public static string? Normalize(string? input)
+    {
+        var number = ParseToNumber(input);
+        return number is null ? null : Util.Format(number, PhoneNumberFormat.E164);
+    }
+
+    /// <summary>Like <see cref="Normalize"/>; <paramref name="normalized"/> is "" when this returns false.</summary>
+    public static bool TryNormalize(string? input, out string normalized)
+    {
+        normalized = Normalize(input) ?? string.Empty;
+        return normalized.Length > 0;
+    }
+
+    /// <summary>Only the ASCII digits of <paramref name="input"/> (for search-as-you-type on phone fragments).</summary>
+    public static string Digits(string? input)
+    {
+        if (string.IsNullOrEmpty(input))
+        {
+            return string.Empty;
+        }
+
+        var count = 0;
+        foreach (var c in input)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                count++;
+            }
+        }
+
+        if (count == input.Length)
+        {
+            return input;
+        }
+
+        return string.Create(count, input, static (span, source) =>
+        {
+            var i = 0;
+            foreach (var c in source)
+            {
+                if (char.IsAsciiDigit(c))
+                {
+                    span[i++] = c;
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Human display form: Vietnamese numbers in national format ("091 234 56 78"), foreign numbers in
+    /// international format ("+1 650-253-0000"). Null/blank gives ""; input that is not a phone number
+    /// is returned trimmed, unchanged.
+    /// </summary>
+    public static string ToDisplay(string? e164)
+    {
+        if (string.IsNullOrWhiteSpace(e164))
+        {
+            return string.Empty;
+        }
+
+        var number = ParseToNumber(e164);
+        if (number is null)
+        {
+            return e164.Trim();
+        }
+
+        if (number.CountryCode != VietnamCountryCode)
+        {
+            return Util.Format(number, PhoneNumberFormat.INTERNATIONAL);
+        }
+
+        var national = Util.Format(number, PhoneNumberFormat.NATIONAL);
+
+        // For prefixes missing from the metadata libphonenumber has no pattern and drops the trunk "0".
+        return national.StartsWith('0') ? national : "0" + national;
+    }
+
+    private static PhoneNumber? ParseToNumber(string? input)
+    {
+        var cleaned = Clean(input);
+        if (cleaned is null)
+        {
+            return null;
+        }
+
+        PhoneNumber number;
+        try
+        {
+            number = Util.Parse(cleaned, DefaultRegion);
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
+
+        if (number.HasExtension)
+        {
+            return null;
+        }
+
+        if (Util.IsValidNumber(number))
+        {
+            return number;
+        }
+
+        return IsPlausibleVietnamese(number) ? number : null;
+    }
+
+    /// <summary>
+    /// libphonenumber's metadata can lag behind newly allocated Vietnamese prefixes. Accept a number
+    /// it considers possible when it has the Vietnamese shape: 9 national digits starting with a mobile
+    /// prefix (3, 5, 7, 8, 9) or 10 national digits starting with the landline prefix 2.
+    /// </summary>
+    private static bool IsPlausibleVietnamese(PhoneNumber number)
+    {
+        if (number.CountryCode != VietnamCountryCode || !Util.IsPossibleNumber(number))
+        {
+            return false;
+        }
+
+        var national = Util.GetNationalSignificantNumber(number);
+        return national.Length switch
+        {
+            9 => national[0] is '3' or '5' or '7' or '8' or '9',
+            10 => national[0] == '2',
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Strips separators (whitespace, '.', '-', '(', ')'), rewrites the "00" international prefix to "+"
+    /// and a bare "84" + national number to "+84...". Returns null for anything that is not made of
+    /// digits with an optional single leading '+', or has an implausible digit count.
+    /// </summary>
+    private static string? Clean(string? input)
+    {
+        if (string.IsNullOrWhiteSpace(input) || input.Length > MaxInputLength)
+        {
+            return null;
+        }
+
+        Span<char> buffer = stackalloc char[MaxInputLength];
+        var length = 0;
+        var hasPlus = false;
+        foreach (var c in input)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                buffer[length++] = c;
+            }
+            else if (c == '+')
+            {
+                // A single '+' is allowed, and only before the first digit.
+                if (hasPlus || length > 0)
+                {
+                    return null;
+                }
+
+                hasPlus = true;
+            }
+            else if (!(char.IsWhiteSpace(c) || c is '.' or '-' or '(' or ')'))
+            {
+                return null;
+            }
+        }
+
+        var digits = buffer[..length];
+        if (!hasPlus && digits.StartsWith("00"))
+        {
+            // "0084912345678": international call prefix written instead of "+".
+            digits = digits[2..];
+            hasPlus = true;
+        }
+        else if (!hasPlus && digits.StartsWith("84") && (length == 11 || (length == 12 && digits[2] == '2')))
+        {
+            // "84912345678" (mobile) or "842838234567" (landline): country code written without "+".
+            hasPlus = true;
+        }
+
+        if (digits.Length < MinDigits || digits.Length > MaxDigits)
+        {
+            return null;
+        }
+
+        return hasPlus ? string.Concat("+", digits) : digits.ToString();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Security.Claims;
+using Bunit;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Customers;
+using CrmBlazor.Security;
+using CrmBlazor.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrmBlazor.Tests.Components;
+
+public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private StaffProfile _lan = null!;
+
+    public CustomersPageTests()
+    {
+        // Set here, not in InitializeAsync: an async method's culture change does not flow back to the test.
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("vi-VN");
+    }
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        var root = await _db.AddDepartmentAsync("Công ty");
+        var sales = await _db.AddPermissionGroupAsync("Kinh doanh", Rights.SalesDefault);
+        _lan = await _db.AddUserAsync("lan", "Nguyễn Thị Lan", root.Id, sales.Id);
+        var other = await _db.AddUserAsync("minh", "Đỗ Văn Minh", root.Id, sales.Id);
+        var first = await _db.AddRelationshipAsync("Khách hàng tiềm năng", isDefault: true);
+        await _db.AddCustomerAsync("Đặng Văn Đức", "0912345678", first, _lan.Id);
+        await _db.AddCustomerAsync("Trần Thị Ánh", "0987000111", first, _lan.Id);
+        await _db.AddCustomerAsync("Khách của Minh", "0903000222", first, other.Id);
+
+        Services.AddSingleton(_db.Factory);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddScoped<CustomerService>();
+        Services.AddScoped<CurrentUser>();
+        var auth = AddAuthorization();
+        auth.SetAuthorized("lan");
+        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, _lan.Id));
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        // MudBlazor registers services that only dispose asynchronously.
+        await base.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    [Fact]
+    public void Lists_the_customers_the_user_may_see_from_the_database()
+    {
+        var cut = Render<CustomersPage>();
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("Đặng Văn Đức", cut.Markup, StringComparison.Ordinal);
+            Assert.Contains("Trần Thị Ánh", cut.Markup, StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10));
+
+        // R7.3: a salesperson without sub-department or view-all rights sees only their own customers.
+        Assert.DoesNotContain("Khách của Minh", cut.Markup, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Contains("Tất cả: 2", cut.Find("[data-testid=customer-total]").TextContent, StringComparison.Ordinal));
+        // Phones are shown in the national form, names sorted without diacritics (Đặng before Trần).
+        Assert.Contains("0912 345 678", cut.Markup, StringComparison.Ordinal);
+        Assert.True(cut.Markup.IndexOf("Đặng Văn Đức", StringComparison.Ordinal) < cut.Markup.IndexOf("Trần Thị Ánh", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Shows_an_empty_state_when_nothing_is_visible()
+    {
+        using (var ctx = _db.Factory.CreateDbContext())
+        {
+            ctx.Customers.Where(c => c.OwnerId == _lan.Id).ExecuteDelete();
+        }
+
+        var cut = Render<CustomersPage>();
+        cut.WaitForAssertion(() => Assert.Contains("Chưa có khách hàng nào.", cut.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+}

@@ -1,0 +1,24 @@
+using Bunit;
+using CrmBlazor.Localization;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace CrmBlazor.Tests.TestSupport;
+
+/// <summary>Shared bUnit base (MudBlazor's own test setup): MudBlazor services, loose JS interop, no snackbar transitions.</summary>
+public abstract class MudTestContext : BunitContext
+{
+    protected MudTestContext()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.ShowTransitionDuration = 0;
+            o.SnackbarConfiguration.HideTransitionDuration = 0;
+            o.PopoverOptions.CheckForPopoverProvider = false;
+        });
+        Services.AddLocalization();
+        Services.AddSingleton<UserTime>();
+    }
+}

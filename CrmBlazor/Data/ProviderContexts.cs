@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace CrmBlazor.Data;
+
+public sealed class SqliteCrmDbContext(DbContextOptions<SqliteCrmDbContext> options) : CrmDbContext(options);
+
+public sealed class PostgresCrmDbContext(DbContextOptions<PostgresCrmDbContext> options) : CrmDbContext(options)
+{
+    protected override void OnModelCreating(Microsoft.EntityFrameworkCore.ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        // Folded search keys compare byte-wise so prefix ranges and LIKE use the b-tree indexes.
+        builder.Entity<Domain.Customers.Customer>().Property(c => c.NameKey).UseCollation("C");
+        builder.Entity<Domain.Customers.Customer>().Property(c => c.SearchText).UseCollation("C");
+    }
+}
+
+public sealed class SqlServerCrmDbContext(DbContextOptions<SqlServerCrmDbContext> options) : CrmDbContext(options);
+
+/// <summary>Design-time factories so `dotnet ef migrations add --context …` works without configuration.</summary>
+public sealed class SqliteDesignFactory : IDesignTimeDbContextFactory<SqliteCrmDbContext>
+{
+    public SqliteCrmDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite("Data Source=design.db").Options);
+}
+
+public sealed class PostgresDesignFactory : IDesignTimeDbContextFactory<PostgresCrmDbContext>
+{
+    public PostgresCrmDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql("Host=localhost;Database=design").Options);
+}
+
+public sealed class SqlServerDesignFactory : IDesignTimeDbContextFactory<SqlServerCrmDbContext>
+{
+    public SqlServerCrmDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqlServerCrmDbContext>().UseSqlServer("Server=localhost;Database=design;TrustServerCertificate=true").Options);
+}

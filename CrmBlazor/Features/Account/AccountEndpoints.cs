@@ -1,0 +1,33 @@
+using CrmBlazor.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CrmBlazor.Features.Account;
+
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/account/logout", async (SignInManager<AppUser> signIn, [FromForm] string? returnUrl) =>
+        {
+            await signIn.SignOutAsync();
+            return TypedResults.LocalRedirect("/account/login" + (string.IsNullOrEmpty(returnUrl) ? string.Empty : "?signedOut=1"));
+        }).RequireAuthorization();
+
+        app.MapGet("/culture/set", (HttpContext http, string culture, string? redirectUri) =>
+        {
+            var supported = culture is "vi-VN" or "en" ? culture : "vi-VN";
+            http.Response.Cookies.Append(
+                CookieRequestCultureProvider.DefaultCookieName,
+                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(supported)),
+                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = true, SameSite = SameSiteMode.Lax });
+            var target = !string.IsNullOrEmpty(redirectUri) && redirectUri.StartsWith('/') && !redirectUri.StartsWith("//", StringComparison.Ordinal)
+                ? redirectUri
+                : "/";
+            return TypedResults.LocalRedirect(target);
+        }).AllowAnonymous();
+
+        return app;
+    }
+}

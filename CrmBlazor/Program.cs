@@ -1,0 +1,108 @@
+using System.Globalization;
+using CrmBlazor.Components;
+using CrmBlazor.Data;
+using CrmBlazor.Data.Seeding;
+using CrmBlazor.Features.Account;
+using CrmBlazor.Features.Customers;
+using CrmBlazor.Live;
+using CrmBlazor.Localization;
+using CrmBlazor.Security;
+using Microsoft.AspNetCore.Identity;
+using MudBlazor.Services;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Serve package assets (MudBlazor, blazor.web.js) when running from a build in any environment; a no-op once published.
+builder.WebHost.UseStaticWebAssets();
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+builder.Services.AddLocalization();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddHttpContextAccessor();
+
+builder.Services.AddCrmDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+
+builder.Services.AddCascadingAuthenticationState();
+builder.Services.AddAuthentication(o =>
+{
+    o.DefaultScheme = IdentityConstants.ApplicationScheme;
+    o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+}).AddIdentityCookies();
+builder.Services.AddAuthorization();
+builder.Services.AddIdentityCore<AppUser>(o =>
+    {
+        // Staff accounts are created by administrators (R7); lock an account after 5 wrong passwords.
+        o.SignIn.RequireConfirmedAccount = false;
+        o.User.RequireUniqueEmail = false;
+        o.Password.RequiredLength = 8;
+        o.Password.RequireNonAlphanumeric = false;
+        o.Lockout.MaxFailedAccessAttempts = 5;
+        o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+        o.Lockout.AllowedForNewUsers = true;
+    })
+    .AddEntityFrameworkStores<CrmDbContext>()
+    .AddSignInManager()
+    .AddClaimsPrincipalFactory<CrmClaimsPrincipalFactory>()
+    .AddDefaultTokenProviders();
+builder.Services.ConfigureApplicationCookie(o =>
+{
+    o.LoginPath = "/account/login";
+    o.LogoutPath = "/account/logout";
+    o.AccessDeniedPath = "/account/login";
+    o.Cookie.Name = "crm.auth";
+    o.SlidingExpiration = true;
+    o.ExpireTimeSpan = TimeSpan.FromHours(12);
+});
+
+builder.Services.AddScoped<CurrentUser>();
+builder.Services.AddSingleton<ILiveEventBus, InProcessLiveEventBus>();
+builder.Services.AddSingleton<DatabaseInitializer>();
+builder.Services.AddScoped<CustomerService>();
+builder.Services.AddSingleton<UserTime>();
+
+var app = builder.Build();
+
+await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+}
+
+var cultures = new[] { new CultureInfo("vi-VN"), new CultureInfo("en") };
+app.UseRequestLocalization(o =>
+{
+    o.DefaultRequestCulture = new Microsoft.AspNetCore.Localization.RequestCulture("vi-VN");
+    o.SupportedCultures = cultures;
+    o.SupportedUICultures = cultures;
+    // The user's choice (cookie) wins; the browser's Accept-Language is not consulted: Vietnamese is the default.
+    o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
+});
+
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+// After authentication: tokens are bound to the signed-in user.
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapAccountEndpoints();
+app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+
+if (app.Configuration.GetValue("Demo:Enabled", false))
+{
+    app.Lifetime.ApplicationStarted.Register(() =>
+    {
+        foreach (var url in app.Urls)
+        {
+            Console.WriteLine($"CrmBlazor is running at {url} — sign in as '{DatabaseInitializer.AdminUserName}' or a demo user (password {DemoDataSeeder.DemoPassword}).");
+        }
+    });
+}
+
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;
