@@ -8,11 +8,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
-fc-list 2>/dev/null | grep -qi "noto sans" || missing+=(fonts-noto-core)
+for pkg in chromium postgresql redis-server sqlite3 fonts-noto-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   $SUDO apt-get update -qq
@@ -40,4 +38,4 @@ export CRM_TEST_POSTGRES="Host=127.0.0.1;Port=5432;Username=crm;Password=crm"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore >/dev/null
 dotnet build CrmBlazor.sln -c Release -warnaserror
-dotnet test CrmBlazor.Tests/CrmBlazor.Tests.csproj -c Release --no-build --logger "console;verbosity=normal" "$@"
+dotnet test CrmBlazor.Tests/CrmBlazor.Tests.csproj -c Release --no-build "$@"

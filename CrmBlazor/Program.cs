@@ -30,6 +30,7 @@ builder.Services.AddAuthentication(o =>
     o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
 }).AddIdentityCookies();
 builder.Services.AddAuthorization();
+builder.Services.AddCrmPolicies();
 builder.Services.AddIdentityCore<AppUser>(o =>
     {
         // Staff accounts are created by administrators (R7); lock an account after 5 wrong passwords.
