@@ -3,7 +3,26 @@ namespace CrmBlazor.Live;
 /// <summary>A small live event: ids, never entities. A receiver reloads what it may see.</summary>
 public abstract record LiveEvent;
 
+/// <summary>One customer was created, updated, moved, trashed, restored or purged (<see cref="ChangeKinds"/>).</summary>
 public sealed record CustomerChanged(int CustomerId, string Kind, string? ByUserId) : LiveEvent;
+
+/// <summary>Many customers changed at once (bulk action, import): one event, not one per row.</summary>
+public sealed record CustomersChanged(IReadOnlyList<int> CustomerIds, string Kind, string? ByUserId) : LiveEvent;
+
+/// <summary>A user's rights, group, department or active state changed: their open pages re-read their scope.</summary>
+public sealed record UserAccessChanged(string UserId) : LiveEvent;
+
+/// <summary>Relationships (pipeline stages) were added, edited, reordered, deleted or restored.</summary>
+public sealed record RelationshipsChanged(string? ByUserId) : LiveEvent;
+
+public static class ChangeKinds
+{
+    public const string Created = "created";
+    public const string Updated = "updated";
+    public const string Trashed = "trashed";
+    public const string Restored = "restored";
+    public const string Purged = "purged";
+}
 
 /// <summary>The live event bus every feature publishes on (in-process; Redis when configured).</summary>
 public interface ILiveEventBus
