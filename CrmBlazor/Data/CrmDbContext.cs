@@ -35,7 +35,33 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
+        ApplyLiveCustomerIndexes(builder);
     }
+
+    /// <summary>SQL that is true for a live (not trashed) customer, as the provider writes the query's own filter.</summary>
+    protected virtual string LiveCustomerFilter => "NOT \"IsDeleted\"";
+
+    /// <summary>
+    /// Partial indexes over live customers: every list query filters out the trash, and a plain (IsDeleted, …) index
+    /// is not used for "NOT IsDeleted" by SQLite, which then sorts a million rows. Measured at 1,000,000 customers:
+    /// first page 308 ms → a few ms, count 80 ms → 20 ms (see CrmBlazor.Benchmarks).
+    /// </summary>
+    private void ApplyLiveCustomerIndexes(ModelBuilder builder)
+    {
+        var customer = builder.Entity<Customer>();
+        var live = LiveCustomerFilter;
+        customer.HasIndex(c => c.IsDeleted, "IX_Customers_Live").HasFilter(live);
+        customer.HasIndex(c => new { c.NameKey, c.Id }, "IX_Customers_Live_NameKey").HasFilter(live);
+        customer.HasIndex(c => new { c.Code, c.Id }, "IX_Customers_Live_Code").HasFilter(live);
+        customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id }, "IX_Customers_Live_Owner").HasFilter(live);
+        customer.HasIndex(c => new { c.RelationshipId, c.NameKey, c.Id }, "IX_Customers_Live_Relationship").HasFilter(live);
+        customer.HasIndex(c => new { c.CreatedAt, c.Id }, "IX_Customers_Live_CreatedAt").HasFilter(live);
+        customer.HasIndex(c => new { c.LastContactAt, c.Id }, "IX_Customers_Live_LastContact").HasFilter(live);
+        customer.HasIndex(c => new { c.SourceId, c.Id }, "IX_Customers_Live_Source").HasFilter(live);
+        customer.HasIndex(c => new { c.DeletedAt, c.Id }, "IX_Customers_Trash").HasFilter(TrashedCustomerFilter);
+    }
+
+    protected virtual string TrashedCustomerFilter => "\"IsDeleted\"";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

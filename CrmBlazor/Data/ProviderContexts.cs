@@ -16,7 +16,13 @@ public sealed class PostgresCrmDbContext(DbContextOptions<PostgresCrmDbContext> 
     }
 }
 
-public sealed class SqlServerCrmDbContext(DbContextOptions<SqlServerCrmDbContext> options) : CrmDbContext(options);
+public sealed class SqlServerCrmDbContext(DbContextOptions<SqlServerCrmDbContext> options) : CrmDbContext(options)
+{
+    // EF writes "!c.IsDeleted" as "[c].[IsDeleted] = CAST(0 AS bit)" on SQL Server; filtered indexes use the same form.
+    protected override string LiveCustomerFilter => "[IsDeleted] = CAST(0 AS bit)";
+
+    protected override string TrashedCustomerFilter => "[IsDeleted] = CAST(1 AS bit)";
+}
 
 /// <summary>Design-time factories so `dotnet ef migrations add --context …` works without configuration.</summary>
 public sealed class SqliteDesignFactory : IDesignTimeDbContextFactory<SqliteCrmDbContext>

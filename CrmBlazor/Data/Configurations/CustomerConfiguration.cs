@@ -44,14 +44,9 @@ public sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         b.HasOne<StaffProfile>().WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Customer>().WithMany().HasForeignKey(c => c.ReferrerCustomerId).OnDelete(DeleteBehavior.Restrict);
 
-        // Unique code (R1.1). Lists page and sort over the live (not deleted) customers; scoping filters by owner.
+        // Unique code (R1.1). The list indexes are partial indexes over the live (not trashed) customers; their
+        // filters are provider SQL, set by CrmDbContext.ApplyLiveCustomerIndexes.
         b.HasIndex(c => c.Code).IsUnique();
-        b.HasIndex(c => new { c.IsDeleted, c.NameKey, c.Id });
-        b.HasIndex(c => new { c.IsDeleted, c.OwnerId, c.NameKey });
-        b.HasIndex(c => new { c.IsDeleted, c.RelationshipId, c.NameKey });
-        b.HasIndex(c => new { c.IsDeleted, c.CreatedAt });
-        b.HasIndex(c => new { c.IsDeleted, c.LastContactAt });
-        b.HasIndex(c => new { c.IsDeleted, c.SourceId });
         b.HasIndex(c => c.Phone);
         b.HasIndex(c => c.Email);
         b.HasIndex(c => c.ReferrerCustomerId);

@@ -406,27 +406,36 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("Email");
 
-                    b.HasIndex("OwnerId");
-
                     b.HasIndex("Phone");
 
                     b.HasIndex("ReferrerCustomerId");
 
-                    b.HasIndex("RelationshipId");
+                    b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
+                        .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex("SourceId");
+                    b.HasIndex(new[] { "Code", "Id" }, "IX_Customers_Live_Code")
+                        .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex("IsDeleted", "CreatedAt");
+                    b.HasIndex(new[] { "CreatedAt", "Id" }, "IX_Customers_Live_CreatedAt")
+                        .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex("IsDeleted", "LastContactAt");
+                    b.HasIndex(new[] { "LastContactAt", "Id" }, "IX_Customers_Live_LastContact")
+                        .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex("IsDeleted", "SourceId");
+                    b.HasIndex(new[] { "NameKey", "Id" }, "IX_Customers_Live_NameKey")
+                        .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex("IsDeleted", "NameKey", "Id");
+                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id" }, "IX_Customers_Live_Owner")
+                        .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex("IsDeleted", "OwnerId", "NameKey");
+                    b.HasIndex(new[] { "RelationshipId", "NameKey", "Id" }, "IX_Customers_Live_Relationship")
+                        .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex("IsDeleted", "RelationshipId", "NameKey");
+                    b.HasIndex(new[] { "SourceId", "Id" }, "IX_Customers_Live_Source")
+                        .HasFilter("NOT \"IsDeleted\"");
+
+                    b.HasIndex(new[] { "DeletedAt", "Id" }, "IX_Customers_Trash")
+                        .HasFilter("\"IsDeleted\"");
 
                     b.ToTable("Customers", (string)null);
                 });

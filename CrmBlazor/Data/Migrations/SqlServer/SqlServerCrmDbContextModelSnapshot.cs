@@ -406,27 +406,36 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("Email");
 
-                    b.HasIndex("OwnerId");
-
                     b.HasIndex("Phone");
 
                     b.HasIndex("ReferrerCustomerId");
 
-                    b.HasIndex("RelationshipId");
+                    b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex("SourceId");
+                    b.HasIndex(new[] { "Code", "Id" }, "IX_Customers_Live_Code")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex("IsDeleted", "CreatedAt");
+                    b.HasIndex(new[] { "CreatedAt", "Id" }, "IX_Customers_Live_CreatedAt")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex("IsDeleted", "LastContactAt");
+                    b.HasIndex(new[] { "LastContactAt", "Id" }, "IX_Customers_Live_LastContact")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex("IsDeleted", "SourceId");
+                    b.HasIndex(new[] { "NameKey", "Id" }, "IX_Customers_Live_NameKey")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex("IsDeleted", "NameKey", "Id");
+                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id" }, "IX_Customers_Live_Owner")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex("IsDeleted", "OwnerId", "NameKey");
+                    b.HasIndex(new[] { "RelationshipId", "NameKey", "Id" }, "IX_Customers_Live_Relationship")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex("IsDeleted", "RelationshipId", "NameKey");
+                    b.HasIndex(new[] { "SourceId", "Id" }, "IX_Customers_Live_Source")
+                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
+
+                    b.HasIndex(new[] { "DeletedAt", "Id" }, "IX_Customers_Trash")
+                        .HasFilter("[IsDeleted] = CAST(1 AS bit)");
 
                     b.ToTable("Customers", (string)null);
                 });
