@@ -3,7 +3,14 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace CrmBlazor.Data;
 
-public sealed class SqliteCrmDbContext(DbContextOptions<SqliteCrmDbContext> options) : CrmDbContext(options);
+public sealed class SqliteCrmDbContext(DbContextOptions<SqliteCrmDbContext> options) : CrmDbContext(options)
+{
+    protected override void OnModelCreating(Microsoft.EntityFrameworkCore.ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        CustomerSearchIndexRow.Configure(builder);
+    }
+}
 
 public sealed class PostgresCrmDbContext(DbContextOptions<PostgresCrmDbContext> options) : CrmDbContext(options)
 {

@@ -43,7 +43,7 @@ public sealed class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, T
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var customers = CustomerSearch.Apply(CustomerScope.Visible(db, user), query.Search);
+        var customers = CustomerSearch.Apply(CustomerScope.Visible(db, user), query.Search, db);
         var total = await customers.CountAsync(ct);
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
@@ -79,7 +79,10 @@ public sealed class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, T
 /// <summary>Quick search over name, code, phone (any written form) and email, without case or diacritics.</summary>
 public static class CustomerSearch
 {
-    public static IQueryable<Customer> Apply(IQueryable<Customer> customers, string? term)
+    /// <summary>Without the context the match is a plain scan; pass it to use the provider's text index.</summary>
+    public static IQueryable<Customer> Apply(IQueryable<Customer> customers, string? term) => Apply(customers, term, null);
+
+    public static IQueryable<Customer> Apply(IQueryable<Customer> customers, string? term, CrmDbContext? db)
     {
         if (string.IsNullOrWhiteSpace(term))
         {
@@ -94,12 +97,32 @@ public static class CustomerSearch
 
         var folded = SearchKey.Fold(term);
         var digits = PhoneNormalizer.Digits(term);
-        if (digits.Length >= 3 && digits.Length >= folded.Replace(" ", string.Empty, StringComparison.Ordinal).Length - 3)
+        var isPhoneFragment = digits.Length >= 3 && digits.Length >= folded.Replace(" ", string.Empty, StringComparison.Ordinal).Length - 3;
+        // A fragment of a phone number ("345 678") matches the national digits kept in the search text.
+        return Containing(customers, isPhoneFragment ? digits : folded, db);
+    }
+
+    private static IQueryable<Customer> Containing(IQueryable<Customer> customers, string fragment, CrmDbContext? db)
+    {
+        // Trigram indexes need three characters; '%' is never part of a folded key, '_' only widens the match.
+        var clean = fragment.Replace("%", string.Empty, StringComparison.Ordinal);
+        if (db is not null && clean.Length >= 3)
         {
-            // A fragment of a phone number ("345 678"): match the national digits.
-            return customers.Where(c => c.SearchText.Contains(digits));
+            var pattern = "%" + clean + "%";
+            if (db.Database.IsSqlite())
+            {
+                // FTS5 answers LIKE from its trigram index (migration SearchIndex).
+                var ids = db.Set<CustomerSearchIndexRow>().Where(r => EF.Functions.Like(r.SearchText, pattern)).Select(r => r.RowId);
+                return customers.Where(c => ids.Contains(c.Id));
+            }
+
+            if (db.Database.IsNpgsql())
+            {
+                // pg_trgm's GIN index serves LIKE on the column (migration SearchIndex); Contains() would not use it.
+                return customers.Where(c => EF.Functions.Like(c.SearchText, pattern));
+            }
         }
 
-        return customers.Where(c => c.SearchText.Contains(folded));
+        return customers.Where(c => c.SearchText.Contains(fragment));
     }
 }

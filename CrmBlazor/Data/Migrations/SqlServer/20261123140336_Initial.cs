@@ -1,7 +1,7 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
 
-#nullable disable
+
 
 namespace CrmBlazor.Data.Migrations.SqlServer
 {
