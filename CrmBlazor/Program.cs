@@ -57,7 +57,7 @@ builder.Services.ConfigureApplicationCookie(o =>
 });
 
 builder.Services.AddScoped<CurrentUser>();
-builder.Services.AddSingleton<ILiveEventBus, InProcessLiveEventBus>();
+builder.Services.AddCrmLive(builder.Configuration);
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddScoped<CustomerService>();
 builder.Services.AddSingleton<UserTime>();
@@ -90,6 +90,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapHub<CrmHub>(CrmHub.Path);
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -1,0 +1,45 @@
+using CrmBlazor.Data;
+using CrmBlazor.Data.Seeding;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Organization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrmBlazor.Tests.TestSupport;
+
+/// <summary>Arranges data in a running test app through its real services (Identity, EF Core).</summary>
+public static class AppData
+{
+    /// <summary>Creates a sign-in account in a new permission group with <paramref name="rights"/>, in the root department or the given one.</summary>
+    public static async Task<string> CreateUserAsync(this CrmAppFactory app, string login, string password, Rights rights, string? fullName = null, int? departmentId = null)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        await using var db = await app.DbFactory.CreateDbContextAsync();
+        var dept = departmentId ?? await db.Departments.OrderBy(d => d.Id).Select(d => d.Id).FirstAsync();
+        var group = new PermissionGroup("Nhóm " + login, rights);
+        db.PermissionGroups.Add(group);
+        await db.SaveChangesAsync();
+        var user = await StaffAccounts.CreateAsync(users, db, login, fullName ?? login, null, password, dept, group.Id, default);
+        return user.Id;
+    }
+
+    public static async Task<string> AdminIdAsync(this CrmAppFactory app)
+    {
+        await using var db = await app.DbFactory.CreateDbContextAsync();
+        return await db.StaffProfiles.Where(p => p.UserName == DatabaseInitializer.AdminUserName).Select(p => p.Id).SingleAsync();
+    }
+
+    public static async Task<int> CreateCustomerAsync(this CrmAppFactory app, string name, string phone, string? ownerId)
+    {
+        await using var db = await app.DbFactory.CreateDbContextAsync();
+        var rel = await db.Relationships.Where(r => r.IsDefault).Select(r => r.Id).FirstAsync();
+        var c = Customer.Create(new CustomerDetails { Name = name, Phone = phone }, rel, ownerId, ownerId, DateTime.UtcNow);
+        db.Customers.Add(c);
+        await db.SaveChangesAsync();
+        c.AssignGeneratedCode();
+        await db.SaveChangesAsync();
+        return c.Id;
+    }
+}
