@@ -3,6 +3,7 @@ using CrmBlazor.Components;
 using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Account;
+using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
@@ -60,6 +61,7 @@ builder.Services.AddScoped<CurrentUser>();
 builder.Services.AddCrmLive(builder.Configuration);
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddScoped<CustomerService>();
+builder.Services.AddCommentsFeature();
 builder.Services.AddSingleton<UserTime>();
 
 var app = builder.Build();
@@ -91,6 +93,7 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapHub<CrmHub>(CrmHub.Path);
+app.MapCommentEndpoints();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -28,6 +28,11 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<StaffProfile> StaffProfiles => Set<StaffProfile>();
     public DbSet<Comment> Comments => Set<Comment>();
     public DbSet<ChangeLogEntry> ChangeLog => Set<ChangeLogEntry>();
+    public DbSet<CommentLike> CommentLikes => Set<CommentLike>();
+    public DbSet<CommentRevision> CommentRevisions => Set<CommentRevision>();
+    public DbSet<CommentAttachment> CommentAttachments => Set<CommentAttachment>();
+    public DbSet<StreamReadMarker> StreamReadMarkers => Set<StreamReadMarker>();
+    public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<CustomFieldDefinition> CustomFields => Set<CustomFieldDefinition>();
     public DbSet<CustomFieldValue> CustomFieldValues => Set<CustomFieldValue>();
 

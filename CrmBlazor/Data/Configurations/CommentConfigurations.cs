@@ -14,6 +14,7 @@ public sealed class CommentConfiguration : IEntityTypeConfiguration<Comment>
         b.Property(c => c.Body).HasMaxLength(20000).IsRequired();
         b.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(c => new { c.CustomerId, c.CreatedAt });
+        b.HasIndex(c => c.CreatedAt);
     }
 }
 

@@ -1,0 +1,389 @@
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Comments;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Live;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Comments;
+
+public enum StreamFilter
+{
+    All,
+    Comments,
+    Logs,
+}
+
+public sealed record AttachmentView(long Id, string FileName, string ContentType, long Size, bool IsImage);
+
+public sealed record RevisionView(string Body, DateTime ReplacedAt);
+
+public sealed record CommentView(long Id, string AuthorId, string AuthorName, string Body, string Html, DateTime CreatedAt, DateTime? EditedAt,
+    IReadOnlyList<string> LikerNames, bool LikedByMe, bool CanEdit, bool CanDelete, IReadOnlyList<RevisionView> Revisions,
+    IReadOnlyList<AttachmentView> Attachments);
+
+public sealed record LogView(long Id, string Field, string? OldValue, string? NewValue, string Origin);
+
+/// <summary>One entry of a customer's stream: a comment or a change-log line (R4.5), newest first.</summary>
+public sealed record StreamItem(DateTime At, string? UserId, string UserName, CommentView? Comment, LogView? Log);
+
+public sealed record NewAttachment(string FileName, string ContentType, long Size, Stream Content);
+
+public sealed record NotificationView(long Id, NotificationKind Kind, int CustomerId, string CustomerName, long CommentId, string ByName, string Excerpt, DateTime CreatedAt, bool IsRead);
+
+public sealed record MentionCandidate(string UserName, string FullName);
+
+/// <summary>
+/// The comment stream of a customer (R4.5), unread "new updates" (R5.1) and notifications. Every read goes through the
+/// visibility scope and every write checks who may comment (owner, related users, users with edit right) — R7.4.
+/// </summary>
+public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus bus, TimeProvider clock, AttachmentStore files)
+{
+    public const int StreamPageSize = 100;
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<IReadOnlyList<StreamItem>> GetStreamAsync(UserAccess user, int customerId, StreamFilter filter, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await RequireVisibleAsync(db, user, customerId, ct);
+        var items = new List<StreamItem>();
+        var now = Now;
+
+        if (filter != StreamFilter.Logs)
+        {
+            var comments = await db.Comments.AsNoTracking()
+                .Where(c => c.CustomerId == customerId && !c.IsDeleted)
+                .OrderByDescending(c => c.CreatedAt).Take(StreamPageSize)
+                .ToListAsync(ct);
+            var ids = comments.Select(c => c.Id).ToList();
+            var likes = await db.CommentLikes.AsNoTracking().Where(l => ids.Contains(l.CommentId)).ToListAsync(ct);
+            var revisions = await db.CommentRevisions.AsNoTracking().Where(r => ids.Contains(r.CommentId)).OrderByDescending(r => r.ReplacedAt).ToListAsync(ct);
+            var attachments = await db.CommentAttachments.AsNoTracking().Where(a => ids.Contains(a.CommentId)).ToListAsync(ct);
+            var names = await NamesAsync(db, comments.Select(c => c.AuthorId).Concat(likes.Select(l => l.UserId)), ct);
+            foreach (var c in comments)
+            {
+                var view = new CommentView(c.Id, c.AuthorId, Name(names, c.AuthorId), c.Body, CommentMarkdown.ToSafeHtml(c.Body), c.CreatedAt, c.EditedAt,
+                    likes.Where(l => l.CommentId == c.Id).OrderBy(l => l.At).Select(l => Name(names, l.UserId)).ToList(),
+                    likes.Any(l => l.CommentId == c.Id && l.UserId == user.UserId),
+                    c.CanEdit(user.UserId, now), c.AuthorId == user.UserId,
+                    revisions.Where(r => r.CommentId == c.Id).Select(r => new RevisionView(r.Body, r.ReplacedAt)).ToList(),
+                    attachments.Where(a => a.CommentId == c.Id).Select(a => new AttachmentView(a.Id, a.FileName, a.ContentType, a.Size, a.IsImage)).ToList());
+                items.Add(new StreamItem(c.CreatedAt, c.AuthorId, view.AuthorName, view, null));
+            }
+        }
+
+        if (filter != StreamFilter.Comments)
+        {
+            var logs = await db.ChangeLog.AsNoTracking()
+                .Where(l => l.CustomerId == customerId)
+                .OrderByDescending(l => l.At).Take(StreamPageSize)
+                .ToListAsync(ct);
+            var names = await NamesAsync(db, logs.Where(l => l.UserId != null).Select(l => l.UserId!), ct);
+            var labels = await ValueLabelsAsync(db, logs, ct);
+            foreach (var l in logs)
+            {
+                items.Add(new StreamItem(l.At, l.UserId, l.UserId is null ? "CrmBlazor" : Name(names, l.UserId),
+                    null, new LogView(l.Id, l.Field, Label(labels, l.Field, l.OldValue), Label(labels, l.Field, l.NewValue), l.Origin)));
+            }
+        }
+
+        return items.OrderByDescending(i => i.At).Take(StreamPageSize).ToList();
+    }
+
+    /// <summary>Owner, related users and users with edit right on a customer they can see may comment (R4.5).</summary>
+    public async Task<bool> CanCommentAsync(UserAccess user, int customerId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await CanCommentAsync(db, user, customerId, ct);
+    }
+
+    public async Task<long> PostAsync(UserAccess user, int customerId, string body, IReadOnlyList<NewAttachment>? attachments = null, CancellationToken ct = default)
+    {
+        attachments ??= [];
+        foreach (var a in attachments)
+        {
+            files.Validate(a);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await CanCommentAsync(db, user, customerId, ct))
+        {
+            throw new AccessDeniedException("Only the owner, related users and users who may edit this customer can comment.");
+        }
+
+        var now = Now;
+        var comment = new Comment(customerId, user.UserId, body, now);
+        var customer = await db.Customers.SingleAsync(c => c.Id == customerId, ct);
+        // A staff comment is a contact and an interaction (R4.2, R4.3).
+        customer.RecordInteraction(now, isContact: true);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Comments.Add(comment);
+        await db.SaveChangesAsync(ct);
+
+        var stored = new List<string>();
+        try
+        {
+            foreach (var a in attachments)
+            {
+                var storageName = await files.SaveAsync(a, ct);
+                stored.Add(storageName);
+                db.CommentAttachments.Add(new CommentAttachment(comment.Id, Path.GetFileName(a.FileName), a.ContentType, a.Size, storageName));
+            }
+
+            // Mentions notify users who may see the customer (R4.5); nobody else learns it exists.
+            var mentioned = Mentions.Parse(body).Select(m => m.ToUpperInvariant()).ToList();
+            var notified = mentioned.Count == 0
+                ? []
+                : await CustomerAudience.UsersWhoCanSee(db, customerId)
+                    .Where(p => mentioned.Contains(p.UserName.ToUpper()) && p.Id != user.UserId)
+                    .Select(p => p.Id).ToListAsync(ct);
+            foreach (var id in notified)
+            {
+                db.Notifications.Add(new Notification(id, NotificationKind.Mention, customerId, comment.Id, user.UserId, now));
+            }
+
+            // My own comment is read by me.
+            await MarkReadAsync(db, user.UserId, customerId, now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+
+            await bus.PublishAsync(new CommentPosted(customerId, comment.Id, user.UserId, CommentChangeKinds.Posted), ct);
+            await bus.PublishAsync(new CrmBlazor.Live.CustomerChanged(customerId, ChangeKinds.Updated, user.UserId), ct);
+            foreach (var id in notified)
+            {
+                await bus.PublishAsync(new UnreadChanged(id), ct);
+            }
+
+            return comment.Id;
+        }
+        catch
+        {
+            foreach (var name in stored)
+            {
+                files.Delete(name);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Edits my own comment within two hours of posting (server-enforced); the previous body is kept.</summary>
+    public async Task EditAsync(UserAccess user, long commentId, string body, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == commentId && !c.IsDeleted, ct) ?? throw new KeyNotFoundException("No such comment.");
+        await RequireVisibleAsync(db, user, comment.CustomerId, ct);
+        var now = Now;
+        var previous = comment.Edit(user.UserId, body, now);
+        db.CommentRevisions.Add(new CommentRevision(comment.Id, previous, now));
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(new CommentPosted(comment.CustomerId, comment.Id, user.UserId, CommentChangeKinds.Edited), ct);
+    }
+
+    public async Task DeleteAsync(UserAccess user, long commentId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == commentId && !c.IsDeleted, ct) ?? throw new KeyNotFoundException("No such comment.");
+        await RequireVisibleAsync(db, user, comment.CustomerId, ct);
+        comment.Delete(user.UserId);
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(new CommentPosted(comment.CustomerId, comment.Id, user.UserId, CommentChangeKinds.Deleted), ct);
+    }
+
+    /// <summary>Likes or unlikes a comment; returns whether it is liked now.</summary>
+    public async Task<bool> ToggleLikeAsync(UserAccess user, long commentId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var comment = await db.Comments.AsNoTracking().SingleOrDefaultAsync(c => c.Id == commentId && !c.IsDeleted, ct) ?? throw new KeyNotFoundException("No such comment.");
+        await RequireVisibleAsync(db, user, comment.CustomerId, ct);
+        var like = await db.CommentLikes.SingleOrDefaultAsync(l => l.CommentId == commentId && l.UserId == user.UserId, ct);
+        if (like is null)
+        {
+            db.CommentLikes.Add(new CommentLike(commentId, user.UserId, Now));
+        }
+        else
+        {
+            db.CommentLikes.Remove(like);
+        }
+
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(new CommentPosted(comment.CustomerId, commentId, user.UserId, CommentChangeKinds.Liked), ct);
+        return like is null;
+    }
+
+    /// <summary>Opening a stream marks its comments read (R5.1).</summary>
+    public async Task MarkReadAsync(UserAccess user, int customerId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await RequireVisibleAsync(db, user, customerId, ct);
+        var now = Now;
+        await MarkReadAsync(db, user.UserId, customerId, now, ct);
+        var mentions = await db.Notifications.Where(n => n.UserId == user.UserId && n.CustomerId == customerId && n.ReadAt == null).ToListAsync(ct);
+        mentions.ForEach(n => n.MarkRead(now));
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(new UnreadChanged(user.UserId), ct);
+    }
+
+    public async Task MarkAllReadAsync(UserAccess user, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = Now;
+        var customerIds = await UnreadComments(db, user).Select(c => c.CustomerId).Distinct().ToListAsync(ct);
+        foreach (var id in customerIds)
+        {
+            await MarkReadAsync(db, user.UserId, id, now, ct);
+        }
+
+        await db.Notifications.Where(n => n.UserId == user.UserId && n.ReadAt == null).ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), ct);
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(new UnreadChanged(user.UserId), ct);
+    }
+
+    /// <summary>"New updates" (R5.1): comments by others in customers I own or am related to, newer than my read marker.</summary>
+    public async Task<int> UnreadCountAsync(UserAccess user, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await UnreadComments(db, user).CountAsync(ct);
+    }
+
+    public async Task<IReadOnlyDictionary<int, int>> UnreadByCustomerAsync(UserAccess user, IReadOnlyCollection<int> customerIds, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ids = customerIds.ToList();
+        return await UnreadComments(db, user).Where(c => ids.Contains(c.CustomerId))
+            .GroupBy(c => c.CustomerId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+    }
+
+    public async Task<IReadOnlyList<NotificationView>> NotificationsAsync(UserAccess user, int take = 20, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var visible = CustomerScope.Visible(db, user);
+        var rows = await db.Notifications.AsNoTracking()
+            .Where(n => n.UserId == user.UserId && visible.Any(c => c.Id == n.CustomerId))
+            .OrderByDescending(n => n.CreatedAt).Take(take)
+            .Select(n => new
+            {
+                n.Id, n.Kind, n.CustomerId, n.CommentId, n.ByUserId, n.CreatedAt, n.ReadAt,
+                Customer = db.Customers.Where(c => c.Id == n.CustomerId).Select(c => c.Name).FirstOrDefault(),
+                Body = db.Comments.Where(c => c.Id == n.CommentId).Select(c => c.Body).FirstOrDefault(),
+                By = db.StaffProfiles.Where(p => p.Id == n.ByUserId).Select(p => p.FullName).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        return rows.Select(r => new NotificationView(r.Id, r.Kind, r.CustomerId, r.Customer ?? string.Empty, r.CommentId, r.By ?? string.Empty,
+            Excerpt(r.Body), r.CreatedAt, r.ReadAt is not null)).ToList();
+    }
+
+    public async Task<int> UnreadNotificationCountAsync(UserAccess user, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Notifications.CountAsync(n => n.UserId == user.UserId && n.ReadAt == null, ct);
+    }
+
+    /// <summary>@mention autocomplete: only users who may see the customer.</summary>
+    public async Task<IReadOnlyList<MentionCandidate>> MentionCandidatesAsync(UserAccess user, int customerId, string? prefix, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await RequireVisibleAsync(db, user, customerId, ct);
+        var all = await CustomerAudience.UsersWhoCanSee(db, customerId)
+            .Where(p => p.Id != user.UserId)
+            .OrderBy(p => p.FullName)
+            .Select(p => new MentionCandidate(p.UserName, p.FullName))
+            .ToListAsync(ct);
+        var key = SearchKey.Fold(prefix);
+        return all.Where(c => key.Length == 0 || SearchKey.Fold(c.UserName).Contains(key, StringComparison.Ordinal) || SearchKey.Fold(c.FullName).Contains(key, StringComparison.Ordinal))
+            .Take(10).ToList();
+    }
+
+    /// <summary>An attachment's file, only for a user who may see its customer.</summary>
+    public async Task<(CommentAttachment Attachment, Stream Content)?> OpenAttachmentAsync(UserAccess user, long attachmentId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var attachment = await db.CommentAttachments.AsNoTracking().SingleOrDefaultAsync(a => a.Id == attachmentId, ct);
+        if (attachment is null)
+        {
+            return null;
+        }
+
+        var customerId = await db.Comments.Where(c => c.Id == attachment.CommentId && !c.IsDeleted).Select(c => (int?)c.CustomerId).SingleOrDefaultAsync(ct);
+        if (customerId is null || !await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId), db, user).AnyAsync(c => !c.IsDeleted, ct))
+        {
+            return null;
+        }
+
+        var stream = files.Open(attachment.StorageName);
+        return stream is null ? null : (attachment, stream);
+    }
+
+    private static IQueryable<Comment> UnreadComments(CrmDbContext db, UserAccess user)
+    {
+        var uid = user.UserId;
+        return db.Comments.Where(c => !c.IsDeleted && c.AuthorId != uid
+            && db.Customers.Any(x => x.Id == c.CustomerId && !x.IsDeleted
+                && (x.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == x.Id && r.UserId == uid)))
+            && !db.StreamReadMarkers.Any(m => m.UserId == uid && m.CustomerId == c.CustomerId && m.ReadAt >= c.CreatedAt));
+    }
+
+    private static async Task MarkReadAsync(CrmDbContext db, string userId, int customerId, DateTime now, CancellationToken ct)
+    {
+        var marker = await db.StreamReadMarkers.SingleOrDefaultAsync(m => m.UserId == userId && m.CustomerId == customerId, ct);
+        if (marker is null)
+        {
+            db.StreamReadMarkers.Add(new StreamReadMarker(userId, customerId, now));
+        }
+        else
+        {
+            marker.MoveTo(now);
+        }
+    }
+
+    private static async Task<bool> CanCommentAsync(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct)
+    {
+        var visible = CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId && !c.IsDeleted), db, user);
+        if (!await visible.AnyAsync(ct))
+        {
+            return false;
+        }
+
+        var uid = user.UserId;
+        return user.Has(Rights.CustomersEdit)
+            || await visible.AnyAsync(c => c.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == c.Id && r.UserId == uid), ct);
+    }
+
+    private static async Task RequireVisibleAsync(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct)
+    {
+        if (!await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId && !c.IsDeleted), db, user).AnyAsync(ct))
+        {
+            throw new AccessDeniedException("You may not see this customer.");
+        }
+    }
+
+    private static async Task<Dictionary<string, string>> NamesAsync(CrmDbContext db, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var list = ids.Distinct().ToList();
+        return await db.StaffProfiles.Where(p => list.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
+    }
+
+    private static string Name(Dictionary<string, string> names, string id) => names.TryGetValue(id, out var n) ? n : "?";
+
+    /// <summary>Ids in the change log (relationship, owner, source) are shown by name.</summary>
+    private static async Task<Dictionary<string, Dictionary<string, string>>> ValueLabelsAsync(CrmDbContext db, List<ChangeLogEntry> logs, CancellationToken ct)
+    {
+        IEnumerable<string> Values(string field) => logs.Where(l => l.Field == field).SelectMany(l => new[] { l.OldValue, l.NewValue }).OfType<string>().Distinct();
+        var relIds = Values("RelationshipId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
+        var srcIds = Values("SourceId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
+        var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).ToList();
+        var rels = await db.Relationships.Where(r => relIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Name, ct);
+        var srcs = await db.Sources.Where(s => srcIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s => s.Name, ct);
+        var users = await db.StaffProfiles.Where(p => userIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
+        return new() { ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users };
+    }
+
+    private static string? Label(Dictionary<string, Dictionary<string, string>> labels, string field, string? value) =>
+        value is not null && labels.TryGetValue(field, out var map) && map.TryGetValue(value, out var label) ? label : value;
+
+    private static string Excerpt(string? body) =>
+        body is null ? string.Empty : body.Length <= 120 ? body : body[..117] + "…";
+}

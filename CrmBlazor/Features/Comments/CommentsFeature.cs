@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using CrmBlazor.Data;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Comments;
+
+public static class CommentsFeature
+{
+    public static IServiceCollection AddCommentsFeature(this IServiceCollection services)
+    {
+        services.AddSingleton<AttachmentStore>();
+        services.AddScoped<CommentService>();
+        services.AddSingleton<PresenceTracker>();
+        return services;
+    }
+
+    /// <summary>GET /attachments/{id}: only for users who may see the attachment's customer (404 otherwise).</summary>
+    public static IEndpointRouteBuilder MapCommentEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/attachments/{id:long}", async (long id, ClaimsPrincipal principal, CommentService comments, IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
+        {
+            var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
+            var user = userId is null ? null : await CurrentUser.LoadAsync(dbFactory, userId, ct);
+            if (user is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            var opened = await comments.OpenAttachmentAsync(user, id, ct);
+            if (opened is null)
+            {
+                return Results.NotFound();
+            }
+
+            var (attachment, content) = opened.Value;
+            return attachment.IsImage
+                ? Results.Stream(content, attachment.ContentType)
+                : Results.Stream(content, attachment.ContentType, attachment.FileName);
+        }).RequireAuthorization();
+        return app;
+    }
+}
