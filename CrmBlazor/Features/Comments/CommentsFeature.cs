@@ -12,6 +12,8 @@ public static class CommentsFeature
         services.AddSingleton<AttachmentStore>();
         services.AddScoped<CommentService>();
         services.AddSingleton<PresenceTracker>();
+        services.AddScoped<CrmBlazor.Features.CustomerDetail.CustomerDetailService>();
+        services.AddScoped<CrmBlazor.Features.Updates.UpdatesService>();
         return services;
     }
 
