@@ -13,6 +13,19 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
 Console.WriteLine($"CrmBlazor benchmarks · {options.Customers:N0} customers · SQLite {options.DbPath} · {options.Runs} runs each");
 
+if (options.Suites.Contains("hub"))
+{
+    // Live delivery: 500 hub clients watching one customer, 1,000 comments; one instance, then two with Redis.
+    var postgres = Environment.GetEnvironmentVariable("CRM_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=crm;Password=crm";
+    var redis = Environment.GetEnvironmentVariable("CRM_BENCH_REDIS") ?? "127.0.0.1:6390";
+    var clients = options.Customers >= 1000 ? 500 : options.Customers;
+    var single = await HubBench.RunAsync(clients, options.Runs, null, null);
+    Console.WriteLine($"hub, one instance (SQLite): {clients} clients × {options.Runs} comments: p50 {single.P50:N1} ms, p95 {single.P95:N1} ms, p99 {single.P99:N1} ms, delivered {single.Delivered:N0}, lost {single.Lost:N0}");
+    var scaled = await HubBench.RunAsync(clients, options.Runs, postgres, redis);
+    Console.WriteLine($"hub, two instances (PostgreSQL + Redis): {clients} clients × {options.Runs} comments: p50 {scaled.P50:N1} ms, p95 {scaled.P95:N1} ms, p99 {scaled.P99:N1} ms, delivered {scaled.Delivered:N0}, lost {scaled.Lost:N0}");
+    return;
+}
+
 var factory = new SqliteFactory(options.DbPath);
 var data = await BenchData.EnsureAsync(factory, options.Customers, options.Users, options.Depth);
 var service = new CustomerService(factory, TimeProvider.System);
