@@ -8,6 +8,7 @@ using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
 
@@ -23,6 +24,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddHttpContextAccessor();
 
 builder.Services.AddCrmDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+// Every instance sharing the database decrypts the same cookies (scale-out behind a load balancer).
+builder.Services.AddDataProtection().SetApplicationName("CrmBlazor").PersistKeysToDbContext<CrmDbContext>();
 
 builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddAuthentication(o =>

@@ -3,6 +3,7 @@ using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.CustomFields;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -14,8 +15,11 @@ namespace CrmBlazor.Data;
 /// <see cref="PostgresCrmDbContext"/>, <see cref="SqlServerCrmDbContext"/>) that owns that provider's migrations.
 /// Feature services open a short-lived instance per operation through <c>IDbContextFactory&lt;CrmDbContext&gt;</c>.
 /// </summary>
-public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
+public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>Data protection keys (sign-in cookies, antiforgery) shared by every app instance of one database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<CustomerGroupMember> CustomerGroupMembers => Set<CustomerGroupMember>();
