@@ -3,6 +3,7 @@ using CrmBlazor.Components;
 using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Account;
+using CrmBlazor.Features.Board;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
@@ -60,6 +61,7 @@ builder.Services.AddScoped<CurrentUser>();
 builder.Services.AddSingleton<ILiveEventBus, InProcessLiveEventBus>();
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddScoped<CustomerService>();
+builder.Services.AddBoardFeature();
 builder.Services.AddSingleton<UserTime>();
 
 var app = builder.Build();
