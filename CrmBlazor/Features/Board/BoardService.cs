@@ -188,7 +188,10 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiv
 
     private static IQueryable<Customer> Filtered(CrmDbContext db, UserAccess user, BoardFilter f)
     {
-        var q = CustomerScope.Visible(db, user);
+        // Same rows as CustomerScope.Visible, but "IsDeleted = @p" instead of "NOT IsDeleted": SQLite only seeks the
+        // (IsDeleted, RelationshipId, NameKey) index with an equality; NOT scans the table (1.7 s at 1,000,000 rows).
+        var live = false;
+        var q = CustomerScope.Apply(db.Customers.Where(c => c.IsDeleted == live), db, user);
         if (f.Mine)
         {
             q = q.Where(c => c.OwnerId == user.UserId);
