@@ -118,6 +118,15 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
         var again = await OpenBoardAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
         Assert.Equal(reordered, await ColumnNamesAsync(again));
         await Assertions.Expect(Column(again, target).Locator($"[data-customer='{customerId}']")).ToBeVisibleAsync();
+        // The scroll loader script is served next to the page.
+        Assert.Equal(200, await again.EvaluateAsync<int>("() => fetch('/CrmBlazor/Features/Board/BoardPage.razor.js').then(r => r.status)"));
+
+        // The settings list shows the same order.
+        var admin = await OpenBoardAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await admin.GotoAsync(_app.ServerAddress + "/settings/relationships");
+        await Assertions.Expect(admin.GetByTestId("relationship-row")).ToHaveCountAsync(8);
+        Assert.Equal(reordered, (await admin.GetByTestId("relationship-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.getAttribute('aria-label'))")));
+        await Screenshot(admin, "relationships-settings.png");
     }
 
     private static async Task Screenshot(IPage page, string name)
