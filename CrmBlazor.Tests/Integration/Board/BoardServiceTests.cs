@@ -112,6 +112,10 @@ public sealed class BoardServiceTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
+        // The board counts live customers only, for "view all" (all rows minus the trash) as for everyone else.
+        Assert.Equal([2, 0, 0], (await _board.LoadAsync(_manager, new BoardFilter())).Columns.Select(c => c.Count));
+        Assert.Equal([2, 0, 0], (await _board.LoadAsync(_manager, new BoardFilter { Search = "0" })).Columns.Select(c => c.Count));
+
         var inUse = await Assert.ThrowsAsync<RelationshipInUseException>(() => _relationships.DeleteAsync(_manager, _contacted));
         Assert.Equal(1, inUse.Customers);
         var listed = await _relationships.ListAsync(_manager);

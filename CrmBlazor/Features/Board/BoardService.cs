@@ -61,9 +61,7 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             .Select(r => new { r.Id, r.Name, r.Color, r.Description, r.IsDefault })
             .ToListAsync(ct);
         var scoped = Filtered(db, user, filter);
-        var counts = await scoped.GroupBy(c => c.RelationshipId)
-            .Select(g => new { g.Key, Count = g.Count() })
-            .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        var counts = await CountAsync(db, user, filter, scoped, ct);
         var columns = rels.Select(r => new BoardColumn(r.Id, r.Name, r.Color, r.Description, r.IsDefault, counts.GetValueOrDefault(r.Id))).ToList();
 
         var cards = new Dictionary<int, IReadOnlyList<BoardCard>>();
@@ -184,6 +182,27 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             .Select(c => fresh.StaffProfiles.Where(p => p.Id == c.UpdatedById).Select(p => p.FullName).FirstOrDefault())
             .FirstOrDefaultAsync(ct);
         return new CardConflictException(customerId, by);
+    }
+
+    /// <summary>Exact customers per relationship (R2.7), through the scope.</summary>
+    private static async Task<Dictionary<int, int>> CountAsync(CrmDbContext db, UserAccess user, BoardFilter filter, IQueryable<Customer> scoped,
+        CancellationToken ct)
+    {
+        var unfiltered = !filter.Mine && filter.OwnerId is null && filter.SourceId is null && filter.GroupId is null && string.IsNullOrWhiteSpace(filter.Search);
+        if (!unfiltered || CustomerScope.LevelOf(user.Rights) != VisibilityLevel.All)
+        {
+            return await scoped.GroupBy(c => c.RelationshipId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        }
+
+        // "View all", no filter — the board a manager opens on 1,000,000 customers. Visible live = visible (all rows)
+        // minus visible trashed: the first count scans the narrow RelationshipId index (half the work of the wide
+        // (IsDeleted, RelationshipId, NameKey) one), the second seeks the small trashed range.
+        var trashed = true;
+        var all = await CustomerScope.Apply(db.Customers, db, user)
+            .GroupBy(c => c.RelationshipId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        var inTrash = await CustomerScope.Apply(db.Customers.Where(c => c.IsDeleted == trashed), db, user)
+            .GroupBy(c => c.RelationshipId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        return all.ToDictionary(kv => kv.Key, kv => kv.Value - inTrash.GetValueOrDefault(kv.Key));
     }
 
     private static IQueryable<Customer> Filtered(CrmDbContext db, UserAccess user, BoardFilter f)
