@@ -149,4 +149,22 @@ public sealed class RelationshipsPageTests : MudTestContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Equal(["Tiềm năng", "Đã liên hệ", "Đã báo giá"], Names(cut)), TimeSpan.FromSeconds(10));
         Assert.Empty(cut.FindAll("[data-testid=deleted-relationship-row]"));
     }
+
+    [Fact]
+    public async Task Adds_a_relationship_and_refuses_a_duplicate_name_without_diacritics()
+    {
+        var cut = RenderAs(_manager);
+        cut.WaitForAssertion(() => Assert.Equal(3, Names(cut).Length), TimeSpan.FromSeconds(10));
+
+        await cut.FindAll("button").Single(b => b.TextContent.Trim() == "Thêm mối quan hệ").ClickAsync(new MouseEventArgs());
+        cut.Find("input[maxlength='100']").Change("da lien he");
+        await cut.FindAll("button").Single(b => b.TextContent.Trim() == "Lưu").ClickAsync(new MouseEventArgs());
+        cut.WaitForAssertion(() => Assert.Contains("Đã có mối quan hệ khác trùng tên.", cut.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+
+        cut.Find("input[maxlength='100']").Change("Đàm phán");
+        await cut.FindAll("button").Single(b => b.TextContent.Trim() == "Lưu").ClickAsync(new MouseEventArgs());
+        cut.WaitForAssertion(() => Assert.Equal(["Tiềm năng", "Đã liên hệ", "Đã báo giá", "Đàm phán"], Names(cut)), TimeSpan.FromSeconds(10));
+        await using var db = await _db.Factory.CreateDbContextAsync();
+        Assert.Equal(3, (await db.Relationships.SingleAsync(r => r.Name == "Đàm phán")).Position);
+    }
 }
