@@ -167,4 +167,28 @@ public sealed class RelationshipsPageTests : MudTestContext, IAsyncLifetime
         await using var db = await _db.Factory.CreateDbContextAsync();
         Assert.Equal(3, (await db.Relationships.SingleAsync(r => r.Name == "Đàm phán")).Position);
     }
+
+    [Fact]
+    public async Task A_reorder_by_another_manager_reorders_the_open_settings_list_and_highlights_it()
+    {
+        var cut = RenderAs(_manager);
+        cut.WaitForAssertion(() => Assert.Equal(3, Names(cut).Length), TimeSpan.FromSeconds(10));
+        int departmentId, groupId;
+        await using (var ctx = await _db.Factory.CreateDbContextAsync())
+        {
+            departmentId = (await ctx.Departments.FirstAsync()).Id;
+            groupId = (await ctx.PermissionGroups.FirstAsync(g => g.Name == "Quản lý")).Id;
+        }
+
+        var other = await _db.AddUserAsync("ha", "Nguyễn Thị Thu Hà", departmentId, groupId);
+        var access = (await CurrentUser.LoadAsync(_db.Factory, other.Id))!;
+        using var scope = Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<RelationshipService>().MoveAsync(access, _quoted, 0);
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(["Đã báo giá", "Tiềm năng", "Đã liên hệ"], Names(cut));
+            Assert.Contains("rel-flash", cut.Find($"[data-testid=relationship-row][data-relationship='{_quoted}']").ClassList);
+        }, TimeSpan.FromSeconds(5));
+    }
 }
