@@ -43,6 +43,14 @@ if (options.Suites.Contains("customers-page"))
     results.Add(("search by phone '0912 345 678'", await Measure(options.Runs, () => service.ListAsync(admin, new CustomerListQuery { Search = "0912 345 678", PageSize = 25 }))));
 }
 
+if (options.Suites.Contains("board"))
+{
+    foreach (var (name, action) in BoardBench.Cases(factory, admin))
+    {
+        results.Add((name, await Measure(options.Runs, action)));
+    }
+}
+
 Console.WriteLine();
 Console.WriteLine($"{"benchmark",-48} {"median ms",10} {"p95 ms",10} {"max ms",10}");
 foreach (var (name, s) in results)

@@ -4,6 +4,7 @@ using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Account;
 using CrmBlazor.Features.Comments;
+using CrmBlazor.Features.Board;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
@@ -65,6 +66,7 @@ builder.Services.AddCrmLive(builder.Configuration);
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddScoped<CustomerService>();
 builder.Services.AddCommentsFeature();
+builder.Services.AddBoardFeature();
 builder.Services.AddSingleton<UserTime>();
 
 var app = builder.Build();

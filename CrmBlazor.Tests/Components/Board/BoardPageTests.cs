@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Security.Claims;
+using AngleSharp.Dom;
+using Bunit;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Board;
+using CrmBlazor.Features.Relationships;
+using CrmBlazor.Live;
+using CrmBlazor.Security;
+using CrmBlazor.Tests.TestSupport;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CrmBlazor.Tests.Components.Board;
+
+/// <summary>
+/// The board's drag and drop, driven like MudBlazor's own DropZoneTests (DragStart on the item, Drop on the zone),
+/// against a real SQLite database.
+/// </summary>
+public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private StaffProfile _lan = null!;
+    private StaffProfile _viewer = null!;
+    private StaffProfile _manager = null!;
+    private int _lead, _contacted, _quoted;
+    private int _duc, _anh;
+    private readonly InProcessLiveEventBus _bus = new(NullLogger<InProcessLiveEventBus>.Instance);
+
+    public BoardPageTests()
+    {
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("vi-VN");
+    }
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        var root = await _db.AddDepartmentAsync("Công ty");
+        var sales = await _db.AddPermissionGroupAsync("Kinh doanh", Rights.SalesDefault);
+        var viewers = await _db.AddPermissionGroupAsync("Chỉ xem", Rights.CustomersAccess | Rights.CustomersViewAll);
+        var managers = await _db.AddPermissionGroupAsync("Quản lý", Rights.All);
+        _lan = await _db.AddUserAsync("lan", "Nguyễn Thị Lan", root.Id, sales.Id);
+        _viewer = await _db.AddUserAsync("xem", "Người Xem", root.Id, viewers.Id);
+        _manager = await _db.AddUserAsync("bao", "Trần Quốc Bảo", root.Id, managers.Id);
+        _lead = await _db.AddRelationshipAsync("Tiềm năng", isDefault: true);
+        _contacted = await _db.AddRelationshipAsync("Đã liên hệ");
+        _quoted = await _db.AddRelationshipAsync("Đã báo giá");
+        _duc = (await _db.AddCustomerAsync("Đặng Văn Đức", "0912345678", _lead, _lan.Id)).Id;
+        _anh = (await _db.AddCustomerAsync("Trần Thị Ánh", "0987000111", _lead, _lan.Id)).Id;
+
+        Services.AddSingleton(_db.Factory);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<ILiveEventBus>(_bus);
+        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Customers:DontForgetDays"] = "30" }).Build());
+        Services.AddScoped<CurrentUser>();
+        Services.AddBoardFeature();
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    private IRenderedComponent<BoardPage> RenderAs(StaffProfile user)
+    {
+        var auth = AddAuthorization();
+        auth.SetAuthorized(user.UserName);
+        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id));
+        var cut = Render<BoardPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=board-column]").Count), TimeSpan.FromSeconds(10));
+        return cut;
+    }
+
+    private static IElement Column(IRenderedComponent<BoardPage> cut, int relationshipId) =>
+        cut.Find($"[data-testid=board-column][data-relationship='{relationshipId}']");
+
+    private static IElement DropItem(IRenderedComponent<BoardPage> cut, int customerId) =>
+        cut.FindAll(".mud-drop-item").Single(e => e.QuerySelector($"[data-customer='{customerId}']") is not null);
+
+    [Fact]
+    public void Columns_show_name_exact_count_and_share_of_the_visible_customers()
+    {
+        var cut = RenderAs(_lan);
+        var lead = Column(cut, _lead);
+        Assert.Contains("Tiềm năng", lead.TextContent, StringComparison.Ordinal);
+        Assert.Matches(@"2\s*·\s*100[.,]0\s*%", lead.QuerySelector("[data-testid=board-column-count]")!.TextContent);
+        Assert.Matches(@"0\s*·\s*0[.,]0\s*%", Column(cut, _quoted).QuerySelector("[data-testid=board-column-count]")!.TextContent);
+        Assert.Contains("0912 345 678", lead.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Nguyễn Thị Lan", lead.TextContent, StringComparison.Ordinal);
+        // A salesperson may not reorder the pipeline: the headers cannot be dragged.
+        Assert.All(cut.FindAll("[data-testid=board-column-header]"), h => Assert.Equal("false", h.GetAttribute("draggable")));
+    }
+
+    [Fact]
+    public async Task Dragging_a_card_to_another_column_changes_its_relationship()
+    {
+        var cut = RenderAs(_lan);
+        await DropItem(cut, _duc).DragStartAsync(new DragEventArgs());
+        await Column(cut, _quoted).QuerySelector(".mud-drop-zone")!.DropAsync(new DragEventArgs());
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.NotNull(Column(cut, _quoted).QuerySelector($"[data-customer='{_duc}']"));
+            Assert.Null(Column(cut, _lead).QuerySelector($"[data-customer='{_duc}']"));
+            Assert.StartsWith("1", Column(cut, _quoted).QuerySelector("[data-testid=board-column-count]")!.TextContent.Trim(), StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10));
+        await using var db = await _db.Factory.CreateDbContextAsync();
+        Assert.Equal(_quoted, await db.Customers.Where(c => c.Id == _duc).Select(c => c.RelationshipId).SingleAsync());
+        Assert.Equal("board", (await db.ChangeLog.SingleAsync(l => l.CustomerId == _duc)).Origin);
+    }
+
+    [Fact]
+    public async Task Without_the_edit_right_cards_cannot_be_dragged_and_nothing_changes()
+    {
+        var cut = RenderAs(_viewer);
+        var item = DropItem(cut, _duc);
+        Assert.Equal("false", item.GetAttribute("draggable"));
+        await item.DragStartAsync(new DragEventArgs());
+        await Column(cut, _quoted).QuerySelector(".mud-drop-zone")!.DropAsync(new DragEventArgs());
+
+        Assert.NotNull(Column(cut, _lead).QuerySelector($"[data-customer='{_duc}']"));
+        await using var db = await _db.Factory.CreateDbContextAsync();
+        Assert.Equal(_lead, await db.Customers.Where(c => c.Id == _duc).Select(c => c.RelationshipId).SingleAsync());
+    }
+
+    [Fact]
+    public async Task A_manager_drags_a_column_header_onto_another_column_to_reorder()
+    {
+        var cut = RenderAs(_manager);
+        var header = Column(cut, _quoted).QuerySelector("[data-testid=board-column-header]")!;
+        Assert.Equal("true", header.GetAttribute("draggable"));
+        await header.DragStartAsync(new DragEventArgs());
+        await Column(cut, _lead).DragOverAsync(new DragEventArgs());
+        await Column(cut, _lead).DropAsync(new DragEventArgs());
+
+        cut.WaitForAssertion(() => Assert.Equal(
+            [_quoted.ToString(CultureInfo.InvariantCulture), _lead.ToString(CultureInfo.InvariantCulture), _contacted.ToString(CultureInfo.InvariantCulture)],
+            cut.FindAll("[data-testid=board-column]").Select(c => c.GetAttribute("data-relationship"))), TimeSpan.FromSeconds(10));
+        await using var db = await _db.Factory.CreateDbContextAsync();
+        Assert.Equal([_quoted, _lead, _contacted], await db.Relationships.OrderBy(r => r.Position).Select(r => r.Id).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Another_users_move_appears_highlighted_without_a_reload()
+    {
+        var cut = RenderAs(_lan);
+        using var scope = Services.CreateScope();
+        var board = scope.ServiceProvider.GetRequiredService<BoardService>();
+        var manager = (await CurrentUser.LoadAsync(_db.Factory, _manager.Id))!;
+        var anh = (await board.LoadAsync(manager, new BoardFilter())).Cards[_lead].Single(c => c.Id == _anh);
+        await board.MoveCardAsync(manager, _anh, _contacted, anh.Version);
+
+        cut.WaitForAssertion(() =>
+        {
+            var card = Column(cut, _contacted).QuerySelector($"[data-customer='{_anh}']");
+            Assert.True(card is not null, cut.Markup);
+            Assert.Contains("board-flash", card!.ClassList);
+        }, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_reorder_by_a_manager_reorders_an_open_board()
+    {
+        var cut = RenderAs(_lan);
+        var manager = (await CurrentUser.LoadAsync(_db.Factory, _manager.Id))!;
+        using var scope = Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<RelationshipService>().MoveAsync(manager, _contacted, 2);
+        cut.WaitForAssertion(() => Assert.Equal(
+            [_lead.ToString(CultureInfo.InvariantCulture), _quoted.ToString(CultureInfo.InvariantCulture), _contacted.ToString(CultureInfo.InvariantCulture)],
+            cut.FindAll("[data-testid=board-column]").Select(c => c.GetAttribute("data-relationship"))), TimeSpan.FromSeconds(5));
+    }
+}

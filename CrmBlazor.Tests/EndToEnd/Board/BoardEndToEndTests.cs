@@ -1,0 +1,137 @@
+using System.Text.RegularExpressions;
+using CrmBlazor.Data.Seeding;
+using CrmBlazor.Tests.TestSupport;
+using Microsoft.Playwright;
+
+namespace CrmBlazor.Tests.EndToEnd.Board;
+
+/// <summary>
+/// Two people on the board in two browser contexts: a manager (CRM settings right) drags a column to a new place and
+/// moves a card; the salesperson's open board shows both without reloading (R2.2, R2.6); the new order survives a
+/// restart of the app on the same data folder.
+/// </summary>
+public sealed class BoardEndToEndTests : IAsyncLifetime
+{
+    private readonly string _dataFolder = Path.Combine(Path.GetTempPath(), "crmblazor-tests", "board-e2e-" + Guid.NewGuid().ToString("N"));
+    private CrmAppFactory? _app;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    private Dictionary<string, string?> Settings => new()
+    {
+        ["Database:DataFolder"] = _dataFolder,
+        ["Demo:Enabled"] = "true",
+        ["Demo:Customers"] = "60",
+    };
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dataFolder);
+        _app = new CrmAppFactory(kestrel: true, Settings);
+        _app.StartServer();
+        (_playwright, _browser) = await Chromium.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<IPage> OpenBoardAsync(string user, string password)
+    {
+        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        await Chromium.SignInAsync(page, _app!.ServerAddress, user, password);
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
+        await page.GotoAsync(_app.ServerAddress + "/board");
+        await Assertions.Expect(page.GetByTestId("board-toolbar")).ToHaveAttributeAsync("data-live", "on", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("board-column")).ToHaveCountAsync(8, new() { Timeout = 30_000 });
+        return page;
+    }
+
+    private static ILocator Column(IPage page, string name) =>
+        page.GetByTestId("board-column").Filter(new() { Has = page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true }) });
+
+    private static async Task<string[]> ColumnNamesAsync(IPage page) =>
+        (await page.Locator("[data-testid=board-column] .board-column-title").AllInnerTextsAsync()).Select(t => t.Trim()).ToArray();
+
+    [Fact]
+    public async Task A_manager_reorders_columns_and_moves_a_card_and_the_other_board_follows_live_and_after_a_restart()
+    {
+        var manager = await OpenBoardAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        var lan = await OpenBoardAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
+        var first = DatabaseInitializer.DefaultRelationships[0];
+        var quoted = DatabaseInitializer.DefaultRelationships[3];
+        string[] reordered = [quoted, .. DatabaseInitializer.DefaultRelationships.Where(n => n != quoted)];
+        Assert.Equal(DatabaseInitializer.DefaultRelationships, await ColumnNamesAsync(lan));
+
+        // The salesperson cannot start a column drag; the manager can.
+        await Assertions.Expect(lan.GetByTestId("board-column-header").First).ToHaveAttributeAsync("draggable", "false");
+        await Assertions.Expect(manager.GetByTestId("board-column-header").First).ToHaveAttributeAsync("draggable", "true");
+
+        // 1. The manager drags "Đã báo giá" onto the first column.
+        await Column(manager, quoted).GetByTestId("board-column-header").DragToAsync(Column(manager, first).GetByTestId("board-column-header"));
+        await Assertions.Expect(manager.Locator("[data-testid=board-column] .board-column-title").First).ToHaveTextAsync(quoted);
+        // Lan's board follows without a reload, the moved header highlighted.
+        await Assertions.Expect(lan.Locator("[data-testid=board-column] .board-column-title").First).ToHaveTextAsync(quoted, new() { Timeout = 10_000 });
+        Assert.Equal(reordered, await ColumnNamesAsync(lan));
+
+        // 2. The manager moves one of Lan's customers to another column.
+        var card = lan.GetByTestId("board-card").First;
+        await Assertions.Expect(card).ToBeVisibleAsync();
+        var customerId = await card.GetAttributeAsync("data-customer");
+        var source = await card.EvaluateAsync<string>("e => e.closest('[data-testid=board-column]').getAttribute('aria-label')");
+        var target = DatabaseInitializer.DefaultRelationships.First(n => n != source && n != quoted);
+        var dragged = manager.Locator(".mud-drop-item", new() { Has = manager.Locator($"[data-customer='{customerId}']") });
+        await dragged.DragToAsync(Column(manager, target).Locator(".mud-drop-zone"));
+        await Assertions.Expect(Column(manager, target).Locator($"[data-customer='{customerId}']")).ToBeVisibleAsync();
+
+        var moved = Column(lan, target).Locator($"[data-customer='{customerId}']");
+        await Assertions.Expect(moved).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Assertions.Expect(Column(lan, source).Locator($"[data-customer='{customerId}']")).ToHaveCountAsync(0);
+        await Assertions.Expect(moved).ToHaveClassAsync(new Regex("board-flash"));
+        await Screenshot(lan, "board-live-salesperson.png");
+        await Screenshot(manager, "board-manager.png");
+
+        // 3. Restart the app on the same data folder: the order and the move are still there.
+        await lan.Context.CloseAsync();
+        await manager.Context.CloseAsync();
+        await _app!.DisposeAsync();
+        _app = new CrmAppFactory(kestrel: true, Settings);
+        _app.StartServer();
+
+        var again = await OpenBoardAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
+        Assert.Equal(reordered, await ColumnNamesAsync(again));
+        await Assertions.Expect(Column(again, target).Locator($"[data-customer='{customerId}']")).ToBeVisibleAsync();
+        // The scroll loader script is served next to the page.
+        Assert.Equal(200, await again.EvaluateAsync<int>("() => fetch('/CrmBlazor/Features/Board/BoardPage.razor.js').then(r => r.status)"));
+
+        // The settings list shows the same order.
+        var admin = await OpenBoardAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await admin.GotoAsync(_app.ServerAddress + "/settings/relationships");
+        await Assertions.Expect(admin.GetByTestId("relationship-row")).ToHaveCountAsync(8);
+        Assert.Equal(reordered, (await admin.GetByTestId("relationship-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.getAttribute('aria-label'))")));
+        await Screenshot(admin, "relationships-settings.png");
+    }
+
+    private static async Task Screenshot(IPage page, string name)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts")).FullName;
+        await page.ScreenshotAsync(new() { Path = Path.Combine(dir, name), FullPage = true });
+    }
+}
