@@ -3,6 +3,7 @@ using CrmBlazor.Components;
 using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Account;
+using CrmBlazor.Features.Admin;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
@@ -61,6 +62,7 @@ builder.Services.AddSingleton<ILiveEventBus, InProcessLiveEventBus>();
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddScoped<CustomerService>();
 builder.Services.AddSingleton<UserTime>();
+builder.Services.AddAdminFeature();
 
 var app = builder.Build();
 
