@@ -57,6 +57,29 @@ public static class ScopeBench
         var results = new List<(string, Stats)>
         {
             ("scope: first page, sub-department manager", await measure(runs, async () => await service.ListAsync(manager, new CustomerListQuery { PageSize = 25 }))),
+            ("scope: page rows only (no count), sub-dept", await measure(runs, async () =>
+            {
+                await using var db = await factory.CreateDbContextAsync();
+                return await CustomerScope.Visible(db, manager).OrderBy(c => c.NameKey).ThenBy(c => c.Id).Take(25)
+                    .Select(c => new { c.Id, c.Name, c.Phone }).ToListAsync();
+            })),
+            ("scope: Visible().Count(), sub-dept", await measure(runs, async () =>
+            {
+                await using var db = await factory.CreateDbContextAsync();
+                return await CustomerScope.Visible(db, manager).CountAsync();
+            })),
+            ("scope: CountVisibleAsync, sub-dept", await measure(runs, async () =>
+            {
+                await using var db = await factory.CreateDbContextAsync();
+                return await CustomerScope.CountVisibleAsync(db, manager);
+            })),
+            ("scope: first page = rows + CountVisibleAsync", await measure(runs, async () =>
+            {
+                await using var db = await factory.CreateDbContextAsync();
+                var rows = await CustomerScope.Visible(db, manager).OrderBy(c => c.NameKey).ThenBy(c => c.Id).Take(25)
+                    .Select(c => new { c.Id, c.Name, c.Phone }).ToListAsync();
+                return rows.Count + await CustomerScope.CountVisibleAsync(db, manager);
+            })),
             ("scope: page 40, sub-department manager", await measure(runs, async () => await service.ListAsync(manager, new CustomerListQuery { Page = 39, PageSize = 25 }))),
             ("scope: first page by created, sub-dept", await measure(runs, async () => await service.ListAsync(manager, new CustomerListQuery { PageSize = 25, Sort = CustomerSort.CreatedAt, Descending = true }))),
             ("scope: first page, own-scope salesperson", await measure(runs, async () => await service.ListAsync(sales, new CustomerListQuery { PageSize = 25 }))),

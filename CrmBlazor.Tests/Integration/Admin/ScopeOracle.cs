@@ -176,6 +176,8 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
                 $"list for {userId} ({CustomerScope.LevelOf(access.Rights)}): expected {expectedLive.Count}, got {list.Count}");
             var count = await CustomerScope.Visible(db, access).CountAsync();
             Expect(count == expectedLive.Count, $"count for {userId}: expected {expectedLive.Count}, got {count}");
+            var fastCount = await CustomerScope.CountVisibleAsync(db, access);
+            Expect(fastCount == expectedLive.Count, $"CountVisibleAsync for {userId}: expected {expectedLive.Count}, got {fastCount}");
             var withTrash = await CustomerScope.Apply(db.Customers, db, access).Select(c => c.Id).ToListAsync();
             Expect(expectedAll.SetEquals(withTrash), $"list with trash for {userId}: expected {expectedAll.Count}, got {withTrash.Count}");
 
