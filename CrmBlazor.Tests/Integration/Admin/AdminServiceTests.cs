@@ -288,4 +288,36 @@ public sealed class AdminServiceTests : IAsyncLifetime
         var ok = await FormPost.SignInAsync(_app.CreateClient(new() { AllowAutoRedirect = false }), "tu.doi", "MatKhauMoi789");
         Assert.Equal(System.Net.HttpStatusCode.Redirect, ok.StatusCode);
     }
+
+    [Fact]
+    public async Task An_open_circuit_of_a_deactivated_user_turns_anonymous_at_once()
+    {
+        var user = await NewUserAsync("mach.mo", _salesGroupId);
+        var account = (await _scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByIdAsync(user.UserId))!;
+        var principal = await _scope.ServiceProvider.GetRequiredService<SignInManager<AppUser>>().CreateUserPrincipalAsync(account);
+
+        // A circuit's provider, as the app registers it.
+        await using var circuit = _app.Services.CreateAsyncScope();
+        var provider = circuit.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>();
+        var revalidating = Assert.IsType<ActiveUserAuthenticationStateProvider>(provider);
+        revalidating.SetAuthenticationState(Task.FromResult(new Microsoft.AspNetCore.Components.Authorization.AuthenticationState(principal)));
+        var signedOut = new TaskCompletionSource();
+        provider.AuthenticationStateChanged += async state =>
+        {
+            if ((await state).User.Identity?.IsAuthenticated != true)
+            {
+                signedOut.TrySetResult();
+            }
+        };
+
+        // Someone else's change leaves it alone; a group change of this user keeps it signed in.
+        var other = await NewUserAsync("nguoi.khac", _salesGroupId);
+        await _users.DeactivateAsync(_admin, other.UserId);
+        await _users.UpdateAsync(_admin, user.UserId, new StaffInput { FullName = "Mạch Mơ", DepartmentId = _rootId, PermissionGroupId = _salesGroupId });
+        Assert.True((await provider.GetAuthenticationStateAsync()).User.Identity!.IsAuthenticated);
+
+        await _users.DeactivateAsync(_admin, user.UserId);
+        await signedOut.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False((await provider.GetAuthenticationStateAsync()).User.Identity!.IsAuthenticated);
+    }
 }
