@@ -3,6 +3,7 @@ using CrmBlazor.Data.Seeding;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CrmBlazor.Tests.EndToEnd.Admin;
@@ -125,5 +126,65 @@ public sealed class PermissionsEndToEndTests : IAsyncLifetime
         await Assertions.Expect(user).ToHaveURLAsync(new Regex("/customers$"));
         await admin.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "admin-permission-groups.png"), FullPage = true });
         await user.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "user-view-all.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task A_user_edits_their_profile_and_is_signed_out_at_once_when_deactivated()
+    {
+        Assertions.SetDefaultExpectTimeout(Timeout);
+        var url = _app.ServerAddress;
+        string userId;
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var services = scope.ServiceProvider;
+            await using var db = await _app.DbFactory.CreateDbContextAsync();
+            var adminId = await db.StaffProfiles.Where(p => p.UserName == DatabaseInitializer.AdminUserName).Select(p => p.Id).SingleAsync();
+            var admin = (await CrmBlazor.Security.CurrentUser.LoadAsync(_app.DbFactory, adminId))!;
+            var org = services.GetRequiredService<CrmBlazor.Features.Admin.OrganizationService>();
+            var group = await org.CreateGroupAsync(admin, "Bán hàng", CrmBlazor.Domain.Organization.Rights.SalesDefault);
+            userId = await services.GetRequiredService<CrmBlazor.Features.Admin.UserAdminService>().CreateAsync(admin, new CrmBlazor.Features.Admin.StaffInput
+            {
+                UserName = "lan.vo", FullName = "Võ Lan", DepartmentId = admin.DepartmentId, PermissionGroupId = group, Password = "LanVo2026x",
+            });
+        }
+
+        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+        await Chromium.SignInAsync(page, url, "lan.vo", "LanVo2026x");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers$"));
+
+        // Own display name and password, from the account menu's profile page.
+        await page.GotoAsync(url + "/account/profile");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hồ sơ của tôi" })).ToBeVisibleAsync();
+        await page.GetByLabel("Họ và tên").FillAsync("Võ Thị Lan");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Lưu tên" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Đã lưu tên hiển thị của bạn.")).ToBeVisibleAsync();
+        await page.GetByLabel("Mật khẩu hiện tại").FillAsync("sai-mat-khau");
+        await page.GetByLabel("Mật khẩu mới", new() { Exact = true }).FillAsync("LanVoMoi2027");
+        await page.GetByLabel("Nhập lại mật khẩu mới").FillAsync("LanVoMoi2027");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Đổi mật khẩu" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Mật khẩu hiện tại không đúng.")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "profile.png"), FullPage = true });
+        await page.GetByLabel("Mật khẩu hiện tại").FillAsync("LanVo2026x");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Đổi mật khẩu" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login"));
+        await Chromium.SignInAsync(page, url, "lan.vo", "LanVoMoi2027");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers$"));
+
+        // An administrator deactivates her: the open page leaves for the login page without any click.
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            await using var db = await _app.DbFactory.CreateDbContextAsync();
+            var adminId = await db.StaffProfiles.Where(p => p.UserName == DatabaseInitializer.AdminUserName).Select(p => p.Id).SingleAsync();
+            var admin = (await CrmBlazor.Security.CurrentUser.LoadAsync(_app.DbFactory, adminId))!;
+            Assert.Equal("Võ Thị Lan", await db.StaffProfiles.Where(p => p.Id == userId).Select(p => p.FullName).SingleAsync());
+            await scope.ServiceProvider.GetRequiredService<CrmBlazor.Features.Admin.UserAdminService>().DeactivateAsync(admin, userId);
+        }
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login"));
+        await page.GotoAsync(url + "/customers");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login"));
+        await Chromium.SignInAsync(page, url, "lan.vo", "LanVoMoi2027");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("vô hiệu hóa");
     }
 }
