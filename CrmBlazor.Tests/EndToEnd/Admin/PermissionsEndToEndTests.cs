@@ -170,6 +170,9 @@ public sealed class PermissionsEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login"));
         await Chromium.SignInAsync(page, url, "lan.vo", "LanVoMoi2027");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers$"));
+        // Wait for a live circuit (the profile page enables its buttons once interactive), not just prerendered HTML.
+        await page.GotoAsync(url + "/account/profile");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Đổi mật khẩu" })).ToBeEnabledAsync();
 
         // An administrator deactivates her: the open page leaves for the login page without any click.
         await using (var scope = _app.Services.CreateAsyncScope())
