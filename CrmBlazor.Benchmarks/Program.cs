@@ -51,6 +51,11 @@ if (options.Suites.Contains("board"))
     }
 }
 
+if (options.Suites.Contains("scope"))
+{
+    results.AddRange(await ScopeBench.RunAsync(factory, data, options.Runs, (runs, action) => Measure(runs, action)));
+}
+
 Console.WriteLine();
 Console.WriteLine($"{"benchmark",-48} {"median ms",10} {"p95 ms",10} {"max ms",10}");
 foreach (var (name, s) in results)
@@ -77,7 +82,7 @@ static async Task<Stats> Measure<T>(int runs, Func<Task<T>> action)
     return new Stats(times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1], times[^1]);
 }
 
-internal sealed record Stats(double Median, double P95, double Max);
+public sealed record Stats(double Median, double P95, double Max);
 
 internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int Users, int Depth, string DbPath, int Runs)
 {

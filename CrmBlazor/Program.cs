@@ -5,6 +5,7 @@ using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Account;
 using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Board;
+using CrmBlazor.Features.Admin;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
@@ -68,6 +69,7 @@ builder.Services.AddScoped<CustomerService>();
 builder.Services.AddCommentsFeature();
 builder.Services.AddBoardFeature();
 builder.Services.AddSingleton<UserTime>();
+builder.Services.AddAdminFeature();
 
 var app = builder.Build();
 

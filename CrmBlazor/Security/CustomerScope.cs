@@ -15,7 +15,17 @@ public enum VisibilityLevel
 
 /// <summary>
 /// The one place that decides which customers a user may see (R7.3). Every path that reads customers or anything
-/// attached to them goes through <see cref="Apply"/>.
+/// attached to them goes through <see cref="Apply"/> (lists, counts, search, detail, comments, exports, the mention
+/// picker, reports, live events). The rule, exactly:
+/// <list type="bullet">
+/// <item>without "customers access": nothing;</item>
+/// <item>"view all": every customer (unassigned ones included);</item>
+/// <item>own: customers the user owns, customers that list the user as a related user (người liên quan), and
+/// unassigned customers (no owner) the user created;</item>
+/// <item>"sub-department": own, plus customers owned by any user (active or not) of the user's department or of any
+/// department below it (materialised <see cref="Department.Path"/> prefix).</item>
+/// </list>
+/// CrmBlazor.Tests/Integration/Admin/ScopeOracleTests checks this against a plain in-memory evaluation.
 /// </summary>
 public static class CustomerScope
 {
@@ -24,11 +34,7 @@ public static class CustomerScope
         : (rights & Rights.CustomersSubDepartment) != 0 ? VisibilityLevel.SubDepartment
         : VisibilityLevel.Own;
 
-    /// <summary>
-    /// Filters <paramref name="customers"/> to those <paramref name="user"/> may see: owned by them, listed as a related
-    /// user, unassigned ones they created; with "sub-department" also those owned by users of their department or any
-    /// department below it; with "view all" every customer. Without "customers access" nothing.
-    /// </summary>
+    /// <summary>Filters <paramref name="customers"/> (trashed or not, as given) to those <paramref name="user"/> may see.</summary>
     public static IQueryable<Customer> Apply(IQueryable<Customer> customers, CrmDbContext db, UserAccess user)
     {
         if (!user.Has(Rights.CustomersAccess))
@@ -37,27 +43,97 @@ public static class CustomerScope
         }
 
         var uid = user.UserId;
+        // Written as OR of indexable terms (owner = / owner IN / id IN) so SQLite and PostgreSQL can answer counts from
+        // indexes instead of scanning every customer with a correlated sub-query.
+        var related = db.CustomerRelatedUsers.Where(r => r.UserId == uid).Select(r => r.CustomerId);
         switch (LevelOf(user.Rights))
         {
             case VisibilityLevel.All:
                 return customers;
             case VisibilityLevel.SubDepartment:
-                var path = user.DepartmentPath;
-                var teamOwners = db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(path)).Select(p => p.Id);
+                var prefix = user.DepartmentPath;
+                var teamOwners = db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(prefix)).Select(p => p.Id);
+                // COALESCE keeps SQLite from answering this OR by gathering every team row and sorting them (a
+                // sub-department often sees a tenth of all customers): it walks the list's sort index instead and stops
+                // after a page. Totals use CountVisibleAsync, which is OR-free and index-only.
                 return customers.Where(c =>
                     c.OwnerId == uid
+                    || teamOwners.Contains(c.OwnerId ?? string.Empty)
                     || (c.OwnerId == null && c.CreatedById == uid)
-                    || teamOwners.Contains(c.OwnerId!)
-                    || db.CustomerRelatedUsers.Any(r => r.CustomerId == c.Id && r.UserId == uid));
+                    || related.Contains(c.Id));
             default:
                 return customers.Where(c =>
                     c.OwnerId == uid
                     || (c.OwnerId == null && c.CreatedById == uid)
-                    || db.CustomerRelatedUsers.Any(r => r.CustomerId == c.Id && r.UserId == uid));
+                    || related.Contains(c.Id));
         }
     }
 
     /// <summary>The live (not trashed) customers the user may see.</summary>
-    public static IQueryable<Customer> Visible(CrmDbContext db, UserAccess user) =>
-        Apply(db.Customers.Where(c => !c.IsDeleted), db, user);
+    public static IQueryable<Customer> Visible(CrmDbContext db, UserAccess user) => Apply(Live(db), db, user);
+
+    /// <summary>Customers not in the trash, written as "NOT IsDeleted": the same term as the filter of the partial
+    /// indexes over live customers (CrmDbContext.ApplyLiveCustomerIndexes), so list order, paging and counts use them.</summary>
+    public static IQueryable<Customer> Live(CrmDbContext db) => db.Customers.Where(c => !c.IsDeleted);
+
+    /// <summary>
+    /// Counts the live customers <paramref name="user"/> may see, after an optional extra <paramref name="filter"/>
+    /// (search, relationship…), as the sum of two disjoint OR-free counts: customers owned by the user (or their
+    /// sub-department), answered from the (IsDeleted, OwnerId) index alone, plus the few related or unassigned ones owned
+    /// by someone else. Same result as <c>Visible(db, user).CountAsync()</c> (the oracle test checks both), without the
+    /// row-by-row OR that makes SQLite read every visible row: use it for list totals.
+    /// </summary>
+    public static async Task<int> CountVisibleAsync(CrmDbContext db, UserAccess user, Func<IQueryable<Customer>, IQueryable<Customer>>? filter = null,
+        CancellationToken ct = default)
+    {
+        filter ??= q => q;
+        if (!user.Has(Rights.CustomersAccess))
+        {
+            return 0;
+        }
+
+        var live = Live(db);
+        var uid = user.UserId;
+        var extras = db.CustomerRelatedUsers.Where(r => r.UserId == uid).Select(r => r.CustomerId)
+            .Concat(db.Customers.Where(c => c.OwnerId == null && c.CreatedById == uid).Select(c => c.Id));
+        switch (LevelOf(user.Rights))
+        {
+            case VisibilityLevel.All:
+                return await filter(live).CountAsync(ct);
+            case VisibilityLevel.SubDepartment:
+                var prefix = user.DepartmentPath;
+                var teamOwners = db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(prefix)).Select(p => p.Id);
+                var team = await filter(live.Where(c => teamOwners.Contains(c.OwnerId!))).CountAsync(ct);
+                var others = await filter(live.Where(c => extras.Contains(c.Id) && (c.OwnerId == null || !teamOwners.Contains(c.OwnerId)))).CountAsync(ct);
+                return team + others;
+            default:
+                var own = await filter(live.Where(c => c.OwnerId == uid)).CountAsync(ct);
+                var rest = await filter(live.Where(c => extras.Contains(c.Id) && (c.OwnerId == null || c.OwnerId != uid))).CountAsync(ct);
+                return own + rest;
+        }
+    }
+
+    /// <summary>Whether <paramref name="user"/> may see one customer (detail, comments, live events). Trashed customers
+    /// count only when <paramref name="includeTrashed"/> is set (the trash view).</summary>
+    public static Task<bool> CanSee(CrmDbContext db, UserAccess user, int customerId, bool includeTrashed = false, CancellationToken ct = default)
+    {
+        var one = (includeTrashed ? db.Customers : Live(db)).Where(c => c.Id == customerId);
+
+        return Apply(one, db, user).AnyAsync(ct);
+    }
+
+    /// <summary>Editing a customer needs the "edit" right and the visibility to see it (R7.3).</summary>
+    public static async Task<bool> CanEdit(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct = default) =>
+        user.Has(Rights.CustomersEdit) && await CanSee(db, user, customerId, includeTrashed: false, ct);
+
+    /// <summary>Throws <see cref="AccessDeniedException"/> unless <paramref name="user"/> may edit the customer (R7.4).</summary>
+    public static async Task EnsureCanEdit(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct = default)
+    {
+        if (!await CanEdit(db, user, customerId, ct))
+        {
+            throw new AccessDeniedException(user.Has(Rights.CustomersEdit)
+                ? "This customer is not visible to you."
+                : "Your permission group does not allow editing customers.");
+        }
+    }
 }

@@ -44,7 +44,8 @@ public sealed class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, T
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var customers = CustomerSearch.Apply(CustomerScope.Visible(db, user), query.Search, db);
-        var total = await customers.CountAsync(ct);
+        // The total as OR-free index-only counts (same result as customers.CountAsync(), see ScopeOracleTests).
+        var total = await CustomerScope.CountVisibleAsync(db, user, q => CustomerSearch.Apply(q, query.Search, db), ct);
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
 
