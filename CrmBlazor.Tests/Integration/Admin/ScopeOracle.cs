@@ -193,6 +193,19 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
         }
     }
 
+    /// <summary>The inverse question (mention picker, notifications): who may see one customer (CustomerAudience).</summary>
+    public async Task CheckAudienceAsync(int samples)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        for (var i = 0; i < samples; i++)
+        {
+            var c = _customers[_random.Next(_customers.Count)];
+            var expected = _users.Where(u => u.Value.Active && !c.Deleted && Sees(u.Key, c)).Select(u => u.Key).ToHashSet();
+            var actual = await CustomerAudience.UsersWhoCanSee(db, c.Id).Select(p => p.Id).ToListAsync();
+            Expect(expected.SetEquals(actual), $"audience of {c.Id}: expected {expected.Count}, got {actual.Count}");
+        }
+    }
+
     /// <summary>R7.3 in plain C#.</summary>
     private bool Sees(string userId, (int Id, string? Owner, string? Creator, bool Deleted) c)
     {

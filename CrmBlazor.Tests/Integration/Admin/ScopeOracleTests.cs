@@ -24,6 +24,7 @@ public sealed class ScopeOracleTests(ITestOutputHelper output)
             // Reshape the tree through the real service, then check again: moved subtrees carry their paths along.
             await oracle.MoveRandomDepartmentsAsync(moves: 6);
             await oracle.CheckAsync(singlesPerUser: 12);
+            await oracle.CheckAudienceAsync(samples: 60);
             Assert.True(oracle.Mismatches.Count == 0, $"seed {seed}: " + string.Join("; ", oracle.Mismatches));
             checks += oracle.Checks;
         }
@@ -51,6 +52,7 @@ public sealed class ScopeOracleTests(ITestOutputHelper output)
             await oracle.CheckAsync(singlesPerUser: 15);
             await oracle.MoveRandomDepartmentsAsync(moves: 4);
             await oracle.CheckAsync(singlesPerUser: 10);
+            await oracle.CheckAudienceAsync(samples: 20);
             output.WriteLine($"{oracle.Checks} checks on PostgreSQL");
             Assert.True(oracle.Mismatches.Count == 0, string.Join("; ", oracle.Mismatches));
             Assert.True(oracle.Checks >= 1_000, $"only {oracle.Checks} checks");
