@@ -3,6 +3,7 @@ using CrmBlazor.Components;
 using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Account;
+using CrmBlazor.Features.Api;
 using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Board;
 using CrmBlazor.Features.Admin;
@@ -70,6 +71,7 @@ builder.Services.AddCommentsFeature();
 builder.Services.AddBoardFeature();
 builder.Services.AddSingleton<UserTime>();
 builder.Services.AddAdminFeature();
+builder.Services.AddApiFeature(builder.Configuration);
 
 var app = builder.Build();
 
@@ -93,6 +95,7 @@ app.UseRequestLocalization(o =>
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 // After authentication: tokens are bound to the signed-in user.
 app.UseAntiforgery();
 
@@ -101,6 +104,7 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapHub<CrmHub>(CrmHub.Path);
 app.MapCommentEndpoints();
+app.MapApi();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -37,6 +37,7 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<CommentAttachment> CommentAttachments => Set<CommentAttachment>();
     public DbSet<StreamReadMarker> StreamReadMarkers => Set<StreamReadMarker>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
     public DbSet<CustomFieldDefinition> CustomFields => Set<CustomFieldDefinition>();
     public DbSet<CustomFieldValue> CustomFieldValues => Set<CustomFieldValue>();
 

@@ -1,0 +1,38 @@
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Api;
+
+public sealed record AccessTokenView(int Id, string Name, string Hint, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt);
+
+/// <summary>A user's own personal access tokens: create (secret shown once), list, revoke.</summary>
+public sealed class AccessTokenService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<AccessTokenView>> ListAsync(UserAccess user, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.AccessTokens.Where(t => t.UserId == user.UserId).OrderByDescending(t => t.CreatedAt)
+            .Select(t => new AccessTokenView(t.Id, t.Name, t.Hint, t.CreatedAt, t.LastUsedAt, t.RevokedAt)).ToListAsync(ct);
+    }
+
+    /// <summary>Returns the secret: the only time it can be seen.</summary>
+    public async Task<string> CreateAsync(UserAccess user, string name, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (token, secret) = AccessToken.Issue(user.UserId, name, clock.GetUtcNow().UtcDateTime);
+        db.AccessTokens.Add(token);
+        await db.SaveChangesAsync(ct);
+        return secret;
+    }
+
+    public async Task RevokeAsync(UserAccess user, int tokenId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var token = await db.AccessTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == user.UserId, ct)
+            ?? throw new KeyNotFoundException("No such token.");
+        token.Revoke(clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+    }
+}
