@@ -4,6 +4,7 @@ using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Account;
 using CrmBlazor.Features.Customers;
+using CrmBlazor.Features.Import;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
@@ -61,6 +62,7 @@ builder.Services.AddSingleton<ILiveEventBus, InProcessLiveEventBus>();
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddScoped<CustomerService>();
 builder.Services.AddSingleton<UserTime>();
+builder.Services.AddImportFeature();
 
 var app = builder.Build();
 
@@ -90,6 +92,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapImportEndpoints();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -24,7 +24,7 @@ public sealed record ImportLimits
     public long MaxRowChars { get; init; } = 1_000_000;
     public TimeSpan MaxReadTime { get; init; } = TimeSpan.FromSeconds(30);
 
-    public static ImportLimits From(IConfiguration configuration)
+    public static ImportLimits From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var limits = new ImportLimits();
         var max = configuration.GetValue<long?>("Import:MaxFileBytes");
