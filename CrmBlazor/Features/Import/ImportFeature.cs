@@ -6,9 +6,6 @@ using Microsoft.Extensions.Localization;
 
 namespace CrmBlazor.Features.Import;
 
-/// <summary>Localised UI text of the import feature.</summary>
-public sealed class ImportText;
-
 public static class ImportFeature
 {
     public const string XlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
