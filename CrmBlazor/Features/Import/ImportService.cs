@@ -324,6 +324,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var activeOwners = options.OwnerRotation.Count == 0
             ? []
             : await db.StaffProfiles.Where(p => p.IsActive && options.OwnerRotation.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct);
+        // Round robin in the order the user chose them.
+        activeOwners = options.OwnerRotation.Distinct().Where(activeOwners.Contains).ToList();
         if (activeOwners.Count != options.OwnerRotation.Distinct().Count())
         {
             throw new DomainException("import.owner-inactive", "An owner chosen for the round robin is not an active user.");
