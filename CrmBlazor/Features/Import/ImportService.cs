@@ -8,6 +8,7 @@ using CrmBlazor.Domain.Organization;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using MiniExcelLibs;
 
 namespace CrmBlazor.Features.Import;
@@ -459,13 +460,10 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 items[c.Id] = new ImportBatchItem(batch.Id, c.Id, true, 0, null);
             }
 
-            foreach (var (c, change) in logs)
-            {
-                db.ChangeLog.Add(new ChangeLogEntry(c.Id, user.UserId, now, change, Origin));
-            }
-
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
+            await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "UserId", "At", "Field", "OldValue", "NewValue", "Origin"],
+                logs.Select(l => new object?[] { l.Customer.Id, user.UserId, now, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue), Origin }), ct);
 
             var touched = newInChunk.Values.Concat(loaded.Values).Concat(logs.Select(l => l.Customer)).Distinct().ToList();
             foreach (var c in touched)
@@ -485,13 +483,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             progress?.Report(new ImportProgress(end, total));
         }
 
-        foreach (var chunk in items.Values.Chunk(5000))
-        {
-            db.AddRange(chunk);
-            db.ChangeTracker.DetectChanges();
-            await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
-        }
+        await BulkInsertAsync(db, "ImportBatchItems", ["BatchId", "CustomerId", "Created", "VersionAfter", "PreviousJson"],
+            items.Values.Select(i => new object?[] { i.BatchId, i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }), ct);
 
         var saved = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batch.Id, ct);
         saved.Finish(created, updated, check.Skip, check.Fail, contactsAdded, clock.GetUtcNow().UtcDateTime);
@@ -511,6 +504,44 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         }
 
         return new ImportResult(batch.Id, created, updated, check.Skip, check.Fail, contactsAdded, check);
+    }
+
+    private static string? Cap(string? value) => value is { Length: > 2000 } ? value[..2000] : value;
+
+    /// <summary>
+    /// Inserts rows that need no id back (change log, batch items) as multi-row INSERTs inside the current transaction:
+    /// one statement per 200 rows instead of one per row. Plain SQL that SQLite, PostgreSQL and SQL Server all accept.
+    /// </summary>
+    private static async Task BulkInsertAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    {
+        const int rowsPerStatement = 200; // 200 × 7 parameters stays under SQL Server's 2,100
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ";
+        foreach (var chunk in rows.Chunk(rowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new System.Text.StringBuilder(head);
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    var name = $"@p{r}_{c}";
+                    sql.Append(c == 0 ? name : ", " + name);
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = chunk[r][c] ?? DBNull.Value;
+                    command.Parameters.Add(parameter);
+                }
+
+                sql.Append(')');
+            }
+
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync(ct);
+        }
     }
 
     private static Customer Target(ImportDecision d, Dictionary<int, Customer> newInChunk, Dictionary<int, int> createdIds, Dictionary<int, Customer> loaded)
