@@ -118,8 +118,10 @@ public sealed class ImportServiceTests
         var skipped = await w.Service.CheckAsync(w.Sales, sheet, mapping, new ImportOptions());
         Assert.Equal((1, 0, 2), (skipped.Create, skipped.Update, skipped.Skip));
 
+        var check = await w.Service.CheckAsync(w.Sales, sheet, mapping, new ImportOptions { UpdateExisting = true });
+        Assert.Equal((1, 1, 0, 1), (check.Create, check.Update, check.Skip, check.ContactsAdded));
         var result = await w.Service.ImportAsync(w.Sales, sheet, mapping, new ImportOptions { UpdateExisting = true });
-        Assert.Equal((1, 0, 0, 1), (result.Created, result.Updated, result.Skipped, result.ContactsAdded));
+        Assert.Equal((1, 1, 0, 1), (result.Created, result.Updated, result.Skipped, result.ContactsAdded));
         await using var ctx = await w.Db.Factory.CreateDbContextAsync();
         var c = await ctx.Customers.Include(x => x.Contacts).SingleAsync();
         Assert.Equal(("Phạm Văn Dũng", "dung@example.vn"), (c.Name, c.Email));

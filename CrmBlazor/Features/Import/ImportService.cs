@@ -425,10 +425,9 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                             contactsAdded++;
                         }
 
-                        if (d.TargetIndex is null)
-                        {
-                            updated++;
-                        }
+                        // A later row of the file updating a customer an earlier row creates counts as an update too,
+                        // as the check step counted it.
+                        updated++;
 
                         break;
                     }
