@@ -517,6 +517,33 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ";
+        if (db.Database.IsSqlite())
+        {
+            // SQLite runs in-process: one prepared statement re-bound per row beats re-parsing big multi-row statements.
+            await using var prepared = connection.CreateCommand();
+            prepared.Transaction = transaction;
+            prepared.CommandText = head + "(" + string.Join(", ", columns.Select((_, c) => "@p" + c)) + ")";
+            var parameters = columns.Select((_, c) =>
+            {
+                var p = prepared.CreateParameter();
+                p.ParameterName = "@p" + c;
+                prepared.Parameters.Add(p);
+                return p;
+            }).ToArray();
+            prepared.Prepare();
+            foreach (var row in rows)
+            {
+                for (var c = 0; c < parameters.Length; c++)
+                {
+                    parameters[c].Value = row[c] ?? DBNull.Value;
+                }
+
+                await prepared.ExecuteNonQueryAsync(ct);
+            }
+
+            return;
+        }
+
         foreach (var chunk in rows.Chunk(rowsPerStatement))
         {
             await using var command = connection.CreateCommand();
