@@ -20,5 +20,7 @@ public abstract class MudTestContext : BunitContext
         });
         Services.AddLocalization();
         Services.AddSingleton<UserTime>();
+        Services.AddLogging();
+        Services.AddSingleton<CrmBlazor.Live.ILiveEventBus, CrmBlazor.Live.InProcessLiveEventBus>();
     }
 }
