@@ -452,15 +452,31 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(ct);
+            var generated = new List<Customer>();
             foreach (var (index, c) in newInChunk)
             {
-                c.AssignGeneratedCode();
+                if (c.Code is null)
+                {
+                    c.AssignGeneratedCode();
+                    generated.Add(c);
+                }
+
                 createdIds[index] = c.Id;
                 items[c.Id] = new ImportBatchItem(batch.Id, c.Id, true, 0, null);
             }
 
-            db.ChangeTracker.DetectChanges();
-            await db.SaveChangesAsync(ct);
+            if (db.Database.IsSqlite())
+            {
+                // The generated codes (R1.1) through one prepared statement; nothing else is pending in the tracker.
+                await ExecutePerRowAsync(db, "UPDATE \"Customers\" SET \"Code\" = @p0, \"SearchText\" = @p1 WHERE \"Id\" = @p2",
+                    generated.Select(c => new object?[] { c.Code, c.SearchText, c.Id }), ct);
+            }
+            else
+            {
+                db.ChangeTracker.DetectChanges();
+                await db.SaveChangesAsync(ct);
+            }
+
             await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "UserId", "At", "Field", "OldValue", "NewValue", "Origin"],
                 logs.Select(l => new object?[] { l.Customer.Id, user.UserId, now, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue), Origin }), ct);
 
@@ -520,27 +536,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         if (db.Database.IsSqlite())
         {
             // SQLite runs in-process: one prepared statement re-bound per row beats re-parsing big multi-row statements.
-            await using var prepared = connection.CreateCommand();
-            prepared.Transaction = transaction;
-            prepared.CommandText = head + "(" + string.Join(", ", columns.Select((_, c) => "@p" + c)) + ")";
-            var parameters = columns.Select((_, c) =>
-            {
-                var p = prepared.CreateParameter();
-                p.ParameterName = "@p" + c;
-                prepared.Parameters.Add(p);
-                return p;
-            }).ToArray();
-            prepared.Prepare();
-            foreach (var row in rows)
-            {
-                for (var c = 0; c < parameters.Length; c++)
-                {
-                    parameters[c].Value = row[c] ?? DBNull.Value;
-                }
-
-                await prepared.ExecuteNonQueryAsync(ct);
-            }
-
+            await ExecutePerRowAsync(db, head + "(" + string.Join(", ", columns.Select((_, c) => "@p" + c)) + ")", rows, ct);
             return;
         }
 
@@ -567,6 +563,36 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
             command.CommandText = sql.ToString();
             await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Runs one prepared statement (parameters @p0, @p1, …) once per row, inside the current transaction.</summary>
+    private static async Task ExecutePerRowAsync(CrmDbContext db, string sql, IEnumerable<object?[]> rows, CancellationToken ct)
+    {
+        await using var prepared = db.Database.GetDbConnection().CreateCommand();
+        prepared.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        prepared.CommandText = sql;
+        System.Data.Common.DbParameter[]? parameters = null;
+        foreach (var row in rows)
+        {
+            if (parameters is null)
+            {
+                parameters = row.Select((_, c) =>
+                {
+                    var p = prepared.CreateParameter();
+                    p.ParameterName = "@p" + c;
+                    prepared.Parameters.Add(p);
+                    return p;
+                }).ToArray();
+                prepared.Prepare();
+            }
+
+            for (var c = 0; c < parameters.Length; c++)
+            {
+                parameters[c].Value = row[c] ?? DBNull.Value;
+            }
+
+            await prepared.ExecuteNonQueryAsync(ct);
         }
     }
 
