@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 
 // CrmBlazor bench console: generates data straight into a database and prints timings (median, p95).
 // It asserts nothing. Usage:
-//   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [--customers 1000000] [--db path] [--runs 60]
+//   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [import] [--customers 1000000] [--db path] [--runs 60]
+//   import: dotnet run -c Release --project CrmBlazor.Benchmarks -- import --customers 30000 --runs 3
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
 Console.WriteLine($"CrmBlazor benchmarks · {options.Customers:N0} customers · SQLite {options.DbPath} · {options.Runs} runs each");
@@ -56,6 +57,11 @@ if (options.Suites.Contains("scope"))
     results.AddRange(await ScopeBench.RunAsync(factory, data, options.Runs, (runs, action) => Measure(runs, action)));
 }
 
+if (options.Suites.Contains("import"))
+{
+    results.AddRange(await ImportBench.RunAsync(options.DbPath, data.AdminUserId, Math.Min(options.Runs, 3)));
+}
+
 Console.WriteLine();
 Console.WriteLine($"{"benchmark",-48} {"median ms",10} {"p95 ms",10} {"max ms",10}");
 foreach (var (name, s) in results)
@@ -82,7 +88,14 @@ static async Task<Stats> Measure<T>(int runs, Func<Task<T>> action)
     return new Stats(times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1], times[^1]);
 }
 
-public sealed record Stats(double Median, double P95, double Max);
+public sealed record Stats(double Median, double P95, double Max)
+{
+    public static Stats Of(List<double> times)
+    {
+        times.Sort();
+        return new Stats(times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1], times[^1]);
+    }
+}
 
 internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int Users, int Depth, string DbPath, int Runs)
 {

@@ -8,6 +8,7 @@ using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Board;
 using CrmBlazor.Features.Admin;
 using CrmBlazor.Features.Customers;
+using CrmBlazor.Features.Import;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
@@ -72,6 +73,7 @@ builder.Services.AddBoardFeature();
 builder.Services.AddSingleton<UserTime>();
 builder.Services.AddAdminFeature();
 builder.Services.AddApiFeature(builder.Configuration);
+builder.Services.AddImportFeature();
 
 var app = builder.Build();
 
@@ -105,6 +107,7 @@ app.MapAccountEndpoints();
 app.MapHub<CrmHub>(CrmHub.Path);
 app.MapCommentEndpoints();
 app.MapApi();
+app.MapImportEndpoints();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Importing;
+using CrmBlazor.Features.Import;
+using CrmBlazor.Live;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using MiniExcelLibs;
+
+namespace CrmBlazor.Benchmarks;
+
+/// <summary>
+/// Suite "import": a 100,000-row .xlsx (15 columns, 30% of the rows updating existing customers matched by phone) imported
+/// end to end on SQLite (read → check → import in one transaction). Each run starts from a copy of the bench database.
+/// Prints rows/s, peak memory, and the time to accept or refuse a ~10 MB file. Run with --customers 30000 (or more).
+/// </summary>
+internal static class ImportBench
+{
+    public static async Task<List<(string Name, Stats Stats)>> RunAsync(string baseDb, string adminUserId, int runs, int rows = 100_000)
+    {
+        var results = new List<(string, Stats)>();
+        IDbContextFactory<CrmDbContext> baseFactory = new SqliteFactory(baseDb);
+        List<string> existingPhones;
+        ImportReference reference;
+        await using (var db = await baseFactory.CreateDbContextAsync())
+        {
+            existingPhones = await db.Customers.Where(c => c.Phone != null && !c.IsDeleted).Select(c => c.Phone!).Distinct().Take(rows * 3 / 10).ToListAsync();
+        }
+
+        // 100,000 rows of 15 columns make a ~13 MB workbook: above the default 10 MB, so the bench raises Import:MaxFileBytes.
+        var limits = new ImportLimits { MaxFileBytes = 64L * 1024 * 1024 };
+        var defaultLimits = new ImportLimits();
+        var bus = new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance);
+        reference = await new ImportService(baseFactory, bus, TimeProvider.System, limits).ReferenceAsync();
+        var sw = Stopwatch.StartNew();
+        var bytes = BuildFile(rows, existingPhones, reference);
+        Console.WriteLine($"import: generated {rows:N0}-row .xlsx, {bytes.Length / 1024.0 / 1024.0:N1} MB, {existingPhones.Count:N0} rows match existing phones ({sw.Elapsed.TotalSeconds:N1} s)");
+
+        var read = new List<double>();
+        var check = new List<double>();
+        var import = new List<double>();
+        var total = new List<double>();
+        for (var run = 0; run < runs; run++)
+        {
+            var copy = Path.Combine(Path.GetDirectoryName(baseDb)!, $"import-run-{run}.db");
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Copy(baseDb, copy, overwrite: true);
+            IDbContextFactory<CrmDbContext> factory = new SqliteFactory(copy);
+            var service = new ImportService(factory, bus, TimeProvider.System, limits);
+            var admin = await CurrentUser.LoadAsync(factory, adminUserId) ?? throw new InvalidOperationException("No admin.");
+            GC.Collect();
+
+            var t0 = Stopwatch.GetTimestamp();
+            var sheet = service.ReadFile(admin, "bench.xlsx", bytes);
+            var t1 = Stopwatch.GetTimestamp();
+            var mapping = await service.ProposeMappingAsync(admin, sheet.Headers);
+            var options = new ImportOptions { UpdateExisting = true };
+            var checkResult = await service.CheckAsync(admin, sheet, mapping, options);
+            var t2 = Stopwatch.GetTimestamp();
+            var result = await service.ImportAsync(admin, sheet, mapping, options);
+            var t3 = Stopwatch.GetTimestamp();
+            read.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+            check.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+            import.Add(Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
+            total.Add(Stopwatch.GetElapsedTime(t0, t3).TotalMilliseconds);
+            Console.WriteLine($"  run {run + 1}: read {read[^1]:N0} ms, check {check[^1]:N0} ms ({checkResult.Create:N0} create / {checkResult.Update:N0} update / {checkResult.Fail:N0} fail), " +
+                              $"import {import[^1]:N0} ms ({result.Created:N0} created, {result.Updated:N0} updated) → {rows / (total[^1] / 1000):N0} rows/s end to end");
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(copy);
+        }
+
+        results.Add(($"import {rows / 1000}k rows: read .xlsx", Stats.Of(read)));
+        results.Add(($"import {rows / 1000}k rows: check", Stats.Of(check)));
+        results.Add(($"import {rows / 1000}k rows: write (1 transaction)", Stats.Of(import)));
+        results.Add(($"import {rows / 1000}k rows: end to end", Stats.Of(total)));
+        Console.WriteLine($"import: peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1024.0 / 1024.0:N0} MB, " +
+                          $"GC heap peak-ish {GC.GetGCMemoryInfo(GCKind.Any).PromotedBytes / 1024.0 / 1024.0:N0} MB promoted last GC");
+
+        // A file of about 10 MB: accepted (read and ready for mapping) or refused (one byte over the limit).
+        var big = BuildFile(rows * 7 / 10, existingPhones, reference);
+        var accept = new List<double>();
+        var refuse = new List<double>();
+        var tooBig = new byte[defaultLimits.MaxFileBytes + 1];
+        big.AsSpan(0, Math.Min(big.Length, tooBig.Length)).CopyTo(tooBig);
+        for (var i = 0; i < Math.Max(3, runs); i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            try
+            {
+                ImportFileReader.Read("big.xlsx", big, defaultLimits);
+            }
+            catch (ImportFileRejectedException)
+            {
+            }
+
+            accept.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            t = Stopwatch.GetTimestamp();
+            try
+            {
+                ImportFileReader.Read("big.xlsx", tooBig, defaultLimits);
+            }
+            catch (ImportFileRejectedException)
+            {
+            }
+
+            refuse.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+
+        var verdict = big.Length <= defaultLimits.MaxFileBytes ? "accepted" : "refused";
+        results.Add(($"{big.Length / 1024.0 / 1024.0:N1} MB .xlsx {verdict} (read fully)", Stats.Of(accept)));
+        results.Add(("10 MB + 1 byte refused", Stats.Of(refuse)));
+        return results;
+    }
+
+    private static byte[] BuildFile(int rows, IReadOnlyList<string> existingPhones, ImportReference reference)
+    {
+        var random = new Random(42);
+        string[] provinces = ["Hà Nội", "TP Hồ Chí Minh", "Đà Nẵng", "Hải Phòng", "Cần Thơ"];
+        string[] names = ["Nguyễn Văn", "Trần Thị", "Lê Hoàng", "Phạm Minh", "Võ Thị"];
+        var updateEvery = existingPhones.Count == 0 ? int.MaxValue : Math.Max(1, rows / existingPhones.Count);
+        IEnumerable<Dictionary<string, object?>> Rows()
+        {
+            var used = 0;
+            for (var i = 0; i < rows; i++)
+            {
+                var update = i % 10 < 3 && used < existingPhones.Count;
+                var phone = update ? "0" + existingPhones[used++][3..] : "03" + (10_000_000 + i).ToString(CultureInfo.InvariantCulture);
+                yield return new Dictionary<string, object?>
+                {
+                    ["Tên khách hàng"] = $"{names[i % names.Length]} {i}",
+                    ["Điện thoại"] = phone,
+                    ["Email"] = $"kh{i}@example.vn",
+                    ["Địa chỉ"] = $"{random.Next(1, 500)} Đường số {random.Next(1, 99)}",
+                    ["Ngày sinh"] = $"{random.Next(1, 29):D2}/{random.Next(1, 13):D2}/{random.Next(1950, 2005)}",
+                    ["Giới tính"] = i % 2 == 0 ? "Nam" : "Nữ",
+                    ["Mã số thuế"] = (100000000 + i).ToString(CultureInfo.InvariantCulture),
+                    ["Quốc gia"] = "Việt Nam",
+                    ["Tỉnh/Thành phố"] = provinces[i % provinces.Length],
+                    ["Quận/Huyện"] = $"Quận {i % 12 + 1}",
+                    ["Website"] = $"https://kh{i}.example.vn",
+                    ["Ngành nghề"] = "Bán lẻ",
+                    ["Nguồn khách hàng"] = reference.Sources.Count > 0 ? reference.Sources[i % reference.Sources.Count] : null,
+                    ["Nhóm khách hàng"] = reference.Groups.Count > 0 ? reference.Groups[i % reference.Groups.Count] : null,
+                    ["Mối quan hệ"] = reference.Relationships.Count > 0 ? reference.Relationships[i % reference.Relationships.Count] : null,
+                };
+            }
+        }
+
+        _ = updateEvery;
+        using var ms = new MemoryStream();
+        ms.SaveAs(Rows(), excelType: ExcelType.XLSX);
+        return ms.ToArray();
+    }
+}

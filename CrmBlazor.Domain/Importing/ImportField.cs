@@ -1,0 +1,102 @@
+using CrmBlazor.Domain.Common;
+
+namespace CrmBlazor.Domain.Importing;
+
+/// <summary>What a spreadsheet column is imported as (R3.2). <see cref="Skip"/> is "Bỏ qua trường này / Skip this field".</summary>
+public enum ImportField
+{
+    Skip = 0,
+    Code,
+    Name,
+    Phone,
+    Email,
+    Address,
+    Birthday,
+    Gender,
+    TaxCode,
+    Country,
+    Province,
+    District,
+    Website,
+    Industry,
+    Source,
+    Groups,
+    Relationship,
+    Owner,
+    ContactSalutation,
+    ContactName,
+    ContactPhone,
+    ContactEmail,
+    ContactBirthday,
+    ContactGender,
+    ContactNote,
+}
+
+/// <summary>Headers of the fields: the Vietnamese one the templates use, the English one, and other words people write.</summary>
+public static class ImportFields
+{
+    public sealed record Info(ImportField Field, string Vietnamese, string English, bool IsContact, bool InShortTemplate, params string[] Aliases);
+
+    public static IReadOnlyList<Info> All { get; } =
+    [
+        new(ImportField.Code, "Mã khách hàng", "Customer code", false, false, "Mã KH", "Mã", "Code"),
+        new(ImportField.Name, "Tên khách hàng", "Customer name", false, true, "Họ tên", "Họ và tên", "Tên", "Name", "Full name", "Khách hàng", "Customer", "Company"),
+        new(ImportField.Phone, "Điện thoại", "Phone", false, true, "Số điện thoại", "SĐT", "SDT", "Di động", "Mobile", "Phone number", "Tel", "Telephone"),
+        new(ImportField.Email, "Email", "Email address", false, true, "E-mail", "Thư điện tử", "Mail"),
+        new(ImportField.Address, "Địa chỉ", "Address", false, true),
+        new(ImportField.Birthday, "Ngày sinh", "Birthday", false, false, "Sinh nhật", "Date of birth", "DOB", "Birth date"),
+        new(ImportField.Gender, "Giới tính", "Gender", false, false, "Sex"),
+        new(ImportField.TaxCode, "Mã số thuế", "Tax code", false, false, "MST", "Tax ID", "VAT number"),
+        new(ImportField.Country, "Quốc gia", "Country", false, false),
+        new(ImportField.Province, "Tỉnh/Thành phố", "Province", false, false, "Tỉnh", "Thành phố", "Tỉnh thành", "City", "State"),
+        new(ImportField.District, "Quận/Huyện", "District", false, false, "Quận", "Huyện"),
+        new(ImportField.Website, "Website", "Web site", false, false, "Trang web", "Web", "URL"),
+        new(ImportField.Industry, "Ngành nghề", "Industry", false, false, "Lĩnh vực", "Ngành"),
+        new(ImportField.Source, "Nguồn khách hàng", "Source", false, true, "Nguồn", "Customer source", "Lead source"),
+        new(ImportField.Groups, "Nhóm khách hàng", "Groups", false, true, "Nhóm", "Group", "Customer group", "Customer groups"),
+        new(ImportField.Relationship, "Mối quan hệ", "Relationship", false, true, "Quan hệ", "Stage", "Pipeline stage", "Status"),
+        new(ImportField.Owner, "Người phụ trách", "Owner", false, true, "Phụ trách", "Nhân viên phụ trách", "Sales", "Assigned to", "Owner login"),
+        new(ImportField.ContactSalutation, "Danh xưng người liên hệ", "Contact salutation", true, false, "Danh xưng", "Xưng hô", "Salutation", "Title"),
+        new(ImportField.ContactName, "Tên người liên hệ", "Contact name", true, false, "Người liên hệ", "Contact"),
+        new(ImportField.ContactPhone, "Điện thoại người liên hệ", "Contact phone", true, false, "SĐT người liên hệ", "SDT nguoi lien he"),
+        new(ImportField.ContactEmail, "Email người liên hệ", "Contact email", true, false),
+        new(ImportField.ContactBirthday, "Ngày sinh người liên hệ", "Contact birthday", true, false),
+        new(ImportField.ContactGender, "Giới tính người liên hệ", "Contact gender", true, false),
+        new(ImportField.ContactNote, "Ghi chú người liên hệ", "Contact note", true, false, "Ghi chú", "Note", "Notes"),
+    ];
+
+    private static readonly Dictionary<string, ImportField> ByHeader = BuildIndex();
+
+    public static Info Of(ImportField field) => All.First(i => i.Field == field);
+
+    /// <summary>
+    /// Proposes the field for a header written in Vietnamese (with or without diacritics) or English; <see cref="ImportField.Skip"/>
+    /// when nothing fits. Case, diacritics, punctuation and spacing do not matter.
+    /// </summary>
+    public static ImportField Propose(string? header)
+    {
+        var key = HeaderKey(header);
+        return key.Length > 0 && ByHeader.TryGetValue(key, out var field) ? field : ImportField.Skip;
+    }
+
+    /// <summary>The folded form headers are compared by ("Tỉnh/Thành phố" → "tinhthanhpho").</summary>
+    public static string HeaderKey(string? header)
+    {
+        var folded = SearchKey.Fold(header);
+        return string.Concat(folded.Where(char.IsLetterOrDigit));
+    }
+
+    private static Dictionary<string, ImportField> BuildIndex()
+    {
+        var index = new Dictionary<string, ImportField>(StringComparer.Ordinal);
+        foreach (var info in All)
+        {
+            foreach (var word in new[] { info.Vietnamese, info.English, info.Field.ToString() }.Concat(info.Aliases))
+            {
+                index.TryAdd(HeaderKey(word), info.Field);
+            }
+        }
+
+        return index;
+    }
+}

@@ -1,0 +1,51 @@
+using CrmBlazor.Domain.Common;
+
+namespace CrmBlazor.Domain.Importing;
+
+/// <summary>
+/// The names an import row may refer to, folded with <see cref="SearchKey"/> (case and diacritics do not matter, R3.3):
+/// relationships, sources, groups (existing, not deleted) and owners by login name (active staff).
+/// </summary>
+public sealed class ImportLookups
+{
+    private readonly Dictionary<string, int> _relationships = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+
+    public ImportLookups(int defaultRelationshipId)
+    {
+        DefaultRelationshipId = defaultRelationshipId;
+    }
+
+    /// <summary>The first relationship (R2.3), given to a row whose relationship is blank.</summary>
+    public int DefaultRelationshipId { get; }
+
+    public ImportLookups AddRelationship(int id, string name) => Add(_relationships, name, id);
+
+    public ImportLookups AddSource(int id, string name) => Add(_sources, name, id);
+
+    public ImportLookups AddGroup(int id, string name) => Add(_groups, name, id);
+
+    public ImportLookups AddOwner(string userId, string loginName)
+    {
+        _owners.TryAdd(SearchKey.Fold(loginName), userId);
+        return this;
+    }
+
+    public int? Relationship(string name) => Find(_relationships, name);
+
+    public int? Source(string name) => Find(_sources, name);
+
+    public int? Group(string name) => Find(_groups, name);
+
+    public string? Owner(string loginName) => _owners.TryGetValue(SearchKey.Fold(loginName), out var id) ? id : null;
+
+    private ImportLookups Add(Dictionary<string, int> map, string name, int id)
+    {
+        map.TryAdd(SearchKey.Fold(name), id);
+        return this;
+    }
+
+    private static int? Find(Dictionary<string, int> map, string name) => map.TryGetValue(SearchKey.Fold(name), out var id) ? id : null;
+}

@@ -1,0 +1,349 @@
+using System.Globalization;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Customers;
+
+namespace CrmBlazor.Domain.Importing;
+
+/// <summary>Why a row cannot be imported. <see cref="Value"/> is the offending text as the file wrote it.</summary>
+public sealed record ImportRowError(string Code, ImportField Field, string? Value = null);
+
+/// <summary>Stable codes of <see cref="ImportRowError"/> (the UI words them in Vietnamese or English).</summary>
+public static class ImportErrorCodes
+{
+    public const string NameRequired = "name-required";
+    public const string PhoneOrEmailRequired = "phone-or-email-required";
+    public const string PhoneInvalid = "phone-invalid";
+    public const string EmailInvalid = "email-invalid";
+    public const string DateInvalid = "date-invalid";
+    public const string GenderInvalid = "gender-invalid";
+    public const string RelationshipUnknown = "relationship-unknown";
+    public const string SourceUnknown = "source-unknown";
+    public const string GroupUnknown = "group-unknown";
+    public const string OwnerUnknown = "owner-unknown";
+    public const string CodeReserved = "code-reserved";
+    public const string TooLong = "too-long";
+    public const string ContactNameRequired = "contact-name-required";
+    public const string NoCustomerAbove = "no-customer-above";
+    public const string CustomerAboveFailed = "customer-above-failed";
+    public const string NotEditable = "not-editable";
+    public const string CodeInTrash = "code-in-trash";
+}
+
+/// <summary>The contact a row carries: the primary contact on a customer row, a further contact on a continuation row (R3.4).</summary>
+public sealed record ImportContact(string Name, string? Salutation, string? Phone, string? Email, DateOnly? Birthday, Gender Gender, string? Note)
+{
+    public Contact ToContact() => new(Name, Salutation, Phone, Email, Birthday, Gender, Note);
+}
+
+public enum ImportRowKind
+{
+    /// <summary>Nothing in any mapped column: ignored.</summary>
+    Blank,
+    Customer,
+    /// <summary>Customer columns empty, contact columns filled: a further contact of the customer above (R3.4).</summary>
+    ContactOnly,
+}
+
+/// <summary>One spreadsheet row parsed and validated by <see cref="ImportRowParser"/>.</summary>
+public sealed class ParsedRow
+{
+    public required int RowNumber { get; init; }
+    public ImportRowKind Kind { get; internal set; }
+    public List<ImportRowError> Errors { get; } = [];
+    /// <summary>The fields the row fills (mapped and not blank): an update changes only these.</summary>
+    public HashSet<ImportField> Given { get; } = [];
+    public string? Code { get; internal set; }
+    public CustomerDetails? Details { get; internal set; }
+    /// <summary>Null when the row leaves it blank: the first relationship for a new customer (R2.3).</summary>
+    public int? RelationshipId { get; internal set; }
+    public int[]? GroupIds { get; internal set; }
+    public string? OwnerId { get; internal set; }
+    public ImportContact? Contact { get; internal set; }
+
+    public bool IsValid => Errors.Count == 0;
+    /// <summary>E.164 phone (dedupe key).</summary>
+    public string? Phone => Details?.Phone;
+    /// <summary>Lower-case email (dedupe key).</summary>
+    public string? Email => Details?.Email;
+}
+
+/// <summary>
+/// Parses and validates one row (R3.3, R3.4) with the existing normalisers: phones in any written form become E.164,
+/// gender words in both languages, dates dd/MM/yyyy or real Excel date cells (never month first), emails validated,
+/// groups comma-separated, owner by login name; group, source and relationship must exist (case and diacritics folded).
+/// Cells are what the reader gives: string, double, DateTime, bool or null.
+/// </summary>
+public static class ImportRowParser
+{
+    public static readonly IReadOnlyDictionary<ImportField, int> MaxLengths = new Dictionary<ImportField, int>
+    {
+        [ImportField.Code] = CustomerCode.MaxLength,
+        [ImportField.Name] = 200,
+        [ImportField.Address] = 500,
+        [ImportField.TaxCode] = 20,
+        [ImportField.Country] = 100,
+        [ImportField.Province] = 100,
+        [ImportField.District] = 100,
+        [ImportField.Website] = 300,
+        [ImportField.Industry] = 150,
+        [ImportField.ContactSalutation] = 50,
+        [ImportField.ContactName] = 200,
+        [ImportField.ContactNote] = 2000,
+    };
+
+    public static ParsedRow Parse(int rowNumber, IReadOnlyList<object?> cells, IReadOnlyList<ImportField> mapping, ImportLookups lookups)
+    {
+        var row = new ParsedRow { RowNumber = rowNumber };
+        var values = new Dictionary<ImportField, object>();
+        for (var i = 0; i < mapping.Count && i < cells.Count; i++)
+        {
+            var field = mapping[i];
+            var cell = cells[i];
+            if (field == ImportField.Skip || IsBlank(cell) || values.ContainsKey(field))
+            {
+                continue;
+            }
+
+            values[field] = cell!;
+            row.Given.Add(field);
+        }
+
+        var hasCustomer = row.Given.Any(f => !ImportFields.Of(f).IsContact);
+        var hasContact = row.Given.Any(f => ImportFields.Of(f).IsContact);
+        row.Kind = hasCustomer ? ImportRowKind.Customer : hasContact ? ImportRowKind.ContactOnly : ImportRowKind.Blank;
+        if (row.Kind == ImportRowKind.Blank)
+        {
+            return row;
+        }
+
+        foreach (var (field, max) in MaxLengths)
+        {
+            if (values.TryGetValue(field, out var v) && Text(v) is { } t && t.Length > max)
+            {
+                row.Errors.Add(new ImportRowError(ImportErrorCodes.TooLong, field, t[..Math.Min(t.Length, 40)] + "…"));
+            }
+        }
+
+        if (hasContact)
+        {
+            row.Contact = ParseContact(values, row.Errors);
+        }
+
+        if (row.Kind == ImportRowKind.Customer)
+        {
+            ParseCustomer(row, values, lookups);
+        }
+
+        return row;
+    }
+
+    private static void ParseCustomer(ParsedRow row, Dictionary<ImportField, object> values, ImportLookups lookups)
+    {
+        var errors = row.Errors;
+        var name = Text(values.GetValueOrDefault(ImportField.Name));
+        if (name is null)
+        {
+            errors.Add(new ImportRowError(ImportErrorCodes.NameRequired, ImportField.Name));
+        }
+
+        var phone = Phone(values.GetValueOrDefault(ImportField.Phone), ImportField.Phone, errors);
+        var email = Email(values.GetValueOrDefault(ImportField.Email), ImportField.Email, errors);
+        if (!values.ContainsKey(ImportField.Phone) && !values.ContainsKey(ImportField.Email))
+        {
+            errors.Add(new ImportRowError(ImportErrorCodes.PhoneOrEmailRequired, ImportField.Phone));
+        }
+
+        var code = Text(values.GetValueOrDefault(ImportField.Code));
+        row.Code = CustomerCode.Clean(code);
+
+        int? sourceId = null;
+        if (Text(values.GetValueOrDefault(ImportField.Source)) is { } sourceName)
+        {
+            sourceId = lookups.Source(sourceName);
+            if (sourceId is null)
+            {
+                errors.Add(new ImportRowError(ImportErrorCodes.SourceUnknown, ImportField.Source, sourceName));
+            }
+        }
+
+        if (Text(values.GetValueOrDefault(ImportField.Relationship)) is { } relationshipName)
+        {
+            row.RelationshipId = lookups.Relationship(relationshipName);
+            if (row.RelationshipId is null)
+            {
+                errors.Add(new ImportRowError(ImportErrorCodes.RelationshipUnknown, ImportField.Relationship, relationshipName));
+            }
+        }
+
+        if (Text(values.GetValueOrDefault(ImportField.Groups)) is { } groupText)
+        {
+            var ids = new List<int>();
+            foreach (var part in groupText.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (lookups.Group(part) is { } id)
+                {
+                    ids.Add(id);
+                }
+                else
+                {
+                    errors.Add(new ImportRowError(ImportErrorCodes.GroupUnknown, ImportField.Groups, part));
+                }
+            }
+
+            row.GroupIds = [.. ids.Distinct()];
+        }
+
+        if (Text(values.GetValueOrDefault(ImportField.Owner)) is { } login)
+        {
+            row.OwnerId = lookups.Owner(login);
+            if (row.OwnerId is null)
+            {
+                errors.Add(new ImportRowError(ImportErrorCodes.OwnerUnknown, ImportField.Owner, login));
+            }
+        }
+
+        var birthday = Date(values.GetValueOrDefault(ImportField.Birthday), ImportField.Birthday, errors);
+        var gender = GenderOf(values.GetValueOrDefault(ImportField.Gender), ImportField.Gender, errors);
+
+        row.Details = new CustomerDetails
+        {
+            Name = name ?? string.Empty,
+            Phone = phone,
+            Email = email,
+            Address = Text(values.GetValueOrDefault(ImportField.Address)),
+            Birthday = birthday,
+            Gender = gender,
+            TaxCode = Text(values.GetValueOrDefault(ImportField.TaxCode)),
+            Country = Text(values.GetValueOrDefault(ImportField.Country)),
+            Province = Text(values.GetValueOrDefault(ImportField.Province)),
+            District = Text(values.GetValueOrDefault(ImportField.District)),
+            Website = Text(values.GetValueOrDefault(ImportField.Website)),
+            Industry = Text(values.GetValueOrDefault(ImportField.Industry)),
+            SourceId = sourceId,
+        };
+    }
+
+    private static ImportContact? ParseContact(Dictionary<ImportField, object> values, List<ImportRowError> errors)
+    {
+        var name = Text(values.GetValueOrDefault(ImportField.ContactName));
+        var phone = Phone(values.GetValueOrDefault(ImportField.ContactPhone), ImportField.ContactPhone, errors);
+        var email = Email(values.GetValueOrDefault(ImportField.ContactEmail), ImportField.ContactEmail, errors);
+        var birthday = Date(values.GetValueOrDefault(ImportField.ContactBirthday), ImportField.ContactBirthday, errors);
+        var gender = GenderOf(values.GetValueOrDefault(ImportField.ContactGender), ImportField.ContactGender, errors);
+        if (name is null)
+        {
+            errors.Add(new ImportRowError(ImportErrorCodes.ContactNameRequired, ImportField.ContactName));
+            return null;
+        }
+
+        return new ImportContact(name, Text(values.GetValueOrDefault(ImportField.ContactSalutation)), phone, email, birthday, gender,
+            Text(values.GetValueOrDefault(ImportField.ContactNote)));
+    }
+
+    private static string? Phone(object? cell, ImportField field, List<ImportRowError> errors)
+    {
+        var text = Text(cell);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var phone = PhoneNormalizer.Normalize(text);
+        if (phone is null)
+        {
+            errors.Add(new ImportRowError(ImportErrorCodes.PhoneInvalid, field, text));
+        }
+
+        return phone;
+    }
+
+    private static string? Email(object? cell, ImportField field, List<ImportRowError> errors)
+    {
+        var text = Text(cell);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var email = EmailAddress.Normalize(text);
+        if (email is null)
+        {
+            errors.Add(new ImportRowError(ImportErrorCodes.EmailInvalid, field, text));
+        }
+
+        return email;
+    }
+
+    private static Gender GenderOf(object? cell, ImportField field, List<ImportRowError> errors)
+    {
+        var text = Text(cell);
+        if (text is null)
+        {
+            return Gender.Unknown;
+        }
+
+        if (!GenderWords.TryParse(text, out var gender))
+        {
+            errors.Add(new ImportRowError(ImportErrorCodes.GenderInvalid, field, text));
+        }
+
+        return gender;
+    }
+
+    /// <summary>
+    /// A real date cell is taken as it is; text must be dd/MM/yyyy (<see cref="VnDate"/>, day first); a bare number is an
+    /// Excel serial date (a date cell whose format the reader did not recognise).
+    /// </summary>
+    public static DateOnly? Date(object? cell, ImportField field, List<ImportRowError> errors)
+    {
+        switch (cell)
+        {
+            case null:
+                return null;
+            case DateTime dt:
+                return DateOnly.FromDateTime(dt);
+            case DateOnly d:
+                return d;
+            case double serial when serial is >= 1 and < 2958466 && serial == Math.Floor(serial):
+                return DateOnly.FromDateTime(DateTime.FromOADate(serial));
+        }
+
+        var text = Text(cell);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (VnDate.TryParse(text, out var date))
+        {
+            return date;
+        }
+
+        errors.Add(new ImportRowError(ImportErrorCodes.DateInvalid, field, text));
+        return null;
+    }
+
+    public static bool IsBlank(object? cell) => cell is null || (cell is string s && string.IsNullOrWhiteSpace(s));
+
+    /// <summary>
+    /// The text of a cell: strings trimmed (a string that looks like a formula stays text), whole numbers without
+    /// exponent or decimals ("912345678", not "9.12E+08"), dates as dd/MM/yyyy. Blank gives null.
+    /// </summary>
+    public static string? Text(object? cell)
+    {
+        var text = cell switch
+        {
+            null => null,
+            string s => s,
+            double d when d == Math.Floor(d) && Math.Abs(d) < 1e15 => d.ToString("0", CultureInfo.InvariantCulture),
+            double d => d.ToString("R", CultureInfo.InvariantCulture),
+            decimal m => m.ToString(CultureInfo.InvariantCulture),
+            DateTime dt => VnDate.ToText(DateOnly.FromDateTime(dt)),
+            DateOnly d => VnDate.ToText(d),
+            bool b => b ? "TRUE" : "FALSE",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => cell.ToString(),
+        };
+        return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    }
+}

@@ -1,0 +1,117 @@
+using CrmBlazor.Data.Seeding;
+using CrmBlazor.Features.Import;
+using CrmBlazor.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using static CrmBlazor.Tests.Integration.Import.Sheets;
+
+namespace CrmBlazor.Tests.EndToEnd.Import;
+
+/// <summary>A real browser walks the import wizard (R3.2): upload, map a column by hand, check, import, download the failed rows.</summary>
+public sealed class ImportEndToEndTests : IAsyncLifetime
+{
+    private CrmAppFactory _app = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = new CrmAppFactory(kestrel: true);
+        _app.StartServer();
+        (_playwright, _browser) = await Chromium.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Upload_map_a_column_by_hand_check_import_and_download_the_failed_rows()
+    {
+        var artifacts = Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts")).FullName;
+        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, AcceptDownloads = true });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
+        await Chromium.SignInAsync(page, _app.ServerAddress, DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
+
+        await page.GotoAsync(_app.ServerAddress + "/customers/import");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Nhập khách hàng từ Excel" })).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-1-file.png"), FullPage = true });
+
+        var file = Xlsx(
+        [
+            Row(("Họ tên KH", "Nguyễn Văn Một"), ("Điện thoại", "0912 000 001"), ("Nhóm khách hàng", "VIP")),
+            Row(("Họ tên KH", "Trần Thị Hai"), ("Điện thoại", "84912000002"), ("Nhóm khách hàng", null)),
+            Row(("Họ tên KH", "Lê Văn Ba"), ("Điện thoại", "0912000003"), ("Nhóm khách hàng", "Không có")),
+        ]);
+        // The page is prerendered first: until the circuit is interactive a chosen file goes nowhere, so choose it again.
+        var preview = page.GetByRole(AriaRole.Heading, new() { Name = "Xem trước" });
+        for (var attempt = 0; attempt < 6 && !await preview.IsVisibleAsync(); attempt++)
+        {
+            await page.Locator("#import-file").SetInputFilesAsync(new FilePayload { Name = "khach-hang.xlsx", MimeType = ImportFeature.XlsxType, Buffer = file });
+            try
+            {
+                await preview.WaitForAsync(new() { Timeout = 5_000 });
+            }
+            catch (TimeoutException)
+            {
+                // not interactive yet
+            }
+        }
+
+        await Assertions.Expect(preview).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Trần Thị Hai")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
+
+        // "Họ tên KH" is not a header we know: the user maps it by hand.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ghép cột" })).ToBeVisibleAsync();
+        var nameColumn = page.GetByLabel("Họ tên KH");
+        await Assertions.Expect(nameColumn).ToHaveValueAsync("Skip");
+        await Assertions.Expect(page.GetByLabel("Điện thoại")).ToHaveValueAsync("Phone");
+        await nameColumn.SelectOptionAsync(new SelectOptionValue { Label = "Tên khách hàng" });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-2-mapping.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Tùy chọn" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Kiểm tra dữ liệu" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Kiểm tra" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("count-create")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.GetByTestId("count-fail")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.GetByText("Nhóm 'Không có' không tồn tại")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-3-check.png"), FullPage = true });
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            Assert.Equal(0, await db.Customers.CountAsync()); // nothing written before the user confirms
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Nhập dữ liệu" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Đã nhập dữ liệu xong.")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("count-create")).ToHaveTextAsync("2");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-4-result.png"), FullPage = true });
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Tải các dòng lỗi" }).ClickAsync());
+        var path = Path.Combine(artifacts, "import-failed-rows.xlsx");
+        await download.SaveAsAsync(path);
+        var failed = ImportFileReader.Read(download.SuggestedFilename, await File.ReadAllBytesAsync(path), new ImportLimits());
+        Assert.Equal(["Họ tên KH", "Điện thoại", "Nhóm khách hàng", "Lỗi / Error"], failed.Headers);
+        var row = Assert.Single(failed.Rows);
+        Assert.Equal("Lê Văn Ba", row[0]);
+        Assert.Contains("Không có", (string)row[3]!);
+
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            Assert.Equal(["Nguyễn Văn Một", "Trần Thị Hai"], await db.Customers.OrderBy(c => c.Id).Select(c => c.Name).ToListAsync());
+        }
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Lịch sử nhập dữ liệu" }).First.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "khach-hang.xlsx" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" })).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-5-history.png"), FullPage = true });
+    }
+}

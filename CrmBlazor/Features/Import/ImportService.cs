@@ -1,0 +1,880 @@
+using System.Text.Json;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Comments;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Importing;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Live;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using MiniExcelLibs;
+
+namespace CrmBlazor.Features.Import;
+
+/// <summary>A row the check or the import could not take, with its reasons.</summary>
+public sealed record FailedRow(int Index, int RowNumber, IReadOnlyList<ImportRowError> Errors);
+
+/// <summary>The check step (R3.2): what the import would do, computed before anything is written.</summary>
+public sealed record ImportCheck(int Create, int Update, int Skip, int Fail, int ContactsAdded, IReadOnlyList<FailedRow> FailedRows,
+    IReadOnlyList<(int RowNumber, string Reason, int? DuplicateOfRow)> SkippedRows)
+{
+    internal IReadOnlyList<ParsedRow> Rows { get; init; } = [];
+    internal IReadOnlyList<ImportDecision> Decisions { get; init; } = [];
+}
+
+/// <summary>What an import did (R3.2 result summary).</summary>
+public sealed record ImportResult(int BatchId, int Created, int Updated, int Skipped, int Failed, int ContactsAdded, ImportCheck Check);
+
+public sealed record ImportProgress(int Done, int Total);
+
+public sealed record ImportBatchView(int Id, string UserName, string FileName, DateTime StartedAt, DateTime? FinishedAt, int Created, int Updated,
+    int Skipped, int Failed, int ContactsAdded, DateTime? UndoneAt, int UndoLeftAlone, bool CanUndo);
+
+public sealed record UndoResult(int Removed, int Restored, IReadOnlyList<int> LeftAlone);
+
+/// <summary>Reference data for templates and the options step.</summary>
+public sealed record ImportReference(IReadOnlyList<string> Relationships, IReadOnlyList<string> Sources, IReadOnlyList<string> Groups,
+    IReadOnlyList<(string Id, string Login, string FullName)> Owners);
+
+/// <summary>
+/// Spreadsheet import (R3): templates, mapping proposals remembered per user, the check step, the import itself in one
+/// transaction with batched inserts, change log and one live event per batch, history and undo.
+/// Every entry point checks the import right; updates touch only customers the user may see (R7.3) and edit (R7.4).
+/// </summary>
+public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus live, TimeProvider clock, ImportLimits limits)
+{
+    public const string Origin = "import";
+    private const int ChunkSize = 1000;
+    private const int QueryChunk = 500;
+
+    public ImportLimits Limits => limits;
+
+    public static void Require(UserAccess user, Rights right)
+    {
+        if (!user.Has(right))
+        {
+            throw new AccessDeniedException($"The right {right} is needed.");
+        }
+    }
+
+    public ImportSheet ReadFile(UserAccess user, string fileName, byte[] bytes, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersImport);
+        return ImportFileReader.Read(fileName, bytes, limits, ct);
+    }
+
+    public async Task<ImportReference> ReferenceAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var relationships = await db.Relationships.AsNoTracking().Where(r => !r.IsDeleted).OrderBy(r => r.Position).Select(r => r.Name).ToListAsync(ct);
+        var sources = await db.Sources.AsNoTracking().Where(s => !s.IsDeleted).OrderBy(s => s.Position).Select(s => s.Name).ToListAsync(ct);
+        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Name).Select(g => g.Name).ToListAsync(ct);
+        var owners = await db.StaffProfiles.AsNoTracking().Where(p => p.IsActive).OrderBy(p => p.UserName)
+            .Select(p => new { p.Id, p.UserName, p.FullName }).ToListAsync(ct);
+        return new ImportReference(relationships, sources, groups, owners.Select(o => (o.Id, o.UserName, o.FullName)).ToList());
+    }
+
+    public async Task<ImportLookups> LookupsAsync(CrmDbContext db, CancellationToken ct)
+    {
+        var relationships = await db.Relationships.AsNoTracking().Where(r => !r.IsDeleted).OrderBy(r => r.Position)
+            .Select(r => new { r.Id, r.Name, r.IsDefault }).ToListAsync(ct);
+        var first = relationships.FirstOrDefault(r => r.IsDefault) ?? relationships.FirstOrDefault()
+            ?? throw new InvalidOperationException("No relationship exists.");
+        var lookups = new ImportLookups(first.Id);
+        foreach (var r in relationships)
+        {
+            lookups.AddRelationship(r.Id, r.Name);
+        }
+
+        foreach (var s in await db.Sources.AsNoTracking().Where(s => !s.IsDeleted).Select(s => new { s.Id, s.Name }).ToListAsync(ct))
+        {
+            lookups.AddSource(s.Id, s.Name);
+        }
+
+        foreach (var g in await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).Select(g => new { g.Id, g.Name }).ToListAsync(ct))
+        {
+            lookups.AddGroup(g.Id, g.Name);
+        }
+
+        foreach (var p in await db.StaffProfiles.AsNoTracking().Where(p => p.IsActive).Select(p => new { p.Id, p.UserName }).ToListAsync(ct))
+        {
+            lookups.AddOwner(p.Id, p.UserName);
+        }
+
+        return lookups;
+    }
+
+    /// <summary>The mapping proposed for these headers: what this user chose last time for the same header, else by its words.</summary>
+    public async Task<ImportField[]> ProposeMappingAsync(UserAccess user, IReadOnlyList<string> headers, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersImport);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var memory = await db.Set<ImportMappingMemory>().AsNoTracking().SingleOrDefaultAsync(m => m.UserId == user.UserId, ct);
+        var remembered = Parse(memory?.Json);
+        var result = new ImportField[headers.Count];
+        for (var i = 0; i < headers.Count; i++)
+        {
+            result[i] = remembered.TryGetValue(ImportFields.HeaderKey(headers[i]), out var f) ? f : ImportFields.Propose(headers[i]);
+        }
+
+        // One field per column: a later column proposing the same field is skipped.
+        var seen = new HashSet<ImportField>();
+        for (var i = 0; i < result.Length; i++)
+        {
+            if (result[i] != ImportField.Skip && !seen.Add(result[i]))
+            {
+                result[i] = ImportField.Skip;
+            }
+        }
+
+        return result;
+    }
+
+    public async Task RememberMappingAsync(UserAccess user, IReadOnlyList<string> headers, IReadOnlyList<ImportField> mapping, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersImport);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var memory = await db.Set<ImportMappingMemory>().SingleOrDefaultAsync(m => m.UserId == user.UserId, ct);
+        var map = Parse(memory?.Json);
+        for (var i = 0; i < headers.Count && i < mapping.Count; i++)
+        {
+            var key = ImportFields.HeaderKey(headers[i]);
+            if (key.Length > 0 && key.Length <= 100)
+            {
+                map[key] = mapping[i];
+            }
+        }
+
+        while (map.Count > 300)
+        {
+            map.Remove(map.Keys.First());
+        }
+
+        var json = JsonSerializer.Serialize(map.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()));
+        if (memory is null)
+        {
+            db.Add(new ImportMappingMemory(user.UserId, json, clock.GetUtcNow().UtcDateTime));
+        }
+        else
+        {
+            memory.Set(json, clock.GetUtcNow().UtcDateTime);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static Dictionary<string, ImportField> Parse(string? json)
+    {
+        var result = new Dictionary<string, ImportField>(StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(json))
+        {
+            return result;
+        }
+
+        foreach (var (k, v) in JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [])
+        {
+            if (Enum.TryParse<ImportField>(v, out var f))
+            {
+                result[k] = f;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The check step: parses every row, finds the existing customers they match and decides, writing nothing.</summary>
+    public async Task<ImportCheck> CheckAsync(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options,
+        CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersImport);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await CheckAsync(db, user, sheet, mapping, options, ct);
+    }
+
+    private async Task<ImportCheck> CheckAsync(CrmDbContext db, UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping,
+        ImportOptions options, CancellationToken ct)
+    {
+        if (!mapping.Contains(ImportField.Name) && !mapping.Contains(ImportField.Code))
+        {
+            throw new DomainException("import.name-unmapped", "Map a column to the customer name.");
+        }
+
+        var lookups = await LookupsAsync(db, ct);
+        var rows = new ParsedRow[sheet.Rows.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = ImportRowParser.Parse(ImportSheet.RowNumber(i), sheet.Rows[i], mapping, lookups);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var existing = await ExistingAsync(db, user, rows, ct);
+        var decisions = ImportPlanner.Plan(rows, existing, options);
+        int create = 0, update = 0, skip = 0, fail = 0, contacts = 0;
+        var failed = new List<FailedRow>();
+        var skipped = new List<(int, string, int?)>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            switch (decisions[i].Action)
+            {
+                case ImportAction.Create: create++; contacts += rows[i].Contact is null ? 0 : 1; break;
+                case ImportAction.Update: update++; contacts += rows[i].Contact is null ? 0 : 1; break;
+                case ImportAction.AddContact: contacts++; break;
+                case ImportAction.Skip:
+                    skip++;
+                    skipped.Add((rows[i].RowNumber, decisions[i].SkipReason ?? string.Empty, decisions[i].DuplicateOfRow));
+                    break;
+                case ImportAction.Fail:
+                    fail++;
+                    failed.Add(new FailedRow(i, rows[i].RowNumber, rows[i].Errors.ToList()));
+                    break;
+            }
+        }
+
+        return new ImportCheck(create, update, skip, fail, contacts, failed, skipped) { Rows = rows, Decisions = decisions };
+    }
+
+    private static async Task<ExistingCustomers> ExistingAsync(CrmDbContext db, UserAccess user, IReadOnlyList<ParsedRow> rows, CancellationToken ct)
+    {
+        var codes = rows.Where(r => r.Code is not null).Select(r => r.Code!).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var phones = rows.Where(r => r.Phone is not null).Select(r => r.Phone!).Distinct().ToList();
+        var emails = rows.Where(r => r.Email is not null).Select(r => r.Email!).Distinct().ToList();
+        var found = new Dictionary<int, (string? Code, string? Phone, string? Email, bool IsDeleted)>();
+        foreach (var chunk in codes.Chunk(QueryChunk))
+        {
+            var upper = chunk.Select(c => c.ToUpperInvariant()).ToList();
+            var lower = chunk.Select(c => c.ToLowerInvariant()).ToList();
+            var all = chunk.Concat(upper).Concat(lower).Distinct().ToList();
+            foreach (var c in await db.Customers.AsNoTracking().Where(c => all.Contains(c.Code!))
+                         .Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
+            {
+                found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted);
+            }
+        }
+
+        foreach (var chunk in phones.Chunk(QueryChunk))
+        {
+            foreach (var c in await db.Customers.AsNoTracking().Where(c => !c.IsDeleted && chunk.Contains(c.Phone!))
+                         .Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
+            {
+                found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted);
+            }
+        }
+
+        foreach (var chunk in emails.Chunk(QueryChunk))
+        {
+            foreach (var c in await db.Customers.AsNoTracking().Where(c => !c.IsDeleted && chunk.Contains(c.Email!))
+                         .Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
+            {
+                found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted);
+            }
+        }
+
+        var editable = new HashSet<int>();
+        if (user.Has(Rights.CustomersEdit))
+        {
+            foreach (var chunk in found.Keys.Chunk(QueryChunk))
+            {
+                editable.UnionWith(await CustomerScope.Visible(db, user).Where(c => chunk.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct));
+            }
+        }
+
+        var result = new ExistingCustomers();
+        foreach (var (id, c) in found.OrderBy(kv => kv.Key))
+        {
+            var e = new ExistingCustomer(id, editable.Contains(id), c.IsDeleted);
+            if (c.Code is not null)
+            {
+                result.ByCode.TryAdd(c.Code, e);
+            }
+
+            if (!c.IsDeleted && c.Phone is not null)
+            {
+                result.ByPhone.TryAdd(c.Phone, e);
+            }
+
+            if (!c.IsDeleted && c.Email is not null)
+            {
+                result.ByEmail.TryAdd(c.Email, e);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Imports in ONE transaction: every valid row or none (a crash or a cancel leaves the database as it was). Rows
+    /// are written in batches of <see cref="ChunkSize"/>; the change log gets entries with origin "import"; after the
+    /// commit one <see cref="CustomersChanged"/> event per batch goes out.
+    /// </summary>
+    public async Task<ImportResult> ImportAsync(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options,
+        IProgress<ImportProgress>? progress = null, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersImport);
+        foreach (var owner in options.OwnerRotation)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var check = await CheckAsync(db, user, sheet, mapping, options, ct);
+        var activeOwners = options.OwnerRotation.Count == 0
+            ? []
+            : await db.StaffProfiles.Where(p => p.IsActive && options.OwnerRotation.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct);
+        // Round robin in the order the user chose them.
+        activeOwners = options.OwnerRotation.Distinct().Where(activeOwners.Contains).ToList();
+        if (activeOwners.Count != options.OwnerRotation.Distinct().Count())
+        {
+            throw new DomainException("import.owner-inactive", "An owner chosen for the round robin is not an active user.");
+        }
+
+        var lookups = await LookupsAsync(db, ct);
+        var batch = new ImportBatch(user.UserId, sheet.FileName, now);
+        db.Add(batch);
+        await db.SaveChangesAsync(ct);
+
+        var rows = check.Rows;
+        var decisions = check.Decisions;
+        var createdIds = new Dictionary<int, int>();
+        var items = new Dictionary<int, ImportBatchItem>();
+        var changedChunks = new List<int[]>();
+        int created = 0, updated = 0, contactsAdded = 0, rotation = 0;
+        var total = rows.Count;
+
+        for (var start = 0; start < total; start += ChunkSize)
+        {
+            ct.ThrowIfCancellationRequested();
+            var end = Math.Min(total, start + ChunkSize);
+            var newInChunk = new Dictionary<int, Customer>();
+            var loaded = new Dictionary<int, Customer>();
+            var logs = new List<(Customer Customer, FieldChange Change)>();
+
+            // Existing customers this chunk updates or adds contacts to, loaded at once.
+            var wantedIds = new HashSet<int>();
+            for (var i = start; i < end; i++)
+            {
+                var d = decisions[i];
+                if (d.Action is ImportAction.Update or ImportAction.AddContact)
+                {
+                    var id = d.ExistingId ?? (d.TargetIndex is { } t && createdIds.TryGetValue(t, out var cid) ? cid : (int?)null);
+                    if (id is not null)
+                    {
+                        wantedIds.Add(id.Value);
+                    }
+                }
+            }
+
+            foreach (var idChunk in wantedIds.Chunk(QueryChunk))
+            {
+                foreach (var c in await db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => idChunk.Contains(c.Id)).ToListAsync(ct))
+                {
+                    loaded[c.Id] = c;
+                }
+            }
+
+            for (var i = start; i < end; i++)
+            {
+                var row = rows[i];
+                var d = decisions[i];
+                switch (d.Action)
+                {
+                    case ImportAction.Create:
+                    {
+                        var owner = row.OwnerId ?? (activeOwners.Count == 0 ? user.UserId : activeOwners[rotation++ % activeOwners.Count]);
+                        var c = Customer.Create(row.Details!, row.RelationshipId ?? lookups.DefaultRelationshipId, owner, user.UserId, now, row.Code);
+                        if (row.GroupIds is { Length: > 0 } groups)
+                        {
+                            c.SetGroups(groups);
+                        }
+
+                        if (row.Contact is not null)
+                        {
+                            c.AddContact(row.Contact.ToContact());
+                            contactsAdded++;
+                        }
+
+                        db.Customers.Add(c);
+                        newInChunk[i] = c;
+                        logs.Add((c, new FieldChange("Imported", null, sheet.FileName)));
+                        created++;
+                        break;
+                    }
+
+                    case ImportAction.Update:
+                    {
+                        var c = Target(d, newInChunk, createdIds, loaded);
+                        if (!items.ContainsKey(c.Id) || c.Id == 0)
+                        {
+                            if (c.Id != 0)
+                            {
+                                items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c));
+                            }
+                        }
+
+                        foreach (var change in ApplyUpdate(c, row, user.UserId, now))
+                        {
+                            logs.Add((c, change));
+                        }
+
+                        if (row.Contact is not null && AddContactIfNew(c, row.Contact))
+                        {
+                            contactsAdded++;
+                        }
+
+                        // A later row of the file updating a customer an earlier row creates counts as an update too,
+                        // as the check step counted it.
+                        updated++;
+
+                        break;
+                    }
+
+                    case ImportAction.AddContact:
+                    {
+                        var c = Target(d, newInChunk, createdIds, loaded);
+                        if (c.Id != 0 && !items.ContainsKey(c.Id))
+                        {
+                            items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c));
+                        }
+
+                        if (AddContactIfNew(c, row.Contact!))
+                        {
+                            contactsAdded++;
+                        }
+
+                        break;
+                    }
+                }
+            }
+
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(ct);
+            var generated = new List<Customer>();
+            foreach (var (index, c) in newInChunk)
+            {
+                if (c.Code is null)
+                {
+                    c.AssignGeneratedCode();
+                    generated.Add(c);
+                }
+
+                createdIds[index] = c.Id;
+                items[c.Id] = new ImportBatchItem(batch.Id, c.Id, true, 0, null);
+            }
+
+            if (db.Database.IsSqlite())
+            {
+                // The generated codes (R1.1) through one prepared statement; nothing else is pending in the tracker.
+                await ExecutePerRowAsync(db, "UPDATE \"Customers\" SET \"Code\" = @p0, \"SearchText\" = @p1 WHERE \"Id\" = @p2",
+                    generated.Select(c => new object?[] { c.Code, c.SearchText, c.Id }), ct);
+            }
+            else
+            {
+                db.ChangeTracker.DetectChanges();
+                await db.SaveChangesAsync(ct);
+            }
+
+            await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "UserId", "At", "Field", "OldValue", "NewValue", "Origin"],
+                logs.Select(l => new object?[] { l.Customer.Id, user.UserId, now, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue), Origin }), ct);
+
+            var touched = newInChunk.Values.Concat(loaded.Values).Concat(logs.Select(l => l.Customer)).Distinct().ToList();
+            foreach (var c in touched)
+            {
+                if (items.TryGetValue(c.Id, out var item))
+                {
+                    item.VersionAfter = c.Version;
+                }
+            }
+
+            if (touched.Count > 0)
+            {
+                changedChunks.Add(touched.Select(c => c.Id).ToArray());
+            }
+
+            db.ChangeTracker.Clear();
+            progress?.Report(new ImportProgress(end, total));
+        }
+
+        await BulkInsertAsync(db, "ImportBatchItems", ["BatchId", "CustomerId", "Created", "VersionAfter", "PreviousJson"],
+            items.Values.Select(i => new object?[] { i.BatchId, i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }), ct);
+
+        var saved = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batch.Id, ct);
+        saved.Finish(created, updated, check.Skip, check.Fail, contactsAdded, clock.GetUtcNow().UtcDateTime);
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(ct);
+        ct.ThrowIfCancellationRequested();
+        await tx.CommitAsync(ct);
+
+        foreach (var ids in changedChunks)
+        {
+            await live.PublishAsync(new CustomersChanged(ids, ChangeKinds.Updated, user.UserId), CancellationToken.None);
+        }
+
+        if (total == 0)
+        {
+            progress?.Report(new ImportProgress(0, 0));
+        }
+
+        return new ImportResult(batch.Id, created, updated, check.Skip, check.Fail, contactsAdded, check);
+    }
+
+    private static string? Cap(string? value) => value is { Length: > 2000 } ? value[..2000] : value;
+
+    /// <summary>
+    /// Inserts rows that need no id back (change log, batch items) as multi-row INSERTs inside the current transaction:
+    /// one statement per 200 rows instead of one per row. Plain SQL that SQLite, PostgreSQL and SQL Server all accept.
+    /// </summary>
+    private static async Task BulkInsertAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    {
+        const int rowsPerStatement = 200; // 200 × 7 parameters stays under SQL Server's 2,100
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ";
+        if (db.Database.IsSqlite())
+        {
+            // SQLite runs in-process: one prepared statement re-bound per row beats re-parsing big multi-row statements.
+            await ExecutePerRowAsync(db, head + "(" + string.Join(", ", columns.Select((_, c) => "@p" + c)) + ")", rows, ct);
+            return;
+        }
+
+        foreach (var chunk in rows.Chunk(rowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new System.Text.StringBuilder(head);
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    var name = $"@p{r}_{c}";
+                    sql.Append(c == 0 ? name : ", " + name);
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = chunk[r][c] ?? DBNull.Value;
+                    command.Parameters.Add(parameter);
+                }
+
+                sql.Append(')');
+            }
+
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Runs one prepared statement (parameters @p0, @p1, …) once per row, inside the current transaction.</summary>
+    private static async Task ExecutePerRowAsync(CrmDbContext db, string sql, IEnumerable<object?[]> rows, CancellationToken ct)
+    {
+        await using var prepared = db.Database.GetDbConnection().CreateCommand();
+        prepared.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        prepared.CommandText = sql;
+        System.Data.Common.DbParameter[]? parameters = null;
+        foreach (var row in rows)
+        {
+            if (parameters is null)
+            {
+                parameters = row.Select((_, c) =>
+                {
+                    var p = prepared.CreateParameter();
+                    p.ParameterName = "@p" + c;
+                    prepared.Parameters.Add(p);
+                    return p;
+                }).ToArray();
+                prepared.Prepare();
+            }
+
+            for (var c = 0; c < parameters.Length; c++)
+            {
+                parameters[c].Value = row[c] ?? DBNull.Value;
+            }
+
+            await prepared.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static Customer Target(ImportDecision d, Dictionary<int, Customer> newInChunk, Dictionary<int, int> createdIds, Dictionary<int, Customer> loaded)
+    {
+        if (d.TargetIndex is { } t && newInChunk.TryGetValue(t, out var fresh))
+        {
+            return fresh;
+        }
+
+        var id = d.ExistingId ?? createdIds[d.TargetIndex!.Value];
+        return loaded[id];
+    }
+
+    /// <summary>The file's values are added to the customer (R3.5): only the fields the row fills change.</summary>
+    private static List<FieldChange> ApplyUpdate(Customer c, ParsedRow row, string userId, DateTime now)
+    {
+        var n = row.Details!;
+        bool G(ImportField f) => row.Given.Contains(f);
+        var details = new CustomerDetails
+        {
+            Name = G(ImportField.Name) ? n.Name : c.Name,
+            Phone = G(ImportField.Phone) ? n.Phone : c.Phone,
+            Email = G(ImportField.Email) ? n.Email : c.Email,
+            Address = G(ImportField.Address) ? n.Address : c.Address,
+            Birthday = G(ImportField.Birthday) ? n.Birthday : c.Birthday,
+            Gender = G(ImportField.Gender) ? n.Gender : c.Gender,
+            TaxCode = G(ImportField.TaxCode) ? n.TaxCode : c.TaxCode,
+            Country = G(ImportField.Country) ? n.Country : c.Country,
+            Province = G(ImportField.Province) ? n.Province : c.Province,
+            District = G(ImportField.District) ? n.District : c.District,
+            Website = G(ImportField.Website) ? n.Website : c.Website,
+            Industry = G(ImportField.Industry) ? n.Industry : c.Industry,
+            SourceId = G(ImportField.Source) ? n.SourceId : c.SourceId,
+            AvatarUrl = c.AvatarUrl,
+        };
+        var changes = new List<FieldChange>(c.Update(details, userId, now));
+        if (row.RelationshipId is { } rel)
+        {
+            changes.AddRange(c.MoveTo(rel, userId, now));
+        }
+
+        if (row.OwnerId is { } owner)
+        {
+            changes.AddRange(c.AssignOwner(owner, userId, now));
+        }
+
+        if (row.GroupIds is { Length: > 0 } groups)
+        {
+            var before = c.Groups.Select(g => g.GroupId).ToHashSet();
+            if (!groups.All(before.Contains))
+            {
+                c.SetGroups(before.Concat(groups));
+                changes.Add(new FieldChange("Groups", string.Join(',', before.Order()), string.Join(',', before.Concat(groups).Distinct().Order())));
+            }
+        }
+
+        return changes;
+    }
+
+    private static bool AddContactIfNew(Customer c, ImportContact contact)
+    {
+        var key = SearchKey.Fold(contact.Name);
+        if (c.Contacts.Any(x => SearchKey.Fold(x.Name) == key && x.Phone == contact.Phone && x.Email == contact.Email))
+        {
+            return false;
+        }
+
+        c.AddContact(contact.ToContact());
+        return true;
+    }
+
+    internal sealed record PreviousValues(string? Code, CustomerDetails Details, int RelationshipId, string? OwnerId, int[] GroupIds, int[] ContactIds);
+
+    private static string Snapshot(Customer c) => JsonSerializer.Serialize(new PreviousValues(c.Code, new CustomerDetails
+    {
+        Name = c.Name, Phone = c.Phone, Email = c.Email, Address = c.Address, Birthday = c.Birthday, Gender = c.Gender, TaxCode = c.TaxCode,
+        Country = c.Country, Province = c.Province, District = c.District, Website = c.Website, Industry = c.Industry, SourceId = c.SourceId,
+        AvatarUrl = c.AvatarUrl,
+    }, c.RelationshipId, c.OwnerId, c.Groups.Select(g => g.GroupId).ToArray(), c.Contacts.Select(x => x.Id).ToArray()));
+
+    /// <summary>The failed rows as an .xlsx: the original columns plus "Lỗi / Error", to fix and upload again as it is (R3.2).</summary>
+    public static byte[] FailedRowsFile(ImportSheet sheet, ImportCheck check, Func<ImportRowError, string> describe)
+    {
+        const string errorHeader = "Lỗi / Error";
+        var headers = sheet.Headers.ToList();
+        var keys = headers.Select((h, i) => headers.Take(i).Contains(h) || h == errorHeader ? $"{h} ({ImportFileReader.ColumnLetter(i)})" : h).ToList();
+        var data = new List<Dictionary<string, object?>>();
+        foreach (var f in check.FailedRows)
+        {
+            var row = new Dictionary<string, object?>();
+            var cells = sheet.Rows[f.Index];
+            for (var i = 0; i < keys.Count; i++)
+            {
+                row[keys[i]] = i < cells.Length ? cells[i] : null;
+            }
+
+            row[errorHeader] = string.Join("; ", f.Errors.Select(describe));
+            data.Add(row);
+        }
+
+        if (data.Count == 0)
+        {
+            data.Add(keys.Append(errorHeader).ToDictionary(k => k, _ => (object?)null));
+        }
+
+        using var ms = new MemoryStream();
+        ms.SaveAs(data, excelType: ExcelType.XLSX);
+        return ms.ToArray();
+    }
+
+    /// <summary>A template (R3.1): Vietnamese headers, a sample row, and a second sheet listing valid values.</summary>
+    public static byte[] Template(bool full, ImportReference reference)
+    {
+        var fields = ImportFields.All.Where(f => full || f.InShortTemplate).ToList();
+        var sample = new Dictionary<string, object?>();
+        foreach (var f in fields)
+        {
+            sample[f.Vietnamese] = f.Field switch
+            {
+                ImportField.Code => "KH-MAU-01",
+                ImportField.Name => "Nguyễn Thị Ánh",
+                ImportField.Phone => "0912 345 678",
+                ImportField.Email => "anh.nguyen@example.com",
+                ImportField.Address => "12 Lý Thường Kiệt, Hoàn Kiếm",
+                ImportField.Birthday => "05/03/1990",
+                ImportField.Gender => "Nữ",
+                ImportField.TaxCode => "0101234567",
+                ImportField.Country => "Việt Nam",
+                ImportField.Province => "Hà Nội",
+                ImportField.District => "Hoàn Kiếm",
+                ImportField.Website => "https://example.com",
+                ImportField.Industry => "Bán lẻ",
+                ImportField.Source => reference.Sources.FirstOrDefault(),
+                ImportField.Groups => string.Join(", ", reference.Groups.Take(2)),
+                ImportField.Relationship => reference.Relationships.FirstOrDefault(),
+                ImportField.Owner => reference.Owners.FirstOrDefault().Login,
+                ImportField.ContactSalutation => "Chị",
+                ImportField.ContactName => "Nguyễn Thị Ánh",
+                ImportField.ContactPhone => "0912 345 678",
+                ImportField.ContactEmail => "anh.nguyen@example.com",
+                ImportField.ContactBirthday => "05/03/1990",
+                ImportField.ContactGender => "Nữ",
+                ImportField.ContactNote => "Liên hệ chính",
+                _ => null,
+            };
+        }
+
+        var lists = new List<Dictionary<string, object?>>();
+        var n = new[] { reference.Relationships.Count, reference.Sources.Count, reference.Groups.Count, reference.Owners.Count }.Max();
+        for (var i = 0; i < n; i++)
+        {
+            lists.Add(new Dictionary<string, object?>
+            {
+                ["Mối quan hệ"] = i < reference.Relationships.Count ? reference.Relationships[i] : null,
+                ["Nguồn khách hàng"] = i < reference.Sources.Count ? reference.Sources[i] : null,
+                ["Nhóm khách hàng"] = i < reference.Groups.Count ? reference.Groups[i] : null,
+                ["Người phụ trách (tên đăng nhập)"] = i < reference.Owners.Count ? reference.Owners[i].Login : null,
+                ["Họ tên người phụ trách"] = i < reference.Owners.Count ? reference.Owners[i].FullName : null,
+            });
+        }
+
+        using var ms = new MemoryStream();
+        var sheets = new Dictionary<string, object>
+        {
+            ["Khách hàng"] = new[] { sample },
+            ["Danh sách hợp lệ"] = lists.Count > 0 ? lists : [new Dictionary<string, object?> { ["Mối quan hệ"] = null }],
+        };
+        ms.SaveAs(sheets, excelType: ExcelType.XLSX);
+        return ms.ToArray();
+    }
+
+    /// <summary>Imports of this user (every import with "view all"), newest first.</summary>
+    public async Task<IReadOnlyList<ImportBatchView>> HistoryAsync(UserAccess user, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersImport);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var q = db.Set<ImportBatch>().AsNoTracking();
+        if (!user.Has(Rights.CustomersViewAll))
+        {
+            q = q.Where(b => b.UserId == user.UserId);
+        }
+
+        var list = await q.OrderByDescending(b => b.Id).Take(200)
+            .Select(b => new { b, UserName = db.StaffProfiles.Where(p => p.Id == b.UserId).Select(p => p.FullName).FirstOrDefault() })
+            .ToListAsync(ct);
+        return list.Select(x => new ImportBatchView(x.b.Id, x.UserName ?? "?", x.b.FileName, x.b.StartedAt, x.b.FinishedAt, x.b.Created, x.b.Updated,
+            x.b.Skipped, x.b.Failed, x.b.ContactsAdded, x.b.UndoneAt, x.b.UndoLeftAlone, x.b.CanUndo(now) && (x.b.UserId == user.UserId || user.Has(Rights.UserAdmin)))).ToList();
+    }
+
+    /// <summary>
+    /// Undoes an import within 30 days: removes the customers it created that nobody changed since (same version) and
+    /// restores the previous values of those it updated; customers changed after the import are left alone and reported.
+    /// </summary>
+    public async Task<UndoResult> UndoAsync(UserAccess user, int batchId, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersImport);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var batch = await db.Set<ImportBatch>().SingleOrDefaultAsync(b => b.Id == batchId, ct)
+            ?? throw new KeyNotFoundException($"Import {batchId} does not exist.");
+        if (batch.UserId != user.UserId && !user.Has(Rights.UserAdmin))
+        {
+            throw new AccessDeniedException("Only the user who imported (or a user administrator) can undo an import.");
+        }
+
+        if (!batch.CanUndo(now))
+        {
+            throw new DomainException("import.undo-closed", "This import can no longer be undone (already undone or older than 30 days).");
+        }
+
+        var items = await db.Set<ImportBatchItem>().AsNoTracking().Where(i => i.BatchId == batchId).ToListAsync(ct);
+        int removed = 0, restored = 0;
+        var leftAlone = new List<int>();
+        var touched = new List<int>();
+        foreach (var chunk in items.Chunk(QueryChunk))
+        {
+            var ids = chunk.Select(i => i.CustomerId).ToList();
+            var customers = await db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+            foreach (var item in chunk)
+            {
+                if (!customers.TryGetValue(item.CustomerId, out var c))
+                {
+                    continue;
+                }
+
+                if (c.Version != item.VersionAfter)
+                {
+                    leftAlone.Add(c.Id);
+                    continue;
+                }
+
+                if (item.Created)
+                {
+                    if (await db.Customers.AnyAsync(x => x.ReferrerCustomerId == c.Id, ct))
+                    {
+                        leftAlone.Add(c.Id);
+                        continue;
+                    }
+
+                    db.Customers.Remove(c);
+                    removed++;
+                }
+                else
+                {
+                    var p = JsonSerializer.Deserialize<PreviousValues>(item.PreviousJson!)!;
+                    var changes = new List<FieldChange>(c.Update(p.Details, user.UserId, now));
+                    changes.AddRange(c.MoveTo(p.RelationshipId, user.UserId, now));
+                    changes.AddRange(c.AssignOwner(p.OwnerId, user.UserId, now));
+                    c.SetGroups(p.GroupIds);
+                    foreach (var contact in c.Contacts.Where(x => !p.ContactIds.Contains(x.Id)).ToList())
+                    {
+                        c.RemoveContact(contact);
+                        db.Contacts.Remove(contact);
+                    }
+
+                    foreach (var change in changes)
+                    {
+                        db.ChangeLog.Add(new ChangeLogEntry(c.Id, user.UserId, now, change, Origin));
+                    }
+
+                    restored++;
+                }
+
+                touched.Add(c.Id);
+            }
+
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+
+        batch = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batchId, ct);
+        batch.MarkUndone(user.UserId, leftAlone.Count, now);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        foreach (var ids in touched.Chunk(ChunkSize))
+        {
+            await live.PublishAsync(new CustomersChanged(ids, ChangeKinds.Updated, user.UserId), CancellationToken.None);
+        }
+
+        return new UndoResult(removed, restored, leftAlone);
+    }
+}
