@@ -59,7 +59,7 @@ builder.Services.ConfigureApplicationCookie(o =>
 builder.Services.AddScoped<CurrentUser>();
 builder.Services.AddSingleton<ILiveEventBus, InProcessLiveEventBus>();
 builder.Services.AddSingleton<DatabaseInitializer>();
-builder.Services.AddScoped<CustomerService>();
+builder.Services.AddCustomersFeature();
 builder.Services.AddSingleton<UserTime>();
 
 var app = builder.Build();
@@ -90,6 +90,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
+app.MapCustomerEndpoints();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

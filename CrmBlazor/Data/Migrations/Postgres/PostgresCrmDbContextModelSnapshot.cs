@@ -217,6 +217,25 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.ToTable("CustomFieldValues", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.CommentRead", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("LastReadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CommentReads", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Customers.Contact", b =>
                 {
                     b.Property<int>("Id")
@@ -460,6 +479,26 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.HasIndex("UserId", "CustomerId");
 
                     b.ToTable("CustomerRelatedUsers", (string)null);
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.UserPreference", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.HasKey("UserId", "Key");
+
+                    b.ToTable("UserPreferences", (string)null);
                 });
 
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Department", b =>
@@ -825,6 +864,21 @@ namespace CrmBlazor.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.CommentRead", b =>
+                {
+                    b.HasOne("CrmBlazor.Domain.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Customers.Contact", b =>
                 {
                     b.HasOne("CrmBlazor.Domain.Customers.Customer", null)
@@ -881,6 +935,15 @@ namespace CrmBlazor.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.UserPreference", b =>
+                {
                     b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
                         .WithMany()
                         .HasForeignKey("UserId")

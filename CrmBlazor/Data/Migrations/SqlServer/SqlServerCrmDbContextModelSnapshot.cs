@@ -218,6 +218,25 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.ToTable("CustomFieldValues", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.CommentRead", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime>("LastReadAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("UserId", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CommentReads", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Customers.Contact", b =>
                 {
                     b.Property<int>("Id")
@@ -460,6 +479,26 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.HasIndex("UserId", "CustomerId");
 
                     b.ToTable("CustomerRelatedUsers", (string)null);
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.UserPreference", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)");
+
+                    b.HasKey("UserId", "Key");
+
+                    b.ToTable("UserPreferences", (string)null);
                 });
 
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Department", b =>
@@ -826,6 +865,21 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.CommentRead", b =>
+                {
+                    b.HasOne("CrmBlazor.Domain.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Customers.Contact", b =>
                 {
                     b.HasOne("CrmBlazor.Domain.Customers.Customer", null)
@@ -882,6 +936,15 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.UserPreference", b =>
+                {
                     b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
                         .WithMany()
                         .HasForeignKey("UserId")

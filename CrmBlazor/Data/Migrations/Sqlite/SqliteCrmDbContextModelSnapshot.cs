@@ -206,6 +206,25 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.ToTable("CustomFieldValues", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.CommentRead", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastReadAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CommentReads", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Customers.Contact", b =>
                 {
                     b.Property<int>("Id")
@@ -443,6 +462,26 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.HasIndex("UserId", "CustomerId");
 
                     b.ToTable("CustomerRelatedUsers", (string)null);
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.UserPreference", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "Key");
+
+                    b.ToTable("UserPreferences", (string)null);
                 });
 
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Department", b =>
@@ -794,6 +833,21 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.CommentRead", b =>
+                {
+                    b.HasOne("CrmBlazor.Domain.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Customers.Contact", b =>
                 {
                     b.HasOne("CrmBlazor.Domain.Customers.Customer", null)
@@ -850,6 +904,15 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Customers.UserPreference", b =>
+                {
                     b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -1,0 +1,53 @@
+namespace CrmBlazor.Domain.Customers;
+
+/// <summary>A per-user setting of the customer list (e.g. the chosen columns), stored as text under a key.</summary>
+public sealed class UserPreference
+{
+    private UserPreference()
+    {
+        UserId = string.Empty;
+        Key = string.Empty;
+        Value = string.Empty;
+    }
+
+    public UserPreference(string userId, string key, string value)
+    {
+        UserId = userId;
+        Key = key;
+        Value = value;
+    }
+
+    public string UserId { get; private set; }
+    public string Key { get; private set; }
+    public string Value { get; private set; }
+
+    public void Set(string value) => Value = value;
+}
+
+/// <summary>When a user last read a customer's comment stream; later comments by others are "new updates" (R5.1).</summary>
+public sealed class CommentRead
+{
+    private CommentRead()
+    {
+        UserId = string.Empty;
+    }
+
+    public CommentRead(string userId, int customerId, DateTime utcNow)
+    {
+        UserId = userId;
+        CustomerId = customerId;
+        LastReadAt = utcNow;
+    }
+
+    public string UserId { get; private set; }
+    public int CustomerId { get; private set; }
+    public DateTime LastReadAt { get; private set; }
+
+    public void MarkRead(DateTime utcNow)
+    {
+        if (utcNow > LastReadAt)
+        {
+            LastReadAt = utcNow;
+        }
+    }
+}
