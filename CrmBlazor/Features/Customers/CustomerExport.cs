@@ -7,6 +7,7 @@ using CrmBlazor.Domain.Organization;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
 using MiniExcelLibs;
+using MiniExcelLibs.Attributes;
 using Microsoft.EntityFrameworkCore;
 
 namespace CrmBlazor.Features.Customers;
@@ -27,9 +28,14 @@ public sealed partial class CustomerService
     ];
 
     /// <summary>The rows of the export, page by page (never the whole table in memory).</summary>
-    public IEnumerable<IDictionary<string, object?>> ExportRows(UserAccess user, CustomerListQuery query)
+    public IEnumerable<CustomerExportRow> ExportRows(UserAccess user, CustomerListQuery query)
     {
         Require(user, Rights.CustomersExport, "export customers");
+        return Pages(user, query);
+    }
+
+    private IEnumerable<CustomerExportRow> Pages(UserAccess user, CustomerListQuery query)
+    {
         var zone = user.TimeZone;
         var lastId = 0;
         while (true)
@@ -48,20 +54,20 @@ public sealed partial class CustomerService
 
             foreach (var r in page)
             {
-                yield return new Dictionary<string, object?>(ExportHeaders.Length)
+                yield return new CustomerExportRow
                 {
-                    [ExportHeaders[0]] = Safe(r.Code),
-                    [ExportHeaders[1]] = Safe(r.Name),
-                    [ExportHeaders[2]] = Safe(PhoneNormalizer.ToDisplay(r.Phone)),
-                    [ExportHeaders[3]] = Safe(r.Email),
-                    [ExportHeaders[4]] = Safe(r.Address),
-                    [ExportHeaders[5]] = VnDate.ToText(r.Birthday),
-                    [ExportHeaders[6]] = r.Gender == Gender.Unknown ? string.Empty : GenderWords.ToVietnamese(r.Gender),
-                    [ExportHeaders[7]] = Safe(r.RelationshipName),
-                    [ExportHeaders[8]] = Safe(r.SourceName),
-                    [ExportHeaders[9]] = Safe(r.OwnerName),
-                    [ExportHeaders[10]] = UserTime.Date(r.CreatedAt, zone),
-                    [ExportHeaders[11]] = r.LastContactAt is null ? string.Empty : UserTime.Date(r.LastContactAt, zone),
+                    Code = Safe(r.Code),
+                    Name = Safe(r.Name),
+                    Phone = Safe(PhoneNormalizer.ToDisplay(r.Phone)),
+                    Email = Safe(r.Email),
+                    Address = Safe(r.Address),
+                    Birthday = VnDate.ToText(r.Birthday),
+                    Gender = r.Gender == Gender.Unknown ? string.Empty : GenderWords.ToVietnamese(r.Gender),
+                    Relationship = Safe(r.RelationshipName),
+                    Source = Safe(r.SourceName),
+                    Owner = Safe(r.OwnerName),
+                    Created = UserTime.Date(r.CreatedAt, zone),
+                    LastContact = r.LastContactAt is null ? string.Empty : UserTime.Date(r.LastContactAt, zone),
                 };
             }
 
@@ -96,6 +102,23 @@ public sealed partial class CustomerService
     }
 }
 
+/// <summary>One exported row; the column names are the Vietnamese headers.</summary>
+public sealed class CustomerExportRow
+{
+    [ExcelColumnName("Mã khách hàng")] public string Code { get; init; } = string.Empty;
+    [ExcelColumnName("Tên khách hàng")] public string Name { get; init; } = string.Empty;
+    [ExcelColumnName("Điện thoại")] public string Phone { get; init; } = string.Empty;
+    [ExcelColumnName("Email")] public string Email { get; init; } = string.Empty;
+    [ExcelColumnName("Địa chỉ")] public string Address { get; init; } = string.Empty;
+    [ExcelColumnName("Ngày sinh")] public string Birthday { get; init; } = string.Empty;
+    [ExcelColumnName("Giới tính")] public string Gender { get; init; } = string.Empty;
+    [ExcelColumnName("Mối quan hệ")] public string Relationship { get; init; } = string.Empty;
+    [ExcelColumnName("Nguồn")] public string Source { get; init; } = string.Empty;
+    [ExcelColumnName("Người phụ trách")] public string Owner { get; init; } = string.Empty;
+    [ExcelColumnName("Ngày tạo")] public string Created { get; init; } = string.Empty;
+    [ExcelColumnName("Liên hệ lần cuối")] public string LastContact { get; init; } = string.Empty;
+}
+
 public static class CustomerEndpoints
 {
     /// <summary>GET /customers/export?format=xlsx|csv&amp;search=…&amp;relationship=…: the current filter, checked for the right and the scope.</summary>
@@ -112,7 +135,8 @@ public static class CustomerEndpoints
 
             if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersExport))
             {
-                return Results.Forbid();
+                // A plain 403: the cookie scheme's Forbid would redirect to the login page.
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
             }
 
             var q = http.Request.Query;
