@@ -38,6 +38,7 @@ public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<CustomerService>();
         Services.AddScoped<CurrentUser>();
+        Services.AddSingleton<CrmBlazor.Live.ILiveEventBus>(new CrmBlazor.Live.InProcessLiveEventBus(Microsoft.Extensions.Logging.Abstractions.NullLogger<CrmBlazor.Live.InProcessLiveEventBus>.Instance));
         var auth = AddAuthorization();
         auth.SetAuthorized("lan");
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, _lan.Id));
