@@ -28,6 +28,12 @@ if (options.Suites.Contains("customers-page"))
     results.Add(("search by phone '0912 345 678'", await Measure(options.Runs, () => service.ListAsync(admin, new CustomerListQuery { Search = "0912 345 678", PageSize = 25 }))));
 }
 
+if (options.Suites.Contains("grid"))
+{
+    var seller = await CurrentUser.LoadAsync(factory, data.UserIds[^1]) ?? throw new InvalidOperationException("No bench user.");
+    await CrmBlazor.Benchmarks.GridSuite.RunAsync(service, admin, seller, options.Runs, async (runs, action) => await Measure(runs, action), results);
+}
+
 Console.WriteLine();
 Console.WriteLine($"{"benchmark",-48} {"median ms",10} {"p95 ms",10} {"max ms",10}");
 foreach (var (name, s) in results)
