@@ -111,7 +111,11 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
             : await customers.Take(_options.SearchCountCap).CountAsync(ct);
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
-        var rows = await Project(db, Sort(db, customers, query.Sort, query.Descending).Skip(page * size).Take(size)).ToListAsync(ct);
+        // Page the ids first (index only), then read the rows of that page: SQLite would otherwise evaluate the row's
+        // lookups (relationship, source, owner names) for every skipped row of a deep page.
+        var ids = await Sort(db, customers, query.Sort, query.Descending).Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
+        var byId = (await Project(db, db.Customers.Where(c => ids.Contains(c.Id))).ToListAsync(ct)).ToDictionary(r => r.Id);
+        var rows = ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
         return new PagedResult<CustomerRow>(await WithCustomValuesAsync(db, rows, ct), total);
     }
 
