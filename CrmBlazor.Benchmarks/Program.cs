@@ -62,6 +62,12 @@ if (options.Suites.Contains("import"))
     results.AddRange(await ImportBench.RunAsync(options.DbPath, data.AdminUserId, Math.Min(options.Runs, 3)));
 }
 
+if (options.Suites.Contains("grid"))
+{
+    var seller = await CurrentUser.LoadAsync(factory, data.UserIds[^1]) ?? throw new InvalidOperationException("No bench user.");
+    await CrmBlazor.Benchmarks.GridSuite.RunAsync(service, admin, seller, options.Runs, async (runs, action) => await Measure(runs, action), results);
+}
+
 Console.WriteLine();
 Console.WriteLine($"{"benchmark",-48} {"median ms",10} {"p95 ms",10} {"max ms",10}");
 foreach (var (name, s) in results)

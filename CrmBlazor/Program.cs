@@ -67,9 +67,9 @@ builder.Services.ConfigureApplicationCookie(o =>
 builder.Services.AddScoped<CurrentUser>();
 builder.Services.AddCrmLive(builder.Configuration);
 builder.Services.AddSingleton<DatabaseInitializer>();
-builder.Services.AddScoped<CustomerService>();
 builder.Services.AddCommentsFeature();
 builder.Services.AddBoardFeature();
+builder.Services.AddCustomersFeature();
 builder.Services.AddSingleton<UserTime>();
 builder.Services.AddAdminFeature();
 builder.Services.AddApiFeature(builder.Configuration);
@@ -108,6 +108,7 @@ app.MapHub<CrmHub>(CrmHub.Path);
 app.MapCommentEndpoints();
 app.MapApi();
 app.MapImportEndpoints();
+app.MapCustomerEndpoints();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -39,6 +39,15 @@ public sealed class CustomFieldDefinition
 
     public void Delete() => IsDeleted = true;
 
+    public void Rename(string name, IEnumerable<string>? choices)
+    {
+        Name = string.IsNullOrWhiteSpace(name) ? throw new DomainException(CustomFieldCodes.NameRequired, "A field needs a name.") : name.Trim();
+        if (Kind == CustomFieldKind.Choice)
+        {
+            Choices = string.Join('\n', (choices ?? []).Select(c => c.Trim()).Where(c => c.Length > 0).Distinct());
+        }
+    }
+
     /// <summary>Returns the canonical stored text of a value, null for blank; throws when the value does not fit the kind.</summary>
     public string? Validate(string? raw)
     {
@@ -56,12 +65,12 @@ public sealed class CustomFieldDefinition
                     return n.ToString(CultureInfo.InvariantCulture);
                 }
 
-                throw new ArgumentException($"'{text}' is not a number.");
+                throw new DomainException(CustomFieldCodes.NumberInvalid, $"'{text}' is not a number.");
             case CustomFieldKind.Date:
-                return VnDate.TryParse(text, out var d) ? VnDate.ToText(d) : throw new ArgumentException($"'{text}' is not a date (dd/MM/yyyy).");
+                return VnDate.TryParse(text, out var d) ? VnDate.ToText(d) : throw new DomainException(CustomFieldCodes.DateInvalid, $"'{text}' is not a date (dd/MM/yyyy).");
             case CustomFieldKind.Choice:
                 var match = ChoiceList.FirstOrDefault(c => SearchKey.Fold(c) == SearchKey.Fold(text));
-                return match ?? throw new ArgumentException($"'{text}' is not one of the choices of {Name}.");
+                return match ?? throw new DomainException(CustomFieldCodes.ChoiceInvalid, $"'{text}' is not one of the choices of {Name}.");
             default:
                 return text.Length > 2000 ? text[..2000] : text;
         }
@@ -88,4 +97,13 @@ public sealed class CustomFieldValue
     public string Value { get; private set; }
 
     internal void Set(string value) => Value = value;
+}
+
+/// <summary>Stable codes of the custom field rules (R1.3), localised by the UI.</summary>
+public static class CustomFieldCodes
+{
+    public const string NameRequired = "customfield.name-required";
+    public const string NumberInvalid = "customfield.number-invalid";
+    public const string DateInvalid = "customfield.date-invalid";
+    public const string ChoiceInvalid = "customfield.choice-invalid";
 }

@@ -291,21 +291,22 @@ public sealed class Customer
         }
     }
 
-    public void SetCustomValue(CustomFieldDefinition field, string? rawValue)
+    /// <summary>Sets (or clears) a custom field value (R1.3); a real change bumps the version like any other field.</summary>
+    public IReadOnlyList<FieldChange> SetCustomValue(CustomFieldDefinition field, string? rawValue, string? userId = null, DateTime? utcNow = null)
     {
         var value = field.Validate(rawValue);
         var existing = _customValues.FirstOrDefault(v => v.FieldId == field.Id);
-        if (value is null)
+        var old = existing?.Value;
+        if (string.Equals(old, value, StringComparison.Ordinal))
         {
-            if (existing is not null)
-            {
-                _customValues.Remove(existing);
-            }
-
-            return;
+            return [];
         }
 
-        if (existing is null)
+        if (value is null)
+        {
+            _customValues.Remove(existing!);
+        }
+        else if (existing is null)
         {
             _customValues.Add(new CustomFieldValue(Id, field.Id, value));
         }
@@ -313,7 +314,18 @@ public sealed class Customer
         {
             existing.Set(value);
         }
+
+        FieldChange[] changes = [new FieldChange(CustomFieldKey(field.Id), old, value)];
+        if (utcNow is not null)
+        {
+            Touch(changes, userId, utcNow.Value);
+        }
+
+        return changes;
     }
+
+    /// <summary>The change-log field name of a custom field ("cf:12").</summary>
+    public static string CustomFieldKey(int fieldId) => "cf:" + fieldId.ToString(CultureInfo.InvariantCulture);
 
     private void Apply(CustomerDetails d)
     {

@@ -22,5 +22,8 @@ public abstract class MudTestContext : BunitContext
         Services.AddSingleton<UserTime>();
         Services.AddLogging();
         Services.AddSingleton<CrmBlazor.Live.ILiveEventBus, CrmBlazor.Live.InProcessLiveEventBus>();
+        // Pages show comment counts (new updates); the service resolves the database the test registers.
+        Services.AddSingleton(new CrmBlazor.Features.Comments.AttachmentStore(Path.Combine(Path.GetTempPath(), "crm-bunit-attachments"), 1024 * 1024));
+        Services.AddScoped<CrmBlazor.Features.Comments.CommentService>();
     }
 }

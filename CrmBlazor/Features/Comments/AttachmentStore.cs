@@ -17,12 +17,21 @@ public sealed class AttachmentStore
     private readonly string _folder;
 
     public AttachmentStore(IConfiguration configuration, IHostEnvironment environment)
+        : this(Path.Combine(DataRoot(configuration, environment), "attachments"), configuration.GetValue("Comments:MaxAttachmentBytes", 10L * 1024 * 1024))
+    {
+    }
+
+    public AttachmentStore(string folder, long maxBytes)
+    {
+        _folder = folder;
+        MaxBytes = maxBytes;
+        Directory.CreateDirectory(_folder);
+    }
+
+    private static string DataRoot(IConfiguration configuration, IHostEnvironment environment)
     {
         var data = configuration["Database:DataFolder"];
-        var root = string.IsNullOrWhiteSpace(data) ? Path.Combine(environment.ContentRootPath, "data") : Path.GetFullPath(data, environment.ContentRootPath);
-        _folder = Path.Combine(root, "attachments");
-        MaxBytes = configuration.GetValue("Comments:MaxAttachmentBytes", 10L * 1024 * 1024);
-        Directory.CreateDirectory(_folder);
+        return string.IsNullOrWhiteSpace(data) ? Path.Combine(environment.ContentRootPath, "data") : Path.GetFullPath(data, environment.ContentRootPath);
     }
 
     public long MaxBytes { get; }

@@ -317,9 +317,11 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         return stream is null ? null : (attachment, stream);
     }
 
-    private static IQueryable<Comment> UnreadComments(CrmDbContext db, UserAccess user)
+    private static IQueryable<Comment> UnreadComments(CrmDbContext db, UserAccess user) => UnreadComments(db, user.UserId);
+
+    /// <summary>"New updates" (R5.1): comments by others in customers the user owns or is related to, newer than the user's read marker.</summary>
+    public static IQueryable<Comment> UnreadComments(CrmDbContext db, string uid)
     {
-        var uid = user.UserId;
         return db.Comments.Where(c => !c.IsDeleted && c.AuthorId != uid
             && db.Customers.Any(x => x.Id == c.CustomerId && !x.IsDeleted
                 && (x.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == x.Id && r.UserId == uid)))

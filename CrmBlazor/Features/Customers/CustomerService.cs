@@ -2,6 +2,8 @@ using CrmBlazor.Data;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
+using CrmBlazor.Live;
+using CrmBlazor.Localization;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,8 +15,17 @@ public enum CustomerSort
     Code,
     CreatedAt,
     LastContact,
+    Phone,
+    Email,
+    Address,
+    Birthday,
+    Gender,
+    Relationship,
+    Source,
+    Owner,
 }
 
+/// <summary>What the list shows: the quick search, the filters (R5.2), the page and the sort.</summary>
 public sealed record CustomerListQuery
 {
     public string? Search { get; init; }
@@ -23,48 +34,302 @@ public sealed record CustomerListQuery
     public int PageSize { get; init; } = 25;
     public CustomerSort Sort { get; init; } = CustomerSort.Name;
     public bool Descending { get; init; }
+
+    public bool Mine { get; init; }
+    public bool Unassigned { get; init; }
+    public int? RelationshipId { get; init; }
+    public int? SourceId { get; init; }
+    public int? GroupId { get; init; }
+    public string? OwnerId { get; init; }
+    /// <summary>Created on or after this day (in the user's time zone).</summary>
+    public DateOnly? CreatedFrom { get; init; }
+    /// <summary>Created on or before this day (in the user's time zone).</summary>
+    public DateOnly? CreatedTo { get; init; }
+    /// <summary>Last contact older than <see cref="CustomerOptions.DontForgetDays"/> (R5.1).</summary>
+    public bool DontForget { get; init; }
+    /// <summary>Customers with comments the user has not read yet (R5.1).</summary>
+    public bool NewUpdates { get; init; }
 }
 
-public sealed record CustomerRow(int Id, string? Code, string Name, string? Phone, string? Email, int RelationshipId, string RelationshipName,
-    string RelationshipColor, string? OwnerName, DateTime CreatedAt, DateTime? LastContactAt, int Version);
+public sealed record CustomerRow(int Id, string? Code, string Name, string? Phone, string? Email, string? Address, DateOnly? Birthday,
+    Gender Gender, int RelationshipId, string RelationshipName, string RelationshipColor, int? SourceId, string? SourceName, string? OwnerId,
+    string? OwnerName, DateTime CreatedAt, DateTime? LastContactAt, int Version)
+{
+    public IReadOnlyDictionary<int, string> Custom { get; init; } = new Dictionary<int, string>();
+}
 
 public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Total);
 
-/// <summary>Reads customers for lists, always through the caller's visibility scope (R7.3, R7.4).</summary>
-public sealed class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock)
+/// <summary>The three counters above the grid (R5.1).</summary>
+public sealed record CustomerCounters(int All, int NewUpdates, int DontForget);
+
+public sealed record Choice<TKey>(TKey Id, string Name, string? Color = null);
+
+/// <summary>The catalogues the grid's filters and editors choose from.</summary>
+public sealed record CustomerLookups(IReadOnlyList<Choice<int>> Relationships, IReadOnlyList<Choice<int>> Sources, IReadOnlyList<Choice<int>> Groups,
+    IReadOnlyList<Choice<string>> Owners, IReadOnlyList<CustomFieldInfo> CustomFields);
+
+public sealed record CustomFieldInfo(int Id, string Name, Domain.CustomFields.CustomFieldKind Kind, IReadOnlyList<string> Choices);
+
+/// <summary>Settings of the customer module ("Customers" section of appsettings).</summary>
+public sealed class CustomerOptions
+{
+    /// <summary>R5.1 "Don't forget": last contact older than this many days.</summary>
+    public int DontForgetDays { get; set; } = 30;
+    /// <summary>R6.2: trashed customers older than this are purged automatically.</summary>
+    public int TrashRetentionDays { get; set; } = 60;
+    /// <summary>How often the trash purge job runs.</summary>
+    public int TrashPurgeIntervalMinutes { get; set; } = 60;
+    /// <summary>A quick search stops counting after this many matches (the grid then shows "N+").</summary>
+    public int SearchCountCap { get; set; } = 10_000;
+}
+
+/// <summary>
+/// Reads and writes customers for the grid, the form, bulk actions, the trash and export — always through the caller's
+/// visibility scope (R7.3), checking rights before every write (R7.4), logging every change (R4.5) and publishing it live.
+/// </summary>
+public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, ILiveEventBus? live = null,
+    CustomerOptions? options = null, ILogger<CustomerService>? logger = null)
 {
     public const int MaxPageSize = 200;
+    public const string ColumnsPreferenceKey = "customers.columns";
 
-    public async Task<PagedResult<CustomerRow>> ListAsync(UserAccess user, CustomerListQuery query, CancellationToken ct = default)
-    {
-        if (!user.Has(Rights.CustomersAccess))
-        {
-            throw new AccessDeniedException("No access to customers.");
-        }
+    private readonly CustomerOptions _options = options ?? new CustomerOptions();
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var customers = CustomerSearch.Apply(CustomerScope.Visible(db, user), query.Search, db);
-        // The total as OR-free index-only counts (same result as customers.CountAsync(), see ScopeOracleTests).
-        var total = await CustomerScope.CountVisibleAsync(db, user, q => CustomerSearch.Apply(q, query.Search, db), ct);
-        var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
-        var page = Math.Max(0, query.Page);
-
-        var rows = await Sort(customers, query.Sort, query.Descending)
-            .Skip(page * size)
-            .Take(size)
-            .Select(c => new CustomerRow(
-                c.Id, c.Code, c.Name, c.Phone, c.Email, c.RelationshipId,
-                db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefault() ?? string.Empty,
-                db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Color).FirstOrDefault() ?? "#9E9E9E",
-                db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault(),
-                c.CreatedAt, c.LastContactAt, c.Version))
-            .ToListAsync(ct);
-        return new PagedResult<CustomerRow>(rows, total);
-    }
+    public CustomerOptions Options => _options;
 
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
-    private static IQueryable<Customer> Sort(IQueryable<Customer> q, CustomerSort sort, bool desc) => (sort, desc) switch
+    public async Task<PagedResult<CustomerRow>> ListAsync(UserAccess user, CustomerListQuery query, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var customers = Filter(db, user, query);
+        var total = string.IsNullOrWhiteSpace(query.Search)
+            // OR-free, index-only counts of the same rows (CustomerScope.CountVisibleAsync; the oracle test checks it).
+            ? await CustomerScope.CountVisibleAsync(db, user, source => ApplyFilters(db, user, query, source), ct)
+            // A loose search over a million rows: stop counting at the cap; the first page is found quickly either way.
+            : await customers.Take(_options.SearchCountCap).CountAsync(ct);
+        var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
+        var page = Math.Max(0, query.Page);
+        // Page the ids first (index only), then read the rows of that page: SQLite would otherwise evaluate the row's
+        // lookups (relationship, source, owner names) for every skipped row of a deep page.
+        var ids = await Sort(db, customers, query.Sort, query.Descending).Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
+        var byId = (await Project(db, db.Customers.Where(c => ids.Contains(c.Id))).ToListAsync(ct)).ToDictionary(r => r.Id);
+        var rows = ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
+        return new PagedResult<CustomerRow>(await WithCustomValuesAsync(db, rows, ct), total);
+    }
+
+    /// <summary>One row, or null when the user may not see it (or it is in the trash).</summary>
+    public async Task<CustomerRow?> RowAsync(UserAccess user, int id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await Project(db, CustomerScope.Apply(db.Customers.Where(c => c.Id == id && !c.IsDeleted), db, user)).ToListAsync(ct);
+        return rows.Count == 0 ? null : (await WithCustomValuesAsync(db, rows, ct))[0];
+    }
+
+    /// <summary>Of <paramref name="ids"/>, those the user may see now (live events are re-checked before showing, R7.3).</summary>
+    public async Task<IReadOnlyList<int>> VisibleIdsAsync(UserAccess user, IReadOnlyCollection<int> ids, bool includeTrash = false, CancellationToken ct = default)
+    {
+        if (ids.Count == 0 || !user.Has(Rights.CustomersAccess))
+        {
+            return [];
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = ids.Distinct().ToList();
+        var source = db.Customers.Where(c => list.Contains(c.Id));
+        if (!includeTrash)
+        {
+            source = source.Where(c => !c.IsDeleted);
+        }
+
+        return await CustomerScope.Apply(source, db, user).Select(c => c.Id).ToListAsync(ct);
+    }
+
+    public async Task<CustomerCounters> CountersAsync(UserAccess user, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var visible = CustomerScope.Visible(db, user);
+        var all = await CustomerScope.CountVisibleAsync(db, user, null, ct);
+        // New updates counts unread comments (owned or related customers), exactly as the navigation badge does.
+        var updates = await CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user.UserId).CountAsync(ct);
+        var dontForget = await CustomerScope.CountVisibleAsync(db, user, DontForget, ct);
+        return new CustomerCounters(all, updates, dontForget);
+    }
+
+    /// <summary>The user has read the customer's comments up to now (R5.1 "new updates").</summary>
+    public async Task MarkCommentsReadAsync(UserAccess user, int customerId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId), db, user).AnyAsync(ct))
+        {
+            throw new AccessDeniedException("This customer is not visible to you.");
+        }
+
+        var read = await db.StreamReadMarkers.FindAsync([user.UserId, customerId], ct);
+        if (read is null)
+        {
+            db.StreamReadMarkers.Add(new CrmBlazor.Domain.Comments.StreamReadMarker(user.UserId, customerId, UtcNow));
+        }
+        else
+        {
+            read.MoveTo(UtcNow);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<CustomerLookups> LookupsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var relationships = await db.Relationships.AsNoTracking().Where(r => !r.IsDeleted).OrderBy(r => r.Position)
+            .Select(r => new Choice<int>(r.Id, r.Name, r.Color)).ToListAsync(ct);
+        var sources = await db.Sources.AsNoTracking().Where(s => !s.IsDeleted).OrderBy(s => s.Position).Select(s => new Choice<int>(s.Id, s.Name, null)).ToListAsync(ct);
+        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Name).Select(g => new Choice<int>(g.Id, g.Name, null)).ToListAsync(ct);
+        var owners = await db.StaffProfiles.AsNoTracking().Where(p => p.IsActive).OrderBy(p => p.FullName)
+            .Select(p => new Choice<string>(p.Id, p.FullName, null)).ToListAsync(ct);
+        var fields = await db.CustomFields.AsNoTracking().Where(f => !f.IsDeleted).OrderBy(f => f.Position).ThenBy(f => f.Id).ToListAsync(ct);
+        return new CustomerLookups(relationships, sources, groups, owners,
+            fields.Select(f => new CustomFieldInfo(f.Id, f.Name, f.Kind, f.ChoiceList)).ToList());
+    }
+
+    /// <summary>The columns the user chose to see (null: the default set).</summary>
+    public async Task<IReadOnlyList<string>?> ColumnsAsync(UserAccess user, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var value = await db.Set<UserPreference>().Where(p => p.UserId == user.UserId && p.Key == ColumnsPreferenceKey).Select(p => p.Value).FirstOrDefaultAsync(ct);
+        return value?.Split(',', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public async Task SaveColumnsAsync(UserAccess user, IEnumerable<string> columns, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var value = string.Join(',', columns.Distinct());
+        var pref = await db.Set<UserPreference>().FindAsync([user.UserId, ColumnsPreferenceKey], ct);
+        if (pref is null)
+        {
+            db.Set<UserPreference>().Add(new UserPreference(user.UserId, ColumnsPreferenceKey, value));
+        }
+        else
+        {
+            pref.Set(value);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The visible customers matching the query's search and filters (no paging).</summary>
+    internal IQueryable<Customer> Filter(CrmDbContext db, UserAccess user, CustomerListQuery q) =>
+        ApplyFilters(db, user, q, CustomerScope.Visible(db, user));
+
+    /// <summary>The query's search and filters on <paramref name="baseQuery"/> (scoped or not: totals scope it themselves).</summary>
+    private IQueryable<Customer> ApplyFilters(CrmDbContext db, UserAccess user, CustomerListQuery q, IQueryable<Customer> baseQuery)
+    {
+        var customers = CustomerSearch.Apply(baseQuery, q.Search, db);
+        var uid = user.UserId;
+        if (q.Mine)
+        {
+            customers = customers.Where(c => c.OwnerId == uid);
+        }
+
+        if (q.Unassigned)
+        {
+            customers = customers.Where(c => c.OwnerId == null);
+        }
+
+        if (q.RelationshipId is int relationship)
+        {
+            customers = customers.Where(c => c.RelationshipId == relationship);
+        }
+
+        if (q.SourceId is int source)
+        {
+            customers = customers.Where(c => c.SourceId == source);
+        }
+
+        if (q.GroupId is int group)
+        {
+            customers = customers.Where(c => db.CustomerGroupMembers.Any(m => m.CustomerId == c.Id && m.GroupId == group));
+        }
+
+        if (!string.IsNullOrEmpty(q.OwnerId))
+        {
+            var owner = q.OwnerId;
+            customers = customers.Where(c => c.OwnerId == owner);
+        }
+
+        var zone = UserTime.Zone(user.TimeZone);
+        if (q.CreatedFrom is DateOnly from)
+        {
+            var start = TimeZoneInfo.ConvertTimeToUtc(from.ToDateTime(TimeOnly.MinValue), zone);
+            customers = customers.Where(c => c.CreatedAt >= start);
+        }
+
+        if (q.CreatedTo is DateOnly to)
+        {
+            var end = TimeZoneInfo.ConvertTimeToUtc(to.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+            customers = customers.Where(c => c.CreatedAt < end);
+        }
+
+        if (q.DontForget)
+        {
+            customers = DontForget(customers);
+        }
+
+        if (q.NewUpdates)
+        {
+            customers = NewUpdates(db, customers, uid);
+        }
+
+        return customers;
+    }
+
+    private IQueryable<Customer> DontForget(IQueryable<Customer> customers)
+    {
+        var cutoff = UtcNow.AddDays(-_options.DontForgetDays);
+        // Never contacted counts from the day the customer was created.
+        return customers.Where(c => c.LastContactAt < cutoff || (c.LastContactAt == null && c.CreatedAt < cutoff));
+    }
+
+    /// <summary>Customers with comments this user has not read (R5.1): the same rule as the navigation badge.</summary>
+    private static IQueryable<Customer> NewUpdates(CrmDbContext db, IQueryable<Customer> customers, string uid)
+    {
+        var unread = CrmBlazor.Features.Comments.CommentService.UnreadComments(db, uid).Select(m => m.CustomerId);
+        return customers.Where(c => unread.Contains(c.Id));
+    }
+
+    private static IQueryable<CustomerRow> Project(CrmDbContext db, IQueryable<Customer> customers) =>
+        customers.Select(c => new CustomerRow(
+            c.Id, c.Code, c.Name, c.Phone, c.Email, c.Address, c.Birthday, c.Gender, c.RelationshipId,
+            db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefault() ?? string.Empty,
+            db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Color).FirstOrDefault() ?? "#9E9E9E",
+            c.SourceId,
+            db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefault(),
+            c.OwnerId,
+            db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault(),
+            c.CreatedAt, c.LastContactAt, c.Version));
+
+    private static async Task<List<CustomerRow>> WithCustomValuesAsync(CrmDbContext db, List<CustomerRow> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+        {
+            return rows;
+        }
+
+        var ids = rows.Select(r => r.Id).ToList();
+        var values = await db.CustomFieldValues.AsNoTracking().Where(v => ids.Contains(v.CustomerId)).ToListAsync(ct);
+        if (values.Count == 0)
+        {
+            return rows;
+        }
+
+        var byCustomer = values.GroupBy(v => v.CustomerId).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<int, string>)g.ToDictionary(v => v.FieldId, v => v.Value));
+        return rows.Select(r => byCustomer.TryGetValue(r.Id, out var custom) ? r with { Custom = custom } : r).ToList();
+    }
+
+    private static IQueryable<Customer> Sort(CrmDbContext db, IQueryable<Customer> q, CustomerSort sort, bool desc) => (sort, desc) switch
     {
         (CustomerSort.Code, false) => q.OrderBy(c => c.Code).ThenBy(c => c.Id),
         (CustomerSort.Code, true) => q.OrderByDescending(c => c.Code).ThenByDescending(c => c.Id),
@@ -72,9 +337,57 @@ public sealed class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, T
         (CustomerSort.CreatedAt, true) => q.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
         (CustomerSort.LastContact, false) => q.OrderBy(c => c.LastContactAt).ThenBy(c => c.Id),
         (CustomerSort.LastContact, true) => q.OrderByDescending(c => c.LastContactAt).ThenByDescending(c => c.Id),
+        (CustomerSort.Phone, false) => q.OrderBy(c => c.Phone).ThenBy(c => c.Id),
+        (CustomerSort.Phone, true) => q.OrderByDescending(c => c.Phone).ThenByDescending(c => c.Id),
+        (CustomerSort.Email, false) => q.OrderBy(c => c.Email).ThenBy(c => c.Id),
+        (CustomerSort.Email, true) => q.OrderByDescending(c => c.Email).ThenByDescending(c => c.Id),
+        (CustomerSort.Address, false) => q.OrderBy(c => c.Address).ThenBy(c => c.Id),
+        (CustomerSort.Address, true) => q.OrderByDescending(c => c.Address).ThenByDescending(c => c.Id),
+        (CustomerSort.Birthday, false) => q.OrderBy(c => c.Birthday).ThenBy(c => c.Id),
+        (CustomerSort.Birthday, true) => q.OrderByDescending(c => c.Birthday).ThenByDescending(c => c.Id),
+        (CustomerSort.Gender, false) => q.OrderBy(c => c.Gender).ThenBy(c => c.Id),
+        (CustomerSort.Gender, true) => q.OrderByDescending(c => c.Gender).ThenByDescending(c => c.Id),
+        (CustomerSort.Relationship, false) => q.OrderBy(c => db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Position).FirstOrDefault()).ThenBy(c => c.Id),
+        (CustomerSort.Relationship, true) => q.OrderByDescending(c => db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Position).FirstOrDefault()).ThenByDescending(c => c.Id),
+        (CustomerSort.Source, false) => q.OrderBy(c => db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefault()).ThenBy(c => c.Id),
+        (CustomerSort.Source, true) => q.OrderByDescending(c => db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefault()).ThenByDescending(c => c.Id),
+        (CustomerSort.Owner, false) => q.OrderBy(c => db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault()).ThenBy(c => c.Id),
+        (CustomerSort.Owner, true) => q.OrderByDescending(c => db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault()).ThenByDescending(c => c.Id),
         (_, true) => q.OrderByDescending(c => c.NameKey).ThenByDescending(c => c.Id),
         _ => q.OrderBy(c => c.NameKey).ThenBy(c => c.Id),
     };
+
+    private static void RequireAccess(UserAccess user)
+    {
+        if (!user.Has(Rights.CustomersAccess))
+        {
+            throw new AccessDeniedException("No access to customers.");
+        }
+    }
+
+    private static void Require(UserAccess user, Rights right, string what)
+    {
+        if (!user.Has(Rights.CustomersAccess) || !user.Has(right))
+        {
+            throw new AccessDeniedException($"You may not {what}.");
+        }
+    }
+
+    private async Task PublishAsync(LiveEvent e)
+    {
+        if (live is not null)
+        {
+            await live.PublishAsync(e);
+        }
+    }
+
+    private static void Log(CrmDbContext db, int customerId, string? userId, DateTime now, IEnumerable<FieldChange> changes, string origin)
+    {
+        foreach (var change in changes)
+        {
+            db.ChangeLog.Add(new Domain.Comments.ChangeLogEntry(customerId, userId, now, change, origin));
+        }
+    }
 }
 
 /// <summary>Quick search over name, code, phone (any written form) and email, without case or diacritics.</summary>

@@ -1,0 +1,63 @@
+using CrmBlazor.Data;
+using CrmBlazor.Domain.CustomFields;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.CustomFields;
+
+public sealed record CustomFieldItem(int Id, string Name, CustomFieldKind Kind, IReadOnlyList<string> Choices, int Position, int ValueCount);
+
+/// <summary>Admins define extra customer fields (R1.3): text, number, date, choice. Needs the "CRM settings" right.</summary>
+public sealed class CustomFieldService(IDbContextFactory<CrmDbContext> dbFactory)
+{
+    public async Task<IReadOnlyList<CustomFieldItem>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var fields = await db.CustomFields.AsNoTracking().Where(f => !f.IsDeleted).OrderBy(f => f.Position).ThenBy(f => f.Id).ToListAsync(ct);
+        var ids = fields.Select(f => f.Id).ToList();
+        var counts = await db.CustomFieldValues.Where(v => ids.Contains(v.FieldId)).GroupBy(v => v.FieldId)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);
+        return fields.Select(f => new CustomFieldItem(f.Id, f.Name, f.Kind, f.ChoiceList, f.Position, counts.GetValueOrDefault(f.Id))).ToList();
+    }
+
+    public async Task<int> AddAsync(UserAccess user, string name, CustomFieldKind kind, IEnumerable<string>? choices, CancellationToken ct = default)
+    {
+        RequireSettings(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var position = await db.CustomFields.CountAsync(ct);
+        var field = new CustomFieldDefinition(RequireName(name), kind, choices, position);
+        db.CustomFields.Add(field);
+        await db.SaveChangesAsync(ct);
+        return field.Id;
+    }
+
+    public async Task UpdateAsync(UserAccess user, int id, string name, IEnumerable<string>? choices, CancellationToken ct = default)
+    {
+        RequireSettings(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var field = await db.CustomFields.SingleAsync(f => f.Id == id && !f.IsDeleted, ct);
+        field.Rename(RequireName(name), choices);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task DeleteAsync(UserAccess user, int id, CancellationToken ct = default)
+    {
+        RequireSettings(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var field = await db.CustomFields.SingleAsync(f => f.Id == id, ct);
+        field.Delete();
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static string RequireName(string? name) =>
+        string.IsNullOrWhiteSpace(name) ? throw new Domain.Common.DomainException(CustomFieldCodes.NameRequired, "A field needs a name.") : name;
+
+    private static void RequireSettings(UserAccess user)
+    {
+        if (!user.Has(Rights.CrmSettings))
+        {
+            throw new AccessDeniedException("Only users with the CRM settings right can change custom fields.");
+        }
+    }
+}

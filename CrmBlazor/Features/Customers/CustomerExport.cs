@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Security.Claims;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Localization;
+using CrmBlazor.Security;
+using MiniExcelLibs;
+using MiniExcelLibs.Attributes;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Customers;
+
+/// <summary>
+/// Export of the current filter (needs the download right, R7.2) to .xlsx or .csv with MiniExcel. Rows are read a page at
+/// a time (keyset on Id) and written to a temporary file, so memory stays flat whatever the size; headers are Vietnamese
+/// and text that a spreadsheet would run as a formula is neutralised.
+/// </summary>
+public sealed partial class CustomerService
+{
+    public const int ExportPageSize = 2000;
+
+    public static readonly string[] ExportHeaders =
+    [
+        "Mã khách hàng", "Tên khách hàng", "Điện thoại", "Email", "Địa chỉ", "Ngày sinh", "Giới tính", "Mối quan hệ", "Nguồn",
+        "Người phụ trách", "Ngày tạo", "Liên hệ lần cuối",
+    ];
+
+    /// <summary>The rows of the export, page by page (never the whole table in memory).</summary>
+    public IEnumerable<CustomerExportRow> ExportRows(UserAccess user, CustomerListQuery query)
+    {
+        Require(user, Rights.CustomersExport, "export customers");
+        return Pages(user, query);
+    }
+
+    private IEnumerable<CustomerExportRow> Pages(UserAccess user, CustomerListQuery query)
+    {
+        var zone = user.TimeZone;
+        var lastId = 0;
+        while (true)
+        {
+            List<CustomerRow> page;
+            using (var db = dbFactory.CreateDbContext())
+            {
+                var from = lastId;
+                page = Project(db, Filter(db, user, query).Where(c => c.Id > from).OrderBy(c => c.Id).Take(ExportPageSize)).AsNoTracking().ToList();
+            }
+
+            if (page.Count == 0)
+            {
+                yield break;
+            }
+
+            foreach (var r in page)
+            {
+                yield return new CustomerExportRow
+                {
+                    Code = Safe(r.Code),
+                    Name = Safe(r.Name),
+                    Phone = Safe(PhoneNormalizer.ToDisplay(r.Phone)),
+                    Email = Safe(r.Email),
+                    Address = Safe(r.Address),
+                    Birthday = VnDate.ToText(r.Birthday),
+                    Gender = r.Gender == Gender.Unknown ? string.Empty : GenderWords.ToVietnamese(r.Gender),
+                    Relationship = Safe(r.RelationshipName),
+                    Source = Safe(r.SourceName),
+                    Owner = Safe(r.OwnerName),
+                    Created = UserTime.Date(r.CreatedAt, zone),
+                    LastContact = r.LastContactAt is null ? string.Empty : UserTime.Date(r.LastContactAt, zone),
+                };
+            }
+
+            lastId = page[^1].Id;
+        }
+    }
+
+    /// <summary>Writes the export to <paramref name="path"/>; returns the number of rows.</summary>
+    public async Task<int> ExportToFileAsync(UserAccess user, CustomerListQuery query, string path, bool csv, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersExport, "export customers");
+        var count = 0;
+        var rows = ExportRows(user, query).Select(r =>
+        {
+            count++;
+            return r;
+        });
+        await Task.Run(() => MiniExcel.SaveAs(path, rows, printHeader: true, excelType: csv ? ExcelType.CSV : ExcelType.XLSX, overwriteFile: true), ct);
+        logger?.LogInformation("User {User} exported {Count} customers.", user.UserName, count);
+        return count;
+    }
+
+    /// <summary>Formula injection: a cell starting with = + - @ tab or CR gets a leading apostrophe.</summary>
+    public static string Safe(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return string.Empty;
+        }
+
+        return value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+    }
+}
+
+/// <summary>One exported row; the column names are the Vietnamese headers.</summary>
+public sealed class CustomerExportRow
+{
+    [ExcelColumnName("Mã khách hàng")] public string Code { get; init; } = string.Empty;
+    [ExcelColumnName("Tên khách hàng")] public string Name { get; init; } = string.Empty;
+    [ExcelColumnName("Điện thoại")] public string Phone { get; init; } = string.Empty;
+    [ExcelColumnName("Email")] public string Email { get; init; } = string.Empty;
+    [ExcelColumnName("Địa chỉ")] public string Address { get; init; } = string.Empty;
+    [ExcelColumnName("Ngày sinh")] public string Birthday { get; init; } = string.Empty;
+    [ExcelColumnName("Giới tính")] public string Gender { get; init; } = string.Empty;
+    [ExcelColumnName("Mối quan hệ")] public string Relationship { get; init; } = string.Empty;
+    [ExcelColumnName("Nguồn")] public string Source { get; init; } = string.Empty;
+    [ExcelColumnName("Người phụ trách")] public string Owner { get; init; } = string.Empty;
+    [ExcelColumnName("Ngày tạo")] public string Created { get; init; } = string.Empty;
+    [ExcelColumnName("Liên hệ lần cuối")] public string LastContact { get; init; } = string.Empty;
+}
+
+public static class CustomerEndpoints
+{
+    /// <summary>GET /customers/export?format=xlsx|csv&amp;search=…&amp;relationship=…: the current filter, checked for the right and the scope.</summary>
+    public static IEndpointRouteBuilder MapCustomerEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/customers/export", async (HttpContext http, CustomerService customers, IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
+        {
+            var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+            var user = id is null ? null : await CurrentUser.LoadAsync(dbFactory, id, ct);
+            if (user is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersExport))
+            {
+                // A plain 403: the cookie scheme's Forbid would redirect to the login page.
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            }
+
+            var q = http.Request.Query;
+            var csv = string.Equals(q["format"], "csv", StringComparison.OrdinalIgnoreCase);
+            var query = new CustomerListQuery
+            {
+                Search = q["search"],
+                Mine = q["mine"] == "true",
+                Unassigned = q["unassigned"] == "true",
+                DontForget = q["dontForget"] == "true",
+                NewUpdates = q["newUpdates"] == "true",
+                RelationshipId = Int(q["relationship"]),
+                SourceId = Int(q["source"]),
+                GroupId = Int(q["group"]),
+                OwnerId = string.IsNullOrEmpty(q["owner"]) ? null : q["owner"].ToString(),
+                CreatedFrom = DateOnly.TryParseExact(q["from"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var f) ? f : null,
+                CreatedTo = DateOnly.TryParseExact(q["to"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : null,
+            };
+            var path = Path.Combine(Path.GetTempPath(), $"crm-export-{Guid.NewGuid():N}.{(csv ? "csv" : "xlsx")}");
+            await customers.ExportToFileAsync(user, query, path, csv, ct);
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            var name = $"khach-hang-{DateTime.UtcNow:yyyyMMdd-HHmm}.{(csv ? "csv" : "xlsx")}";
+            return Results.File(stream, csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name);
+        }).RequireAuthorization();
+        return app;
+    }
+
+    private static int? Int(string? s) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null;
+
+    /// <summary>The customer feature's services.</summary>
+    public static IServiceCollection AddCustomersFeature(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection("Customers").Get<CustomerOptions>() ?? new CustomerOptions());
+        services.AddScoped<CustomerService>();
+        services.AddScoped<CustomFields.CustomFieldService>();
+        services.AddHostedService<TrashPurgeJob>();
+        return services;
+    }
+}

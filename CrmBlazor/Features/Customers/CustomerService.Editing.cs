@@ -1,0 +1,230 @@
+using System.Globalization;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Live;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Customers;
+
+/// <summary>The cells that can be edited in the grid (R5.3); a custom field is "cf:{id}".</summary>
+public static class GridFields
+{
+    public const string Name = "name";
+    public const string Phone = "phone";
+    public const string Email = "email";
+    public const string Address = "address";
+    public const string Birthday = "birthday";
+    public const string Gender = "gender";
+    public const string Relationship = "relationship";
+    public const string Source = "source";
+    public const string Owner = "owner";
+
+    public static string Custom(int fieldId) => Customer.CustomFieldKey(fieldId);
+
+    public static int? CustomId(string field) =>
+        field.StartsWith("cf:", StringComparison.Ordinal) && int.TryParse(field.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+}
+
+public enum SaveStatus
+{
+    Saved,
+    /// <summary>Someone else changed the customer since the user saw it; nothing was saved.</summary>
+    Conflict,
+    /// <summary>A rule was broken (<see cref="FieldSaveResult.ErrorCode"/>); nothing was saved.</summary>
+    Invalid,
+    /// <summary>The customer is gone or no longer visible.</summary>
+    NotFound,
+}
+
+/// <summary>
+/// The outcome of saving a cell or a form. On a conflict, <see cref="TheirValue"/> is the other person's value (display
+/// text), <see cref="ChangedBy"/> their name and <see cref="CurrentVersion"/> the version to carry when applying one's own.
+/// </summary>
+public sealed record FieldSaveResult(SaveStatus Status, CustomerRow? Row = null, string? ErrorCode = null, string? ErrorMessage = null,
+    string? TheirValue = null, string? ChangedBy = null, int CurrentVersion = 0, int? CustomerId = null);
+
+public sealed partial class CustomerService
+{
+    public const string OriginGrid = "grid";
+    public const string OriginForm = "form";
+    public const string OriginBulk = "bulk";
+    public const string OriginSystem = "system";
+
+    /// <summary>
+    /// Saves one cell (R5.3) carrying the version the user saw: if the customer changed meanwhile the save is refused with
+    /// the other person's value and name; a broken rule saves nothing.
+    /// </summary>
+    public async Task<FieldSaveResult> SaveFieldAsync(UserAccess user, int customerId, string field, string? value, int seenVersion, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersEdit, "edit customers");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var customer = await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId && !c.IsDeleted), db, user)
+            .Include(c => c.CustomValues)
+            .SingleOrDefaultAsync(ct);
+        if (customer is null)
+        {
+            return new FieldSaveResult(SaveStatus.NotFound);
+        }
+
+        if (customer.Version != seenVersion)
+        {
+            return await ConflictAsync(db, customer, field, ct);
+        }
+
+        // The UPDATE carries "WHERE Version = seen": a writer that got there first makes this one fail.
+        db.Entry(customer).Property(c => c.Version).OriginalValue = seenVersion;
+        var now = UtcNow;
+        IReadOnlyList<FieldChange> changes;
+        try
+        {
+            changes = await ApplyFieldAsync(db, customer, field, value, user.UserId, now, ct);
+        }
+        catch (DomainException ex)
+        {
+            return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: ex.Code, ErrorMessage: ex.Message);
+        }
+
+        if (changes.Count > 0)
+        {
+            Log(db, customer.Id, user.UserId, now, changes, OriginGrid);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                await using var fresh = await dbFactory.CreateDbContextAsync(ct);
+                var current = await fresh.Customers.AsNoTracking().Include(c => c.CustomValues).SingleOrDefaultAsync(c => c.Id == customerId, ct);
+                return current is null || current.IsDeleted
+                    ? new FieldSaveResult(SaveStatus.NotFound)
+                    : await ConflictAsync(fresh, current, field, ct);
+            }
+
+            await PublishAsync(new CustomerChanged(customer.Id, ChangeKinds.Updated, user.UserId));
+        }
+
+        return new FieldSaveResult(SaveStatus.Saved, await RowAsync(user, customerId, ct), CurrentVersion: customer.Version, CustomerId: customer.Id);
+    }
+
+    private async Task<FieldSaveResult> ConflictAsync(CrmDbContext db, Customer current, string field, CancellationToken ct)
+    {
+        var by = current.UpdatedById is null
+            ? null
+            : await db.StaffProfiles.Where(p => p.Id == current.UpdatedById).Select(p => p.FullName).FirstOrDefaultAsync(ct);
+        return new FieldSaveResult(SaveStatus.Conflict, TheirValue: await DisplayValueAsync(db, current, field, ct), ChangedBy: by ?? current.UpdatedById,
+            CurrentVersion: current.Version, CustomerId: current.Id);
+    }
+
+    /// <summary>The value of a field as the grid shows it.</summary>
+    private static async Task<string?> DisplayValueAsync(CrmDbContext db, Customer c, string field, CancellationToken ct)
+    {
+        switch (field)
+        {
+            case GridFields.Name: return c.Name;
+            case GridFields.Phone: return PhoneNormalizer.ToDisplay(c.Phone);
+            case GridFields.Email: return c.Email;
+            case GridFields.Address: return c.Address;
+            case GridFields.Birthday: return VnDate.ToText(c.Birthday);
+            case GridFields.Gender: return c.Gender == Gender.Unknown ? null : GenderWords.ToVietnamese(c.Gender);
+            case GridFields.Relationship: return await db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefaultAsync(ct);
+            case GridFields.Source: return await db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefaultAsync(ct);
+            case GridFields.Owner: return await db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefaultAsync(ct);
+            default:
+                var id = GridFields.CustomId(field);
+                return id is null ? null : c.CustomValues.FirstOrDefault(v => v.FieldId == id)?.Value;
+        }
+    }
+
+    private static async Task<IReadOnlyList<FieldChange>> ApplyFieldAsync(CrmDbContext db, Customer c, string field, string? value, string userId, DateTime now, CancellationToken ct)
+    {
+        var text = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        var details = DetailsOf(c);
+        switch (field)
+        {
+            case GridFields.Name: return c.Update(details with { Name = text ?? string.Empty }, userId, now);
+            case GridFields.Phone: return c.Update(details with { Phone = text }, userId, now);
+            case GridFields.Email: return c.Update(details with { Email = text }, userId, now);
+            case GridFields.Address: return c.Update(details with { Address = text }, userId, now);
+            case GridFields.Birthday:
+                DateOnly? birthday = null;
+                if (text is not null)
+                {
+                    birthday = VnDate.TryParse(text, out var d) ? d : throw new DomainException(CustomerRuleCodes.BirthdayInvalid, $"'{text}' is not a date (dd/MM/yyyy).");
+                }
+
+                return c.Update(details with { Birthday = birthday }, userId, now);
+            case GridFields.Gender:
+                var gender = Gender.Unknown;
+                if (text is not null && !Enum.TryParse(text, ignoreCase: true, out gender) && !GenderWords.TryParse(text, out gender))
+                {
+                    throw new DomainException(CustomerRuleCodes.GenderInvalid, $"'{text}' is not a gender.");
+                }
+
+                return c.Update(details with { Gender = gender }, userId, now);
+            case GridFields.Relationship:
+                var relationshipId = await RequireRelationshipAsync(db, text, ct);
+                return c.MoveTo(relationshipId, userId, now);
+            case GridFields.Source:
+                int? sourceId = null;
+                if (text is not null)
+                {
+                    sourceId = int.TryParse(text, CultureInfo.InvariantCulture, out var s) && await db.Sources.AnyAsync(x => x.Id == s && !x.IsDeleted, ct)
+                        ? s
+                        : throw new DomainException(CustomerRuleCodes.SourceUnknown, $"Source '{text}' does not exist.");
+                }
+
+                return c.Update(details with { SourceId = sourceId }, userId, now);
+            case GridFields.Owner:
+                if (text is not null && !await db.StaffProfiles.AnyAsync(p => p.Id == text && p.IsActive, ct))
+                {
+                    throw new DomainException(CustomerRuleCodes.OwnerUnknown, $"User '{text}' is not an active staff member.");
+                }
+
+                return c.AssignOwner(text, userId, now);
+            default:
+                var fieldId = GridFields.CustomId(field) ?? throw new DomainException(CustomerRuleCodes.FieldUnknown, $"'{field}' cannot be edited.");
+                var definition = await db.CustomFields.SingleOrDefaultAsync(f => f.Id == fieldId && !f.IsDeleted, ct)
+                    ?? throw new DomainException(CustomerRuleCodes.FieldUnknown, $"Custom field {fieldId} does not exist.");
+                return c.SetCustomValue(definition, text, userId, now);
+        }
+    }
+
+    private static async Task<int> RequireRelationshipAsync(CrmDbContext db, string? text, CancellationToken ct) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out var id) && await db.Relationships.AnyAsync(r => r.Id == id && !r.IsDeleted, ct)
+            ? id
+            : throw new DomainException(CustomerRuleCodes.RelationshipUnknown, $"Relationship '{text}' does not exist.");
+
+    internal static CustomerDetails DetailsOf(Customer c) => new()
+    {
+        Name = c.Name,
+        Phone = c.Phone,
+        Email = c.Email,
+        Address = c.Address,
+        Birthday = c.Birthday,
+        Gender = c.Gender,
+        TaxCode = c.TaxCode,
+        Country = c.Country,
+        Province = c.Province,
+        District = c.District,
+        Website = c.Website,
+        Industry = c.Industry,
+        SourceId = c.SourceId,
+        AvatarUrl = c.AvatarUrl,
+    };
+}
+
+/// <summary>Rule codes of the customer screens (besides the domain's <see cref="RuleCodes"/>).</summary>
+public static class CustomerRuleCodes
+{
+    public const string BirthdayInvalid = "customer.birthday-invalid";
+    public const string GenderInvalid = "customer.gender-invalid";
+    public const string RelationshipUnknown = "customer.relationship-unknown";
+    public const string SourceUnknown = "customer.source-unknown";
+    public const string OwnerUnknown = "customer.owner-unknown";
+    public const string FieldUnknown = "customer.field-unknown";
+    public const string CodeTaken = "customer.code-taken";
+    public const string ReferrerInvalid = "customer.referrer-invalid";
+}

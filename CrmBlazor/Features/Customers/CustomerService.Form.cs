@@ -1,0 +1,327 @@
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Live;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Customers;
+
+/// <summary>The create/edit dialog's model: every R1 field, contacts, groups, referrer and custom fields.</summary>
+public sealed class CustomerForm
+{
+    public int? Id { get; set; }
+    public int Version { get; set; }
+    public string? Code { get; set; }
+    public string Name { get; set; } = string.Empty;
+    public string? Phone { get; set; }
+    public string? Email { get; set; }
+    public string? Address { get; set; }
+    public DateTime? Birthday { get; set; }
+    public Gender Gender { get; set; }
+    public string? TaxCode { get; set; }
+    public string? Country { get; set; } = "Việt Nam";
+    public string? Province { get; set; }
+    public string? District { get; set; }
+    public string? Website { get; set; }
+    public string? Industry { get; set; }
+    public string? AvatarUrl { get; set; }
+    public int? SourceId { get; set; }
+    public int RelationshipId { get; set; }
+    public string? OwnerId { get; set; }
+    public ReferrerChoice? Referrer { get; set; }
+    public List<int> GroupIds { get; set; } = [];
+    public List<ContactForm> Contacts { get; set; } = [];
+    public Dictionary<int, string?> Custom { get; set; } = [];
+}
+
+public sealed class ContactForm
+{
+    public int Id { get; set; }
+    public string? Salutation { get; set; }
+    public string Name { get; set; } = string.Empty;
+    public string? Phone { get; set; }
+    public string? Email { get; set; }
+    public DateTime? Birthday { get; set; }
+    public Gender Gender { get; set; }
+    public string? Note { get; set; }
+    public bool IsPrimary { get; set; }
+}
+
+/// <summary>A referrer: another customer (visible to the user) or a staff user (R1.1).</summary>
+public sealed record ReferrerChoice(int? CustomerId, string? UserId, string Label)
+{
+    public override string ToString() => Label;
+}
+
+public sealed record DuplicateCustomer(int Id, string? Code, string Name, string? Phone, string? Email);
+
+/// <summary>Existing customers with the same normalised phone or email; those the user may not see are only counted.</summary>
+public sealed record DuplicateReport(IReadOnlyList<DuplicateCustomer> Visible, int Hidden)
+{
+    public bool Any => Visible.Count > 0 || Hidden > 0;
+}
+
+public sealed partial class CustomerService
+{
+    public async Task<CustomerForm?> GetFormAsync(UserAccess user, int id, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var c = await CustomerScope.Apply(db.Customers.Where(x => x.Id == id && !x.IsDeleted), db, user).AsNoTracking()
+            .Include(x => x.Contacts).Include(x => x.Groups).Include(x => x.CustomValues).SingleOrDefaultAsync(ct);
+        if (c is null)
+        {
+            return null;
+        }
+
+        ReferrerChoice? referrer = null;
+        if (c.ReferrerCustomerId is int rc)
+        {
+            var name = await CustomerScope.Apply(db.Customers.Where(x => x.Id == rc), db, user).Select(x => x.Name).FirstOrDefaultAsync(ct);
+            referrer = new ReferrerChoice(rc, null, name ?? "#" + rc);
+        }
+        else if (c.ReferrerUserId is string ru)
+        {
+            var name = await db.StaffProfiles.Where(p => p.Id == ru).Select(p => p.FullName).FirstOrDefaultAsync(ct);
+            referrer = new ReferrerChoice(null, ru, name ?? ru);
+        }
+
+        return new CustomerForm
+        {
+            Id = c.Id, Version = c.Version, Code = c.Code, Name = c.Name, Phone = PhoneNormalizer.ToDisplay(c.Phone), Email = c.Email,
+            Address = c.Address, Birthday = c.Birthday?.ToDateTime(TimeOnly.MinValue), Gender = c.Gender, TaxCode = c.TaxCode,
+            Country = c.Country, Province = c.Province, District = c.District, Website = c.Website, Industry = c.Industry,
+            AvatarUrl = c.AvatarUrl, SourceId = c.SourceId, RelationshipId = c.RelationshipId, OwnerId = c.OwnerId, Referrer = referrer,
+            GroupIds = c.Groups.Select(g => g.GroupId).ToList(),
+            Contacts = c.Contacts.OrderByDescending(x => x.IsPrimary).ThenBy(x => x.Id).Select(x => new ContactForm
+            {
+                Id = x.Id, Salutation = x.Salutation, Name = x.Name, Phone = PhoneNormalizer.ToDisplay(x.Phone), Email = x.Email,
+                Birthday = x.Birthday?.ToDateTime(TimeOnly.MinValue), Gender = x.Gender, Note = x.Note, IsPrimary = x.IsPrimary,
+            }).ToList(),
+            Custom = c.CustomValues.ToDictionary(v => v.FieldId, v => (string?)v.Value),
+        };
+    }
+
+    /// <summary>Customers with the same normalised phone or email as the form (R1.4 duplicate warning).</summary>
+    public async Task<DuplicateReport> FindDuplicatesAsync(UserAccess user, string? phone, string? email, int? exceptId = null, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        var p = PhoneNormalizer.Normalize(phone);
+        var e = EmailAddress.Normalize(email);
+        if (p is null && e is null)
+        {
+            return new DuplicateReport([], 0);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var except = exceptId ?? 0;
+        var same = db.Customers.Where(c => c.Id != except && ((p != null && c.Phone == p) || (e != null && c.Email == e)));
+        var visible = await CustomerScope.Apply(same, db, user).OrderBy(c => c.NameKey).Take(10)
+            .Select(c => new DuplicateCustomer(c.Id, c.Code, c.Name, c.Phone, c.Email)).ToListAsync(ct);
+        var total = await same.CountAsync(ct);
+        var visibleTotal = await CustomerScope.Apply(same, db, user).CountAsync(ct);
+        return new DuplicateReport(visible, total - visibleTotal);
+    }
+
+    /// <summary>Referrer candidates: visible customers (through the scope) and active staff users matching the term.</summary>
+    public async Task<IReadOnlyList<ReferrerChoice>> SearchReferrersAsync(UserAccess user, string? term, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var customers = await CustomerSearch.Apply(CustomerScope.Visible(db, user), term).OrderBy(c => c.NameKey).Take(8)
+            .Select(c => new { c.Id, c.Name, c.Code }).ToListAsync(ct);
+        var folded = SearchKey.Fold(term);
+        var staff = await db.StaffProfiles.Where(s => s.IsActive).OrderBy(s => s.FullName).Select(s => new { s.Id, s.FullName, s.UserName }).ToListAsync(ct);
+        var result = customers.Select(c => new ReferrerChoice(c.Id, null, $"{c.Name} ({c.Code})")).ToList();
+        result.AddRange(staff.Where(s => folded.Length == 0 || SearchKey.Fold(s.FullName).Contains(folded, StringComparison.Ordinal) || SearchKey.Fold(s.UserName).Contains(folded, StringComparison.Ordinal))
+            .Take(8).Select(s => new ReferrerChoice(null, s.Id, $"{s.FullName} · @{s.UserName}")));
+        return result;
+    }
+
+    /// <summary>Creates or updates a customer from the dialog (R1, R1.4). An edit carries the version the user saw.</summary>
+    public async Task<FieldSaveResult> SaveFormAsync(UserAccess user, CustomerForm form, CancellationToken ct = default)
+    {
+        Require(user, form.Id is null ? Rights.CustomersAdd : Rights.CustomersEdit, form.Id is null ? "add customers" : "edit customers");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = UtcNow;
+        Customer? customer;
+        var isNew = form.Id is null;
+        if (isNew)
+        {
+            customer = null;
+        }
+        else
+        {
+            customer = await CustomerScope.Apply(db.Customers.Where(c => c.Id == form.Id && !c.IsDeleted), db, user)
+                .Include(c => c.Contacts).Include(c => c.Groups).Include(c => c.CustomValues).SingleOrDefaultAsync(ct);
+            if (customer is null)
+            {
+                return new FieldSaveResult(SaveStatus.NotFound);
+            }
+
+            if (customer.Version != form.Version)
+            {
+                return await ConflictAsync(db, customer, GridFields.Name, ct);
+            }
+
+            db.Entry(customer).Property(c => c.Version).OriginalValue = form.Version;
+        }
+
+        var changes = new List<FieldChange>();
+        try
+        {
+            var details = new CustomerDetails
+            {
+                Name = form.Name, Phone = form.Phone, Email = form.Email, Address = form.Address,
+                Birthday = form.Birthday is DateTime b ? DateOnly.FromDateTime(b) : null, Gender = form.Gender, TaxCode = form.TaxCode,
+                Country = form.Country, Province = form.Province, District = form.District, Website = form.Website, Industry = form.Industry,
+                SourceId = form.SourceId, AvatarUrl = form.AvatarUrl,
+            };
+            if (form.SourceId is int sid && !await db.Sources.AnyAsync(s => s.Id == sid && !s.IsDeleted, ct))
+            {
+                throw new DomainException(CustomerRuleCodes.SourceUnknown, "The source does not exist.");
+            }
+
+            var relationshipId = form.RelationshipId > 0
+                ? await RequireRelationshipAsync(db, form.RelationshipId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct)
+                : await DefaultRelationshipAsync(db, ct);
+            var owner = string.IsNullOrWhiteSpace(form.OwnerId) ? null : form.OwnerId;
+            if (owner is not null && !await db.StaffProfiles.AnyAsync(p => p.Id == owner && p.IsActive, ct))
+            {
+                throw new DomainException(CustomerRuleCodes.OwnerUnknown, "The owner is not an active staff member.");
+            }
+
+            var code = CustomerCode.Clean(form.Code);
+            if (code is not null && await db.Customers.AnyAsync(c => c.Code == code && c.Id != (form.Id ?? 0), ct))
+            {
+                throw new DomainException(CustomerRuleCodes.CodeTaken, $"The code '{code}' is already used by another customer.");
+            }
+
+            if (customer is null)
+            {
+                customer = Customer.Create(details, relationshipId, owner, user.UserId, now, code);
+                db.Customers.Add(customer);
+                changes.Add(new FieldChange("Created", null, customer.Name));
+            }
+            else
+            {
+                if (code is not null && code != customer.Code)
+                {
+                    changes.Add(new FieldChange("Code", customer.Code, code));
+                    customer.SetCode(code);
+                }
+
+                changes.AddRange(customer.Update(details, user.UserId, now));
+                changes.AddRange(customer.MoveTo(relationshipId, user.UserId, now));
+                changes.AddRange(customer.AssignOwner(owner, user.UserId, now));
+            }
+
+            await ApplyReferrerAsync(db, user, customer, form.Referrer, changes, now, ct);
+            ApplyContacts(customer, form.Contacts);
+            var groups = form.GroupIds.Distinct().ToList();
+            var knownGroups = await db.CustomerGroups.Where(g => groups.Contains(g.Id) && !g.IsDeleted).Select(g => g.Id).ToListAsync(ct);
+            if (!customer.Groups.Select(g => g.GroupId).ToHashSet().SetEquals(knownGroups))
+            {
+                changes.Add(new FieldChange("Groups", string.Join(',', customer.Groups.Select(g => g.GroupId)), string.Join(',', knownGroups)));
+                customer.SetGroups(knownGroups);
+            }
+
+            var definitions = await db.CustomFields.Where(f => !f.IsDeleted).ToListAsync(ct);
+            foreach (var definition in definitions)
+            {
+                form.Custom.TryGetValue(definition.Id, out var raw);
+                changes.AddRange(customer.SetCustomValue(definition, raw, user.UserId, isNew ? null : now));
+            }
+        }
+        catch (DomainException ex)
+        {
+            return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: ex.Code, ErrorMessage: ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: CustomerRuleCodes.ReferrerInvalid, ErrorMessage: ex.Message);
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            if (isNew)
+            {
+                customer.AssignGeneratedCode();
+                Log(db, customer.Id, user.UserId, now, changes, OriginForm);
+                await db.SaveChangesAsync(ct);
+            }
+            else if (changes.Count > 0)
+            {
+                Log(db, customer.Id, user.UserId, now, changes, OriginForm);
+                await db.SaveChangesAsync(ct);
+            }
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            await using var fresh = await dbFactory.CreateDbContextAsync(ct);
+            var current = await fresh.Customers.AsNoTracking().Include(c => c.CustomValues).SingleAsync(c => c.Id == customer.Id, ct);
+            return await ConflictAsync(fresh, current, GridFields.Name, ct);
+        }
+
+        await PublishAsync(new CustomerChanged(customer.Id, isNew ? ChangeKinds.Created : ChangeKinds.Updated, user.UserId));
+        return new FieldSaveResult(SaveStatus.Saved, await RowAsync(user, customer.Id, ct), CurrentVersion: customer.Version, CustomerId: customer.Id);
+    }
+
+    private static async Task<int> DefaultRelationshipAsync(CrmDbContext db, CancellationToken ct) =>
+        await db.Relationships.Where(r => !r.IsDeleted).OrderByDescending(r => r.IsDefault).ThenBy(r => r.Position).Select(r => r.Id).FirstAsync(ct);
+
+    private static async Task ApplyReferrerAsync(CrmDbContext db, UserAccess user, Customer customer, ReferrerChoice? referrer, List<FieldChange> changes,
+        DateTime now, CancellationToken ct)
+    {
+        int? customerId = referrer?.CustomerId;
+        var userId = customerId is null ? referrer?.UserId : null;
+        if (customerId is int rc && rc != customer.ReferrerCustomerId
+            && !await CustomerScope.Apply(db.Customers.Where(c => c.Id == rc && !c.IsDeleted), db, user).AnyAsync(ct))
+        {
+            throw new DomainException(CustomerRuleCodes.ReferrerInvalid, "The referring customer is not visible to you.");
+        }
+
+        if (userId is not null && !await db.StaffProfiles.AnyAsync(p => p.Id == userId, ct))
+        {
+            throw new DomainException(CustomerRuleCodes.ReferrerInvalid, "The referring user does not exist.");
+        }
+
+        changes.AddRange(customer.SetReferrer(customerId, userId, user.UserId, now));
+    }
+
+    private static void ApplyContacts(Customer customer, List<ContactForm> forms)
+    {
+        foreach (var removed in customer.Contacts.Where(c => forms.All(f => f.Id != c.Id)).ToList())
+        {
+            customer.RemoveContact(removed);
+        }
+
+        Contact? primary = null;
+        foreach (var f in forms)
+        {
+            var birthday = f.Birthday is DateTime b ? DateOnly.FromDateTime(b) : (DateOnly?)null;
+            var contact = f.Id == 0 ? null : customer.Contacts.FirstOrDefault(c => c.Id == f.Id);
+            if (contact is null)
+            {
+                contact = customer.AddContact(new Contact(f.Name, f.Salutation, f.Phone, f.Email, birthday, f.Gender, f.Note));
+            }
+            else
+            {
+                contact.Edit(f.Name, f.Salutation, f.Phone, f.Email, birthday, f.Gender, f.Note);
+            }
+
+            if (f.IsPrimary)
+            {
+                primary = contact;
+            }
+        }
+
+        if (primary is not null)
+        {
+            customer.MakePrimary(primary);
+        }
+    }
+}
