@@ -61,13 +61,15 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
         var customer = builder.Entity<Customer>();
         var live = LiveCustomerFilter;
         customer.HasIndex(c => c.IsDeleted, "IX_Customers_Live").HasFilter(live);
-        customer.HasIndex(c => new { c.NameKey, c.Id }, "IX_Customers_Live_NameKey").HasFilter(live);
-        customer.HasIndex(c => new { c.Code, c.Id }, "IX_Customers_Live_Code").HasFilter(live);
-        customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id }, "IX_Customers_Live_Owner").HasFilter(live);
-        customer.HasIndex(c => new { c.RelationshipId, c.NameKey, c.Id }, "IX_Customers_Live_Relationship").HasFilter(live);
-        customer.HasIndex(c => new { c.CreatedAt, c.Id }, "IX_Customers_Live_CreatedAt").HasFilter(live);
-        customer.HasIndex(c => new { c.LastContactAt, c.Id }, "IX_Customers_Live_LastContact").HasFilter(live);
-        customer.HasIndex(c => new { c.SourceId, c.Id }, "IX_Customers_Live_Source").HasFilter(live);
+        // IsDeleted closes each key: SQLite does not treat a partial index's filter column as covered, and without it every
+        // matching row would be read from the table to re-check "NOT IsDeleted" (280,000 lookups for a team count).
+        customer.HasIndex(c => new { c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_NameKey").HasFilter(live);
+        customer.HasIndex(c => new { c.Code, c.Id, c.IsDeleted }, "IX_Customers_Live_Code").HasFilter(live);
+        customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Owner").HasFilter(live);
+        customer.HasIndex(c => new { c.RelationshipId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Relationship").HasFilter(live);
+        customer.HasIndex(c => new { c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_CreatedAt").HasFilter(live);
+        customer.HasIndex(c => new { c.LastContactAt, c.Id, c.IsDeleted }, "IX_Customers_Live_LastContact").HasFilter(live);
+        customer.HasIndex(c => new { c.SourceId, c.Id, c.IsDeleted }, "IX_Customers_Live_Source").HasFilter(live);
         customer.HasIndex(c => new { c.DeletedAt, c.Id }, "IX_Customers_Trash").HasFilter(TrashedCustomerFilter);
     }
 

@@ -57,6 +57,8 @@ public static class ApiEndpoints
             await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(c) : Results.NotFound())
             .WithName("GetCustomer");
 
+        api.MapCustomerWrites();
+
         api.MapGet("/customers/{id:int}/contacts", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>
             await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(c.Contacts) : Results.NotFound())
             .WithName("ListContacts");

@@ -554,25 +554,25 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "Code", "Id" }, "IX_Customers_Live_Code")
+                    b.HasIndex(new[] { "Code", "Id", "IsDeleted" }, "IX_Customers_Live_Code")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "CreatedAt", "Id" }, "IX_Customers_Live_CreatedAt")
+                    b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_CreatedAt")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "LastContactAt", "Id" }, "IX_Customers_Live_LastContact")
+                    b.HasIndex(new[] { "LastContactAt", "Id", "IsDeleted" }, "IX_Customers_Live_LastContact")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "NameKey", "Id" }, "IX_Customers_Live_NameKey")
+                    b.HasIndex(new[] { "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_NameKey")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id" }, "IX_Customers_Live_Owner")
+                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Owner")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "RelationshipId", "NameKey", "Id" }, "IX_Customers_Live_Relationship")
+                    b.HasIndex(new[] { "RelationshipId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Relationship")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "SourceId", "Id" }, "IX_Customers_Live_Source")
+                    b.HasIndex(new[] { "SourceId", "Id", "IsDeleted" }, "IX_Customers_Live_Source")
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "DeletedAt", "Id" }, "IX_Customers_Trash")

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Api;
+using CrmBlazor.Security;
+using CrmBlazor.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CrmBlazor.Tests.Integration.Api;
+
+/// <summary>
+/// The REST API is a second door into the same services: the same rights and the same visibility scope (R7.4), with
+/// personal access tokens, problem details and a rate limit per token.
+/// </summary>
+public sealed class ApiTests : IAsyncLifetime
+{
+    private CrmAppFactory _app = null!;
+    private string _lan = null!, _minh = null!, _viewer = null!;
+    private int _lanCustomer, _minhCustomer;
+
+    public async Task InitializeAsync()
+    {
+        _app = new CrmAppFactory(settings: new Dictionary<string, string?> { ["Api:RequestsPerMinute"] = "1000" });
+        _lan = await _app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault, "Nguyễn Thị Lan");
+        _minh = await _app.CreateUserAsync("minh", "Minh@12345", Rights.SalesDefault, "Đỗ Văn Minh");
+        _viewer = await _app.CreateUserAsync("xem", "Xem@12345", Rights.CustomersAccess | Rights.CustomersViewAll, "Chỉ Xem");
+        _lanCustomer = await _app.CreateCustomerAsync("Khách của Lan", "0912000001", _lan);
+        _minhCustomer = await _app.CreateCustomerAsync("Khách của Minh", "0912000002", _minh);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<string> TokenAsync(string userId, string name = "test")
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var user = await CurrentUser.LoadAsync(_app.DbFactory, userId) ?? throw new InvalidOperationException();
+        return await scope.ServiceProvider.GetRequiredService<AccessTokenService>().CreateAsync(user, name);
+    }
+
+    private HttpClient Client(string? token)
+    {
+        var client = _app.CreateClient(new() { AllowAutoRedirect = false });
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    [Fact]
+    public async Task Without_a_valid_token_every_endpoint_answers_401()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client(null).GetAsync("/api/v1/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client("crm_not-a-real-token").GetAsync("/api/v1/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client("Basic abc").GetAsync("/api/v1/relationships")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_token_and_a_deactivated_user_stop_working_at_once()
+    {
+        var token = await TokenAsync(_lan);
+        var client = Client(token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/customers")).StatusCode);
+
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var user = (await CurrentUser.LoadAsync(_app.DbFactory, _lan))!;
+            var service = scope.ServiceProvider.GetRequiredService<AccessTokenService>();
+            var listed = Assert.Single(await service.ListAsync(user));
+            Assert.StartsWith("crm_", listed.Hint, StringComparison.Ordinal);
+            Assert.DoesNotContain(token, listed.Hint, StringComparison.Ordinal);
+            await service.RevokeAsync(user, listed.Id);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/customers")).StatusCode);
+
+        var second = Client(await TokenAsync(_minh));
+        Assert.Equal(HttpStatusCode.OK, (await second.GetAsync("/api/v1/customers")).StatusCode);
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            (await db.StaffProfiles.SingleAsync(p => p.Id == _minh)).Deactivate();
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await second.GetAsync("/api/v1/customers")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_token_of_an_own_scope_user_never_sees_another_owners_customer()
+    {
+        var client = Client(await TokenAsync(_lan));
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/v1/customers");
+        var names = list.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["Khách của Lan"], names);
+        Assert.Equal(1, list.GetProperty("total").GetInt32());
+
+        var search = await client.GetFromJsonAsync<JsonElement>("/api/v1/customers?search=khach%20cua%20minh");
+        Assert.Equal(0, search.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/customers/{_minhCustomer}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/api/v1/customers/{_minhCustomer}/comments")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync($"/api/v1/customers/{_minhCustomer}/comments", new { body = "xin chào" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PutAsJsonAsync($"/api/v1/customers/{_minhCustomer}", new { name = "Đổi", version = 1 })).StatusCode);
+
+        var mine = await client.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}");
+        Assert.Equal("+84912000001", mine.GetProperty("phone").GetString());
+    }
+
+    [Fact]
+    public async Task Create_update_with_version_conflict_trash_and_restore()
+    {
+        var client = Client(await TokenAsync(_lan));
+        var created = await client.PostAsJsonAsync("/api/v1/customers", new { name = "Nguyễn Văn Landing", phone = "0987 654 321", email = "lead@landing.vn", ownerId = _lan });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = body.GetProperty("id").GetInt32();
+        var version = body.GetProperty("version").GetInt32();
+        Assert.Equal("+84987654321", body.GetProperty("phone").GetString());
+        Assert.StartsWith("KH", body.GetProperty("code").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"/api/v1/customers/{id}", created.Headers.Location!.OriginalString);
+
+        var updated = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { address = "12 Lê Lợi", version });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        var newVersion = (await updated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32();
+        Assert.True(newVersion > version);
+
+        var stale = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { address = "cũ", version });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        var problem = await stale.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("12 Lê Lợi", problem.GetProperty("current").GetProperty("address").GetString());
+
+        var missingVersion = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { address = "x" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, missingVersion.StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/customers/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/customers/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/customers/{id}/restore", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/v1/customers/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Invalid_data_answers_422_per_field_and_a_missing_right_403()
+    {
+        var client = Client(await TokenAsync(_lan));
+        var noContact = await client.PostAsJsonAsync("/api/v1/customers", new { name = "Không liên lạc được" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noContact.StatusCode);
+        var errors = (await noContact.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("phone", out _), errors.ToString());
+
+        var badDate = await client.PostAsJsonAsync("/api/v1/customers", new { name = "A", phone = "0912000009", birthday = "31/02/2020" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badDate.StatusCode);
+        Assert.True((await badDate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("birthday", out _));
+
+        var viewer = Client(await TokenAsync(_viewer));
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/api/v1/customers/{_minhCustomer}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("/api/v1/customers", new { name = "B", phone = "0912000010" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Comments_can_be_posted_and_listed_and_catalogues_read()
+    {
+        var client = Client(await TokenAsync(_lan));
+        var posted = await client.PostAsJsonAsync($"/api/v1/customers/{_lanCustomer}/comments", new { body = "Khách gọi từ landing page" });
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var comments = await client.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}/comments");
+        Assert.Equal("Khách gọi từ landing page", comments.EnumerateArray().Single().GetProperty("body").GetString());
+        var empty = await client.PostAsJsonAsync($"/api/v1/customers/{_lanCustomer}/comments", new { body = "  " });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, empty.StatusCode);
+
+        Assert.Equal(8, (await client.GetFromJsonAsync<JsonElement>("/api/v1/relationships")).GetArrayLength());
+        Assert.True((await client.GetFromJsonAsync<JsonElement>("/api/v1/sources")).GetArrayLength() > 0);
+        Assert.True((await client.GetFromJsonAsync<JsonElement>("/api/v1/groups")).GetArrayLength() > 0);
+        var users = await client.GetFromJsonAsync<JsonElement>("/api/v1/users");
+        Assert.Contains(users.EnumerateArray(), u => u.GetProperty("userName").GetString() == "minh");
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}/contacts")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_endpoints()
+    {
+        var doc = await Client(null).GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/v1/customers", doc, StringComparison.Ordinal);
+        Assert.Contains("/api/v1/customers/{id}/comments", doc, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Rate limiting per token (429), in an app of its own with a tiny limit.</summary>
+public sealed class ApiRateLimitTests
+{
+    [Fact]
+    public async Task Requests_over_the_limit_answer_429_per_token()
+    {
+        await using var app = new CrmAppFactory(settings: new Dictionary<string, string?> { ["Api:RequestsPerMinute"] = "3" });
+        var lan = await app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault);
+        string token, other;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var user = (await CurrentUser.LoadAsync(app.DbFactory, lan))!;
+            var service = scope.ServiceProvider.GetRequiredService<AccessTokenService>();
+            token = await service.CreateAsync(user, "một");
+            other = await service.CreateAsync(user, "hai");
+        }
+
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/relationships")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.GetAsync("/api/v1/relationships")).StatusCode);
+        var second = app.CreateClient();
+        second.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", other);
+        Assert.Equal(HttpStatusCode.OK, (await second.GetAsync("/api/v1/relationships")).StatusCode);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Security.Claims;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Features.CustomerDetail;
+using CrmBlazor.Features.Customers;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Api;
+
+/// <summary>
+/// A customer as an API client writes it (landing pages, shops, scripts). Omitted fields keep their value on update;
+/// <see cref="Version"/> is required on update and must be the version the client read (409 otherwise).
+/// </summary>
+public sealed record CustomerWriteRequest
+{
+    public string? Code { get; init; }
+    public string? Name { get; init; }
+    public string? Phone { get; init; }
+    public string? Email { get; init; }
+    public string? Address { get; init; }
+    /// <summary>dd/MM/yyyy or yyyy-MM-dd.</summary>
+    public string? Birthday { get; init; }
+    /// <summary>male, female, other; Vietnamese words (Nam, Nữ) are accepted too.</summary>
+    public string? Gender { get; init; }
+    public string? TaxCode { get; init; }
+    public string? Country { get; init; }
+    public string? Province { get; init; }
+    public string? District { get; init; }
+    public string? Website { get; init; }
+    public string? Industry { get; init; }
+    public int? SourceId { get; init; }
+    public int? RelationshipId { get; init; }
+    public string? OwnerId { get; init; }
+    public List<int>? GroupIds { get; init; }
+    public int? Version { get; init; }
+}
+
+/// <summary>Create, update (with the concurrency version), trash and restore through the grid's CustomerService.</summary>
+public static class ApiCustomerWrites
+{
+    public static RouteGroupBuilder MapCustomerWrites(this RouteGroupBuilder api)
+    {
+        api.MapPost("/customers", async (HttpContext http, CustomerService customers, CustomerDetailService details, CustomerWriteRequest request, CancellationToken ct) =>
+        {
+            var me = await MeAsync(http, ct);
+            var form = new CustomerForm { Country = null };
+            Apply(form, request);
+            var result = await customers.SaveFormAsync(me, form, ct);
+            return await ResultOf(result, me, details, created: true, null, ct);
+        }).WithName("CreateCustomer").WithSummary("Creates a customer (a landing page form, for example). Needs the 'add' right.");
+
+        api.MapPut("/customers/{id:int}", async (HttpContext http, CustomerService customers, CustomerDetailService details, int id, CustomerWriteRequest request, CancellationToken ct) =>
+        {
+            var me = await MeAsync(http, ct);
+            if (request.Version is null)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["version"] = ["The version you read is required to update."] },
+                    statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+
+            var form = await customers.GetFormAsync(me, id, ct);
+            if (form is null)
+            {
+                return Results.NotFound();
+            }
+
+            Apply(form, request);
+            form.Version = request.Version.Value;
+            return await ResultOf(await customers.SaveFormAsync(me, form, ct), me, details, created: false, id, ct);
+        }).WithName("UpdateCustomer").WithSummary("Updates a customer; a stale version answers 409 with the current record.");
+
+        api.MapDelete("/customers/{id:int}", async (HttpContext http, CustomerService customers, int id, CancellationToken ct) =>
+            await customers.DeleteAsync(await MeAsync(http, ct), id, ct) ? Results.NoContent() : Results.NotFound())
+            .WithName("TrashCustomer").WithSummary("Moves a customer to the trash (R6.1).");
+
+        api.MapPost("/customers/{id:int}/restore", async (HttpContext http, CustomerService customers, CustomerDetailService details, int id, CancellationToken ct) =>
+        {
+            var me = await MeAsync(http, ct);
+            var result = await customers.RestoreAsync(me, [id], ct);
+            return result.Changed == 1 ? Results.Ok(await details.GetAsync(me, id, ct)) : Results.NotFound();
+        }).WithName("RestoreCustomer");
+
+        return api;
+    }
+
+    private static void Apply(CustomerForm form, CustomerWriteRequest r)
+    {
+        form.Code = r.Code ?? form.Code;
+        form.Name = r.Name ?? form.Name;
+        form.Phone = r.Phone ?? form.Phone;
+        form.Email = r.Email ?? form.Email;
+        form.Address = r.Address ?? form.Address;
+        if (r.Birthday is not null)
+        {
+            form.Birthday = VnDate.TryParse(r.Birthday, out var d)
+                ? d.ToDateTime(TimeOnly.MinValue)
+                : throw new ArgumentException($"'{r.Birthday}' is not a date (dd/MM/yyyy).", "birthday");
+        }
+
+        if (r.Gender is not null)
+        {
+            form.Gender = GenderWords.TryParse(r.Gender, out var g) ? g : throw new ArgumentException($"'{r.Gender}' is not a gender (male, female, other).", "gender");
+        }
+
+        form.TaxCode = r.TaxCode ?? form.TaxCode;
+        form.Country = r.Country ?? form.Country;
+        form.Province = r.Province ?? form.Province;
+        form.District = r.District ?? form.District;
+        form.Website = r.Website ?? form.Website;
+        form.Industry = r.Industry ?? form.Industry;
+        form.SourceId = r.SourceId ?? form.SourceId;
+        form.RelationshipId = r.RelationshipId ?? form.RelationshipId;
+        form.OwnerId = r.OwnerId ?? form.OwnerId;
+        form.GroupIds = r.GroupIds ?? form.GroupIds;
+    }
+
+    private static async Task<IResult> ResultOf(FieldSaveResult result, UserAccess me, CustomerDetailService details, bool created, int? knownId, CancellationToken ct)
+    {
+        switch (result.Status)
+        {
+            case SaveStatus.Saved:
+                var id = result.CustomerId ?? result.Row?.Id ?? throw new InvalidOperationException("A saved customer has an id.");
+                var current = await details.GetAsync(me, id, ct);
+                return created ? Results.Created($"/api/v1/customers/{id}", current) : Results.Ok(current);
+            case SaveStatus.Conflict:
+                var latest = (result.CustomerId ?? knownId) is int cid ? await details.GetAsync(me, cid, ct) : null;
+                return Results.Json(new
+                {
+                    type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+                    title = "Conflict",
+                    status = 409,
+                    detail = $"Changed by {result.ChangedBy} since you read it; the current record is included.",
+                    current = latest,
+                }, statusCode: StatusCodes.Status409Conflict, contentType: "application/problem+json");
+            case SaveStatus.NotFound:
+                return Results.NotFound();
+            default:
+                return Results.ValidationProblem(new Dictionary<string, string[]> { [FieldOf(result.ErrorCode)] = [result.ErrorMessage ?? result.ErrorCode ?? "Invalid."] },
+                    statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+    }
+
+    private static string FieldOf(string? code) => code switch
+    {
+        RuleCodes.NameRequired => "name",
+        RuleCodes.PhoneInvalid or RuleCodes.PhoneOrEmailRequired => "phone",
+        RuleCodes.EmailInvalid => "email",
+        RuleCodes.CodeReserved => "code",
+        _ when code?.Contains("code", StringComparison.OrdinalIgnoreCase) == true => "code",
+        _ when code?.Contains("source", StringComparison.OrdinalIgnoreCase) == true => "sourceId",
+        _ when code?.Contains("owner", StringComparison.OrdinalIgnoreCase) == true => "ownerId",
+        _ when code?.Contains("relationship", StringComparison.OrdinalIgnoreCase) == true => "relationshipId",
+        _ => "request",
+    };
+
+    private static async Task<UserAccess> MeAsync(HttpContext http, CancellationToken ct)
+    {
+        var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new NotSignedInException();
+        return await CurrentUser.LoadAsync(http.RequestServices.GetRequiredService<IDbContextFactory<CrmDbContext>>(), id, ct) ?? throw new NotSignedInException();
+    }
+}
