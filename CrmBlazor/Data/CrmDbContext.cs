@@ -38,6 +38,8 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<StreamReadMarker> StreamReadMarkers => Set<StreamReadMarker>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<CustomFieldDefinition> CustomFields => Set<CustomFieldDefinition>();
     public DbSet<CustomFieldValue> CustomFieldValues => Set<CustomFieldValue>();
 
@@ -68,7 +70,7 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
         customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Owner").HasFilter(live);
         customer.HasIndex(c => new { c.RelationshipId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Relationship").HasFilter(live);
         customer.HasIndex(c => new { c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_CreatedAt").HasFilter(live);
-        customer.HasIndex(c => new { c.LastContactAt, c.Id, c.IsDeleted }, "IX_Customers_Live_LastContact").HasFilter(live);
+        customer.HasIndex(c => new { c.LastContactAt, c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_LastContact").HasFilter(live);
         customer.HasIndex(c => new { c.SourceId, c.Id, c.IsDeleted }, "IX_Customers_Live_Source").HasFilter(live);
         customer.HasIndex(c => new { c.DeletedAt, c.Id }, "IX_Customers_Trash").HasFilter(TrashedCustomerFilter);
     }

@@ -30,6 +30,10 @@ public interface ILiveEventBus
     Task PublishAsync(LiveEvent e, CancellationToken ct = default);
 
     IDisposable Subscribe(Func<LiveEvent, Task> handler);
+
+    /// <summary>Only the events published by this instance (not those relayed from other instances): for work that must
+    /// happen once per event across instances, like recording webhook deliveries.</summary>
+    IDisposable SubscribeOwn(Func<LiveEvent, Task> handler) => Subscribe(handler);
 }
 
 /// <summary>One server: events go to every subscriber of this process.</summary>

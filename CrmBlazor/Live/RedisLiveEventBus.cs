@@ -13,6 +13,7 @@ public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly InProcessLiveEventBus _local;
+    private readonly InProcessLiveEventBus _own;
     private readonly ConnectionMultiplexer _redis;
     private readonly ISubscriber _subscriber;
     private readonly ILogger<RedisLiveEventBus> _logger;
@@ -22,6 +23,7 @@ public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
     {
         _logger = loggers.CreateLogger<RedisLiveEventBus>();
         _local = new InProcessLiveEventBus(loggers.CreateLogger<InProcessLiveEventBus>());
+        _own = new InProcessLiveEventBus(loggers.CreateLogger<InProcessLiveEventBus>());
         _redis = ConnectionMultiplexer.Connect(configuration);
         _subscriber = _redis.GetSubscriber();
         _subscriber.Subscribe(RedisChannel.Literal(Channel), (_, message) => { var unused = OnMessageAsync(message); });
@@ -30,6 +32,7 @@ public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
     public async Task PublishAsync(LiveEvent e, CancellationToken ct = default)
     {
         await _local.PublishAsync(e, ct);
+        await _own.PublishAsync(e, ct);
         var envelope = new Envelope(_instanceId, e.GetType().FullName!, JsonSerializer.SerializeToElement(e, e.GetType(), Json));
         try
         {
@@ -43,6 +46,8 @@ public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
     }
 
     public IDisposable Subscribe(Func<LiveEvent, Task> handler) => _local.Subscribe(handler);
+
+    public IDisposable SubscribeOwn(Func<LiveEvent, Task> handler) => _own.Subscribe(handler);
 
     private async Task OnMessageAsync(RedisValue message)
     {

@@ -26,6 +26,10 @@ public static class ApiEndpoints
     public static IServiceCollection AddApiFeature(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<AccessTokenService>();
+        services.AddScoped<CrmBlazor.Features.Webhooks.WebhookService>();
+        services.AddHttpClient(nameof(CrmBlazor.Features.Webhooks.WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<CrmBlazor.Features.Webhooks.WebhookDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<CrmBlazor.Features.Webhooks.WebhookDispatcher>());
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         var perMinute = configuration.GetValue("Api:RequestsPerMinute", 600);

@@ -155,7 +155,10 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         var all = await CustomerScope.CountVisibleAsync(db, user, null, ct);
         // New updates counts unread comments (owned or related customers), exactly as the navigation badge does.
         var updates = await CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user.UserId).CountAsync(ct);
-        var dontForget = await CustomerScope.CountVisibleAsync(db, user, DontForget, ct);
+        // "Don't forget" as two index ranges (contacted long ago; never contacted and created long ago): one OR would scan.
+        var cutoff = UtcNow.AddDays(-_options.DontForgetDays);
+        var dontForget = await CustomerScope.CountVisibleAsync(db, user, q => q.Where(c => c.LastContactAt < cutoff), ct)
+            + await CustomerScope.CountVisibleAsync(db, user, q => q.Where(c => c.LastContactAt == null && c.CreatedAt < cutoff), ct);
         return new CustomerCounters(all, updates, dontForget);
     }
 
