@@ -48,6 +48,8 @@ public sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         // filters are provider SQL, set by CrmDbContext.ApplyLiveCustomerIndexes.
         b.HasIndex(c => c.Code).IsUnique();
         b.HasIndex(c => c.Phone);
+        // Unassigned customers a user created are theirs (R7.3): found by (OwnerId IS NULL, CreatedById) without a scan.
+        b.HasIndex(c => new { c.OwnerId, c.CreatedById });
         b.HasIndex(c => c.Email);
         b.HasIndex(c => c.ReferrerCustomerId);
     }

@@ -551,6 +551,8 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("ReferrerCustomerId");
 
+                    b.HasIndex("OwnerId", "CreatedById");
+
                     b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
                         .HasFilter("NOT \"IsDeleted\"");
 

@@ -551,6 +551,8 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("ReferrerCustomerId");
 
+                    b.HasIndex("OwnerId", "CreatedById");
+
                     b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
                         .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 

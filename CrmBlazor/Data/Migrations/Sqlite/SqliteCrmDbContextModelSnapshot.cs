@@ -544,6 +544,8 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("ReferrerCustomerId");
 
+                    b.HasIndex("OwnerId", "CreatedById");
+
                     b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
                         .HasFilter("NOT \"IsDeleted\"");
 
