@@ -155,9 +155,5 @@ public static class ApiCustomerWrites
         _ => "request",
     };
 
-    private static async Task<UserAccess> MeAsync(HttpContext http, CancellationToken ct)
-    {
-        var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new NotSignedInException();
-        return await CurrentUser.LoadAsync(http.RequestServices.GetRequiredService<IDbContextFactory<CrmDbContext>>(), id, ct) ?? throw new NotSignedInException();
-    }
+    private static Task<UserAccess> MeAsync(HttpContext http, CancellationToken ct) => ApiEndpoints.MeAsync(http, ct);
 }

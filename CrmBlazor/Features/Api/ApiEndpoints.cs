@@ -106,7 +106,8 @@ public static class ApiEndpoints
         return app;
     }
 
-    private static async Task<UserAccess> MeAsync(HttpContext http, CancellationToken ct)
+    /// <summary>The token's user with their current rights (re-read on every request).</summary>
+    internal static async Task<UserAccess> MeAsync(HttpContext http, CancellationToken ct)
     {
         var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new NotSignedInException();
         return await CurrentUser.LoadAsync(http.RequestServices.GetRequiredService<IDbContextFactory<CrmDbContext>>(), id, ct) ?? throw new NotSignedInException();
