@@ -56,6 +56,11 @@ public sealed class PostgresConcurrencyTests
             var a = (await CurrentUser.LoadAsync(factory, lanId))!;
             var b = (await CurrentUser.LoadAsync(factory, adminId))!;
             await ConcurrencyRaces.RunAsync(service, a, b, customerId, 1000);
+
+            // Exactly one save per race reached the database: 1,000 versions and 1,000 logged address changes.
+            await using var check = new PostgresCrmDbContext(options);
+            Assert.Equal(1001, (await check.Customers.SingleAsync(c => c.Id == customerId)).Version);
+            Assert.Equal(1000, await check.ChangeLog.CountAsync(l => l.CustomerId == customerId && l.Field == "Address"));
         }
         finally
         {
