@@ -1,0 +1,27 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace CrmBlazor.Data;
+
+/// <summary>
+/// Per-connection SQLite settings. The database runs in WAL mode (set once at start-up); with WAL, synchronous=NORMAL
+/// is the documented safe choice: a commit survives an application crash, and only an operating-system crash or power
+/// loss can lose the last transactions — in exchange, commits no longer wait for a disk flush each.
+/// </summary>
+public sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Apply(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous=NORMAL;";
+        command.ExecuteNonQuery();
+    }
+}
