@@ -40,7 +40,7 @@ public sealed class CrmHub(IDbContextFactory<CrmDbContext> dbFactory, ILogger<Cr
         if (user is not null)
         {
             await using var db = await dbFactory.CreateDbContextAsync(Context.ConnectionAborted);
-            allowed = await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId), db, user).AnyAsync(Context.ConnectionAborted);
+            allowed = await CustomerScope.CanSee(db, user, customerId, includeTrashed: false, Context.ConnectionAborted);
         }
 
         if (!allowed)

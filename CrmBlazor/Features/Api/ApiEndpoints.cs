@@ -132,10 +132,6 @@ public static class ApiEndpoints
         {
             return Results.Problem(ex.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found");
         }
-        catch (CustomerConflictException ex)
-        {
-            return Results.Problem($"Changed by {ex.ChangedBy} at {ex.ChangedAt:O}.", statusCode: StatusCodes.Status409Conflict, title: "Conflict");
-        }
         catch (DomainException ex)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { [FieldOf(ex.Code)] = [ex.Message] }, statusCode: StatusCodes.Status422UnprocessableEntity);

@@ -61,7 +61,7 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             .Select(r => new { r.Id, r.Name, r.Color, r.Description, r.IsDefault })
             .ToListAsync(ct);
         var scoped = Filtered(db, user, filter);
-        var counts = await CountAsync(db, user, filter, scoped, ct);
+        var counts = await CountAsync(scoped, ct);
         var columns = rels.Select(r => new BoardColumn(r.Id, r.Name, r.Color, r.Description, r.IsDefault, counts.GetValueOrDefault(r.Id))).ToList();
 
         var cards = new Dictionary<int, IReadOnlyList<BoardCard>>();
@@ -185,8 +185,7 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiv
     }
 
     /// <summary>Exact customers per relationship (R2.7), through the scope.</summary>
-    private static async Task<Dictionary<int, int>> CountAsync(CrmDbContext db, UserAccess user, BoardFilter filter, IQueryable<Customer> scoped,
-        CancellationToken ct)
+    private static async Task<Dictionary<int, int>> CountAsync(IQueryable<Customer> scoped, CancellationToken ct)
     {
         // Live customers per stage read the partial index over live customers (CrmDbContext.ApplyLiveCustomerIndexes).
         return await scoped.GroupBy(c => c.RelationshipId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count, ct);

@@ -308,7 +308,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         }
 
         var customerId = await db.Comments.Where(c => c.Id == attachment.CommentId && !c.IsDeleted).Select(c => (int?)c.CustomerId).SingleOrDefaultAsync(ct);
-        if (customerId is null || !await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId), db, user).AnyAsync(c => !c.IsDeleted, ct))
+        if (customerId is null || !await CustomerScope.CanSee(db, user, customerId.Value, includeTrashed: false, ct))
         {
             return null;
         }
@@ -343,20 +343,19 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
     private static async Task<bool> CanCommentAsync(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct)
     {
-        var visible = CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId && !c.IsDeleted), db, user);
-        if (!await visible.AnyAsync(ct))
+        if (!await CustomerScope.CanSee(db, user, customerId, includeTrashed: false, ct))
         {
             return false;
         }
 
         var uid = user.UserId;
         return user.Has(Rights.CustomersEdit)
-            || await visible.AnyAsync(c => c.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == c.Id && r.UserId == uid), ct);
+            || await db.Customers.AnyAsync(c => c.Id == customerId && (c.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == c.Id && r.UserId == uid)), ct);
     }
 
     private static async Task RequireVisibleAsync(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct)
     {
-        if (!await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId && !c.IsDeleted), db, user).AnyAsync(ct))
+        if (!await CustomerScope.CanSee(db, user, customerId, includeTrashed: false, ct))
         {
             throw new AccessDeniedException("You may not see this customer.");
         }

@@ -1,9 +1,6 @@
 using CrmBlazor.Data;
-using CrmBlazor.Domain.Comments;
-using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
-using CrmBlazor.Live;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,8 +12,6 @@ public sealed record PersonRef(string Id, string FullName, string UserName);
 
 public sealed record CustomerRef(int Id, string? Code, string Name);
 
-public sealed record OptionRef(int Id, string Name, string Color);
-
 public sealed record CustomerDetailView(
     int Id, string? Code, string Name, string? Phone, string? Email, string? Address, DateOnly? Birthday, Gender Gender,
     string? TaxCode, string? Country, string? Province, string? District, string? Website, string? Industry,
@@ -27,18 +22,11 @@ public sealed record CustomerDetailView(
     IReadOnlyList<ContactView> Contacts, IReadOnlyList<PersonRef> RelatedUsers, IReadOnlyList<CustomerRef> Referrals,
     bool CanEdit, bool CanDelete);
 
-/// <summary>Thrown when the customer changed since the user loaded it (optimistic concurrency).</summary>
-public sealed class CustomerConflictException(string? changedBy, DateTime changedAt) : Exception("Someone else changed this customer.")
-{
-    public string? ChangedBy { get; } = changedBy;
-    public DateTime ChangedAt { get; } = changedAt;
-}
-
 /// <summary>
-/// The customer detail (R4.1): one customer the user may see, with contacts, related users and referrals; in-place
-/// changes of relationship and owner with the edit right, the version the user saw, a change log and a live event.
+/// Reads the customer detail (R4.1): one customer the user may see, with contacts, related users and referrals.
+/// Changes go through <see cref="Customers.CustomerService"/> like every other place that edits a customer.
 /// </summary>
-public sealed class CustomerDetailService(IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus bus, TimeProvider clock)
+public sealed class CustomerDetailService(IDbContextFactory<CrmDbContext> dbFactory)
 {
     public async Task<CustomerDetailView?> GetAsync(UserAccess user, int id, CancellationToken ct = default)
     {
@@ -71,109 +59,5 @@ public sealed class CustomerDetailService(IDbContextFactory<CrmDbContext> dbFact
                 .Select(x => new ContactView(x.Id, x.Salutation, x.Name, x.Phone, x.Email, x.Birthday, x.Gender, x.Note, x.IsPrimary)).ToList(),
             c.RelatedUsers.Select(r => P(r.UserId)).OfType<PersonRef>().OrderBy(p => p.FullName).ToList(),
             referrals, user.Has(Rights.CustomersEdit), user.Has(Rights.CustomersDelete));
-    }
-
-    public async Task<IReadOnlyList<OptionRef>> RelationshipsAsync(CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Relationships.Where(r => !r.IsDeleted).OrderBy(r => r.Position).Select(r => new OptionRef(r.Id, r.Name, r.Color)).ToListAsync(ct);
-    }
-
-    /// <summary>Active staff who can own a customer.</summary>
-    public async Task<IReadOnlyList<PersonRef>> OwnersAsync(CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.StaffProfiles.Where(p => p.IsActive).OrderBy(p => p.FullName).Select(p => new PersonRef(p.Id, p.FullName, p.UserName)).ToListAsync(ct);
-    }
-
-    public Task<int> ChangeRelationshipAsync(UserAccess user, int id, int relationshipId, int seenVersion, CancellationToken ct = default) =>
-        ChangeAsync(user, id, seenVersion, async (db, c, now) =>
-        {
-            if (!await db.Relationships.AnyAsync(r => r.Id == relationshipId && !r.IsDeleted, ct))
-            {
-                throw new ArgumentException("No such relationship.");
-            }
-
-            return c.MoveTo(relationshipId, user.UserId, now);
-        }, ct);
-
-    public Task<int> ChangeOwnerAsync(UserAccess user, int id, string? ownerId, int seenVersion, CancellationToken ct = default) =>
-        ChangeAsync(user, id, seenVersion, async (db, c, now) =>
-        {
-            if (ownerId is not null && !await db.StaffProfiles.AnyAsync(p => p.Id == ownerId && p.IsActive, ct))
-            {
-                throw new ArgumentException("No such active user.");
-            }
-
-            return c.AssignOwner(ownerId, user.UserId, now);
-        }, ct);
-
-    /// <summary>Moves the customer to the trash (R6.1) with the delete right.</summary>
-    public async Task TrashAsync(UserAccess user, int id, CancellationToken ct = default)
-    {
-        if (!user.Has(Rights.CustomersDelete))
-        {
-            throw new AccessDeniedException("You may not delete customers.");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var c = await CustomerScope.Apply(db.Customers.Where(x => x.Id == id && !x.IsDeleted), db, user).SingleOrDefaultAsync(ct)
-            ?? throw new AccessDeniedException("You may not see this customer.");
-        var now = clock.GetUtcNow().UtcDateTime;
-        c.MoveToTrash(user.UserId, now);
-        db.ChangeLog.Add(new ChangeLogEntry(c.Id, user.UserId, now, new FieldChange(nameof(Customer.IsDeleted), "false", "true"), "detail"));
-        await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(new CustomerChanged(c.Id, ChangeKinds.Trashed, user.UserId), ct);
-    }
-
-    private async Task<int> ChangeAsync(UserAccess user, int id, int seenVersion,
-        Func<CrmDbContext, Customer, DateTime, Task<IReadOnlyList<FieldChange>>> change, CancellationToken ct)
-    {
-        if (!user.Has(Rights.CustomersEdit))
-        {
-            throw new AccessDeniedException("You may not edit customers.");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var c = await CustomerScope.Apply(db.Customers.Where(x => x.Id == id && !x.IsDeleted), db, user).SingleOrDefaultAsync(ct)
-            ?? throw new AccessDeniedException("You may not see this customer.");
-        if (c.Version != seenVersion)
-        {
-            throw await ConflictAsync(db, c, ct);
-        }
-
-        // The save carries the version the user saw; a concurrent save makes this one fail.
-        db.Entry(c).Property(x => x.Version).OriginalValue = seenVersion;
-        var now = clock.GetUtcNow().UtcDateTime;
-        var changes = await change(db, c, now);
-        if (changes.Count == 0)
-        {
-            return c.Version;
-        }
-
-        foreach (var fieldChange in changes)
-        {
-            db.ChangeLog.Add(new ChangeLogEntry(c.Id, user.UserId, now, fieldChange, "detail"));
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            await using var fresh = await dbFactory.CreateDbContextAsync(ct);
-            var current = await fresh.Customers.AsNoTracking().SingleAsync(x => x.Id == id, ct);
-            throw await ConflictAsync(fresh, current, ct);
-        }
-
-        await bus.PublishAsync(new CustomerChanged(c.Id, ChangeKinds.Updated, user.UserId), ct);
-        return c.Version;
-    }
-
-    private static async Task<CustomerConflictException> ConflictAsync(CrmDbContext db, Customer current, CancellationToken ct)
-    {
-        var by = current.UpdatedById is null ? null : await db.StaffProfiles.Where(p => p.Id == current.UpdatedById).Select(p => p.FullName).SingleOrDefaultAsync(ct);
-        return new CustomerConflictException(by, current.UpdatedAt);
     }
 }

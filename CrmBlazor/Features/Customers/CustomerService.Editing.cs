@@ -51,13 +51,18 @@ public sealed partial class CustomerService
     public const string OriginGrid = "grid";
     public const string OriginForm = "form";
     public const string OriginBulk = "bulk";
+    public const string OriginDetail = "detail";
     public const string OriginSystem = "system";
 
     /// <summary>
     /// Saves one cell (R5.3) carrying the version the user saw: if the customer changed meanwhile the save is refused with
     /// the other person's value and name; a broken rule saves nothing.
     /// </summary>
-    public async Task<FieldSaveResult> SaveFieldAsync(UserAccess user, int customerId, string field, string? value, int seenVersion, CancellationToken ct = default)
+    public async Task<FieldSaveResult> SaveFieldAsync(UserAccess user, int customerId, string field, string? value, int seenVersion, CancellationToken ct = default) =>
+        await SaveFieldAsync(user, customerId, field, value, seenVersion, OriginGrid, ct);
+
+    /// <summary>The same save from another place (the detail page), logged with its <paramref name="origin"/>.</summary>
+    public async Task<FieldSaveResult> SaveFieldAsync(UserAccess user, int customerId, string field, string? value, int seenVersion, string origin, CancellationToken ct = default)
     {
         Require(user, Rights.CustomersEdit, "edit customers");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -89,7 +94,7 @@ public sealed partial class CustomerService
 
         if (changes.Count > 0)
         {
-            Log(db, customer.Id, user.UserId, now, changes, OriginGrid);
+            Log(db, customer.Id, user.UserId, now, changes, origin);
             try
             {
                 await db.SaveChangesAsync(ct);

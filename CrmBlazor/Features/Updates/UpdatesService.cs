@@ -12,11 +12,8 @@ public sealed class UpdatesService(IDbContextFactory<CrmDbContext> dbFactory)
     public async Task<IReadOnlyList<UpdateRow>> ListAsync(UserAccess user, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var uid = user.UserId;
-        var unread = db.Comments.Where(c => !c.IsDeleted && c.AuthorId != uid
-            && db.Customers.Any(x => x.Id == c.CustomerId && !x.IsDeleted
-                && (x.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == x.Id && r.UserId == uid)))
-            && !db.StreamReadMarkers.Any(m => m.UserId == uid && m.CustomerId == c.CustomerId && m.ReadAt >= c.CreatedAt));
+        // The same rule as the navigation badge and the grid counter.
+        var unread = CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user.UserId);
         var groups = await unread.GroupBy(c => c.CustomerId)
             .Select(g => new { CustomerId = g.Key, Count = g.Count(), LastId = g.Max(c => c.Id) })
             .OrderByDescending(g => g.LastId).Take(200).ToListAsync(ct);
