@@ -72,6 +72,8 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
         customer.HasIndex(c => new { c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_CreatedAt").HasFilter(live);
         customer.HasIndex(c => new { c.LastContactAt, c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_LastContact").HasFilter(live);
         customer.HasIndex(c => new { c.SourceId, c.Id, c.IsDeleted }, "IX_Customers_Live_Source").HasFilter(live);
+        // "Don't forget" counts of one owner (or a team's owners, R5.1) as index-only ranges.
+        customer.HasIndex(c => new { c.OwnerId, c.LastContactAt, c.CreatedAt, c.IsDeleted }, "IX_Customers_Live_OwnerContact").HasFilter(live);
         customer.HasIndex(c => new { c.DeletedAt, c.Id }, "IX_Customers_Trash").HasFilter(TrashedCustomerFilter);
     }
 

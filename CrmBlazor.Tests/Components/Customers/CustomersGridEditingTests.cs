@@ -61,7 +61,7 @@ public sealed class CustomersGridEditingTests : MudTestContext, IAsyncLifetime
         var cut = Render<CustomersPage>();
         cut.WaitForAssertion(() => Assert.Contains("0912 345 678", cut.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
 
-        cut.Find("[data-field=phone]").DoubleClick();
+        StartEditing(cut, "phone", "Điện thoại");
         cut.Find("input[aria-label='Điện thoại']").Input("12ab");
         cut.Find("input[aria-label='Điện thoại']").KeyDown(new KeyboardEventArgs { Key = "Enter" });
         cut.WaitForAssertion(() => Assert.Equal("Đây không phải số điện thoại.", cut.Find(".cell-error").TextContent.Trim()), TimeSpan.FromSeconds(10));
@@ -71,7 +71,7 @@ public sealed class CustomersGridEditingTests : MudTestContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("input[aria-label='Điện thoại']")));
         Assert.Equal("+84912345678", Phone());
 
-        cut.Find("[data-field=phone]").DoubleClick();
+        StartEditing(cut, "phone", "Điện thoại");
         cut.Find("input[aria-label='Điện thoại']").Input("0977 888 999");
         cut.Find("input[aria-label='Điện thoại']").KeyDown(new KeyboardEventArgs { Key = "Enter" });
         cut.WaitForAssertion(() => Assert.Contains("0977 888 999", cut.Find("[data-field=phone]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
@@ -83,11 +83,20 @@ public sealed class CustomersGridEditingTests : MudTestContext, IAsyncLifetime
     {
         var cut = Render<CustomersPage>();
         cut.WaitForAssertion(() => Assert.Contains("Đặng Văn Đức", cut.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-        cut.Find("[data-field=name]").DoubleClick();
+        StartEditing(cut, "name", "Tên");
         cut.Find("input[aria-label='Tên']").Input("Đặng Văn Đức Anh");
         cut.Find("input[aria-label='Tên']").KeyDown(new KeyboardEventArgs { Key = "Tab" });
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("input[aria-label='Điện thoại']")), TimeSpan.FromSeconds(10));
         using var db = _db.Factory.CreateDbContext();
         Assert.Equal("Đặng Văn Đức Anh", db.Customers.AsNoTracking().Single(c => c.Id == _customerId).Name);
     }
+
+    /// <summary>Double-clicks the cell until its editor shows: the page re-renders once more after the first rows arrive
+    /// (counters, unread counts), which replaces the cell's handlers.</summary>
+    private static void StartEditing(IRenderedComponent<CustomersPage> cut, string field, string label) =>
+        cut.WaitForAssertion(() =>
+        {
+            cut.Find($"[data-field={field}]").DoubleClick();
+            Assert.NotEmpty(cut.FindAll($"input[aria-label='{label}']"));
+        }, TimeSpan.FromSeconds(10));
 }

@@ -103,21 +103,45 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     public async Task<PagedResult<CustomerRow>> ListAsync(UserAccess user, CustomerListQuery query, CancellationToken ct = default)
     {
         RequireAccess(user);
+        // The total runs beside the page, on its own connection (SQLite's calls are synchronous, hence Task.Run).
+        var totalTask = Task.Run(() => WithDbAsync(db => CountAsync(db, user, query, ct), ct), ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var customers = Filter(db, user, query);
-        var total = string.IsNullOrWhiteSpace(query.Search)
-            // OR-free, index-only counts of the same rows (CustomerScope.CountVisibleAsync; the oracle test checks it).
-            ? await CustomerScope.CountVisibleAsync(db, user, source => ApplyFilters(db, user, query, source), ct)
-            // A loose search over a million rows: stop counting at the cap; the first page is found quickly either way.
-            : await customers.Take(_options.SearchCountCap).CountAsync(ct);
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
         // Page the ids first (index only), then read the rows of that page: SQLite would otherwise evaluate the row's
         // lookups (relationship, source, owner names) for every skipped row of a deep page.
-        var ids = await Sort(db, customers, query.Sort, query.Descending).Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
+        var ids = await Sort(db, BySearchIndex(db, customers, query, forPaging: true), query.Sort, query.Descending)
+            .Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
         var byId = (await Project(db, db.Customers.Where(c => ids.Contains(c.Id))).ToListAsync(ct)).ToDictionary(r => r.Id);
         var rows = ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
-        return new PagedResult<CustomerRow>(await WithCustomValuesAsync(db, rows, ct), total);
+        return new PagedResult<CustomerRow>(await WithCustomValuesAsync(db, rows, ct), await totalTask);
+    }
+
+    private Task<int> CountAsync(CrmDbContext db, UserAccess user, CustomerListQuery query, CancellationToken ct) =>
+        string.IsNullOrWhiteSpace(query.Search)
+            // OR-free, index-only counts of the same rows (CustomerScope.CountVisibleAsync; the oracle test checks it).
+            ? CustomerScope.CountVisibleAsync(db, user, source => ApplyFilters(db, user, query, source), ct)
+            // A loose search over a million rows: stop counting at the cap; the first page is found quickly either way.
+            : BySearchIndex(db, Filter(db, user, query), query, forPaging: false).Take(_options.SearchCountCap).CountAsync(ct);
+
+    /// <summary>
+    /// On SQLite, a quick search reads its matches through the narrow search index (SqliteIndexHints) when it holds
+    /// everything the query asks of them: the scope, "mine", "unassigned", an owner, and for a page the sort by name.
+    /// </summary>
+    private static IQueryable<Customer> BySearchIndex(CrmDbContext db, IQueryable<Customer> customers, CustomerListQuery q, bool forPaging)
+    {
+        var covered = CustomerSearch.UsesTextIndex(q.Search) && db.Database.IsSqlite()
+            && q is { RelationshipId: null, SourceId: null, GroupId: null, CreatedFrom: null, CreatedTo: null, DontForget: false, NewUpdates: false }
+            && (!forPaging || q.Sort == CustomerSort.Name);
+        return covered ? customers.TagWith(SqliteIndexHints.SearchTag) : customers;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a context of its own (for queries that run side by side).</summary>
+    private async Task<T> WithDbAsync<T>(Func<CrmDbContext, Task<T>> work, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await work(db);
     }
 
     /// <summary>One row, or null when the user may not see it (or it is in the trash).</summary>
@@ -150,16 +174,17 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     public async Task<CustomerCounters> CountersAsync(UserAccess user, CancellationToken ct = default)
     {
         RequireAccess(user);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var visible = CustomerScope.Visible(db, user);
-        var all = await CustomerScope.CountVisibleAsync(db, user, null, ct);
+        // Three independent counts side by side, each on its own connection.
+        var all = Task.Run(() => WithDbAsync(db => CustomerScope.CountVisibleAsync(db, user, null, ct), ct), ct);
         // New updates counts unread comments (owned or related customers), exactly as the navigation badge does.
-        var updates = await CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user.UserId).CountAsync(ct);
-        // "Don't forget" as two index ranges (contacted long ago; never contacted and created long ago): one OR would scan.
+        var updates = Task.Run(() => WithDbAsync(db => CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user.UserId).CountAsync(ct), ct), ct);
+        // "Don't forget" (R5.1) is every visible customer but the recently contacted or recently created ones: two short
+        // index ranges (the complement, the old ones, is most of the table). One OR would scan.
         var cutoff = UtcNow.AddDays(-_options.DontForgetDays);
-        var dontForget = await CustomerScope.CountVisibleAsync(db, user, q => q.Where(c => c.LastContactAt < cutoff), ct)
-            + await CustomerScope.CountVisibleAsync(db, user, q => q.Where(c => c.LastContactAt == null && c.CreatedAt < cutoff), ct);
-        return new CustomerCounters(all, updates, dontForget);
+        var recent = Task.Run(() => WithDbAsync(async db =>
+            await CustomerScope.CountVisibleAsync(db, user, q => q.Where(c => c.LastContactAt >= cutoff), ct)
+            + await CustomerScope.CountVisibleAsync(db, user, q => q.Where(c => c.LastContactAt == null && c.CreatedAt >= cutoff), ct), ct), ct);
+        return new CustomerCounters(await all, await updates, await all - await recent);
     }
 
     /// <summary>The user has read the customer's comments up to now (R5.1 "new updates").</summary>
@@ -412,25 +437,41 @@ public static class CustomerSearch
             return customers.Where(c => c.Phone == phone);
         }
 
+        return Containing(customers, Fragment(term), db);
+    }
+
+    /// <summary>Whether a search for <paramref name="term"/> is answered by the trigram text index (else by the phone
+    /// index, or a scan for fewer than three characters).</summary>
+    public static bool UsesTextIndex(string? term) =>
+        !string.IsNullOrWhiteSpace(term) && PhoneNormalizer.Normalize(term) is null && Fragment(term).Length >= 3;
+
+    /// <summary>What the search text must contain: the folded term, or the digits of a phone number's fragment ("345 678"
+    /// matches the national digits kept in the search text). '%' is never part of a folded key.</summary>
+    private static string Fragment(string term)
+    {
         var folded = SearchKey.Fold(term);
         var digits = PhoneNormalizer.Digits(term);
         var isPhoneFragment = digits.Length >= 3 && digits.Length >= folded.Replace(" ", string.Empty, StringComparison.Ordinal).Length - 3;
-        // A fragment of a phone number ("345 678") matches the national digits kept in the search text.
-        return Containing(customers, isPhoneFragment ? digits : folded, db);
+        return (isPhoneFragment ? digits : folded).Replace("%", string.Empty, StringComparison.Ordinal);
     }
 
-    private static IQueryable<Customer> Containing(IQueryable<Customer> customers, string fragment, CrmDbContext? db)
+    private static IQueryable<Customer> Containing(IQueryable<Customer> customers, string clean, CrmDbContext? db)
     {
-        // Trigram indexes need three characters; '%' is never part of a folded key, '_' only widens the match.
-        var clean = fragment.Replace("%", string.Empty, StringComparison.Ordinal);
+        // Trigram indexes need three characters.
         if (db is not null && clean.Length >= 3)
         {
             var pattern = "%" + clean + "%";
             if (db.Database.IsSqlite())
             {
-                // FTS5 answers LIKE from its trigram index (migration SearchIndex).
-                var ids = db.Set<CustomerSearchIndexRow>().Where(r => EF.Functions.Like(r.SearchText, pattern)).Select(r => r.RowId);
-                return customers.Where(c => ids.Contains(c.Id));
+                // FTS5 trigram index (migration SearchIndex), asked for the fragment as a phrase: consecutive trigrams are
+                // exactly the substring, answered from the index's positions alone. LIKE would re-read every candidate
+                // row from Customers (the index keeps no copy of the text): "nguyen", 50,000 matches, 120 ms → 15 ms.
+                var phrase = "\"" + clean.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+                var matches = db.Set<CustomerSearchIndexRow>()
+                    .FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {phrase}");
+                // A join rather than "Id IN (…)": the index's matches drive the loop, so a capped count stops early instead
+                // of first collecting every match.
+                return customers.Join(matches, c => c.Id, m => m.RowId, (c, _) => c);
             }
 
             if (db.Database.IsNpgsql())
@@ -440,6 +481,6 @@ public static class CustomerSearch
             }
         }
 
-        return customers.Where(c => c.SearchText.Contains(fragment));
+        return customers.Where(c => c.SearchText.Contains(clean));
     }
 }

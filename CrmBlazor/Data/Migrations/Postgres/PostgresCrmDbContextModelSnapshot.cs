@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
-
+#nullable disable
 
 namespace CrmBlazor.Data.Migrations.Postgres
 {
@@ -569,6 +569,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "OwnerId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Owner")
+                        .HasFilter("NOT \"IsDeleted\"");
+
+                    b.HasIndex(new[] { "OwnerId", "LastContactAt", "CreatedAt", "IsDeleted" }, "IX_Customers_Live_OwnerContact")
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "RelationshipId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Relationship")

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
-
+#nullable disable
 
 namespace CrmBlazor.Data.Migrations.Sqlite
 {
@@ -564,7 +564,13 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.HasIndex(new[] { "OwnerId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Owner")
                         .HasFilter("NOT \"IsDeleted\"");
 
+                    b.HasIndex(new[] { "OwnerId", "LastContactAt", "CreatedAt", "IsDeleted" }, "IX_Customers_Live_OwnerContact")
+                        .HasFilter("NOT \"IsDeleted\"");
+
                     b.HasIndex(new[] { "RelationshipId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Relationship")
+                        .HasFilter("NOT \"IsDeleted\"");
+
+                    b.HasIndex(new[] { "Id", "NameKey", "OwnerId", "IsDeleted" }, "IX_Customers_Live_Search")
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "SourceId", "Id", "IsDeleted" }, "IX_Customers_Live_Source")

@@ -1,0 +1,107 @@
+using System.Data.Common;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Common;
+using CrmBlazor.Features.Customers;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace CrmBlazor.Tests.Integration.Customers;
+
+/// <summary>
+/// The quick search on SQLite (issue 4 item 1, R5.2, R7.3): trigram phrase matches, read through the narrow search index
+/// (SqliteIndexHints), give exactly the rows and totals of a plain scan, for every scope and with the page sorted by name.
+/// </summary>
+public sealed class SearchIndexHintTests : IAsyncLifetime
+{
+    private GridWorld _w = null!;
+
+    public async Task InitializeAsync() => _w = await GridWorld.CreateAsync();
+
+    public async Task DisposeAsync() => await _w.DisposeAsync();
+
+    [Fact]
+    public void Only_tagged_queries_over_live_customers_get_the_hint()
+    {
+        const string body = "SELECT \"c\".\"Id\"\nFROM \"Customers\" AS \"c\"\nINNER JOIN (x) AS \"c0\" ON \"c\".\"Id\" = \"c0\".\"rowid\"\nWHERE NOT (\"c\".\"IsDeleted\")\nORDER BY \"c\".\"NameKey\"";
+        var tagged = $"-- {SqliteIndexHints.SearchTag}\n\n{body}";
+        Assert.Contains("FROM \"Customers\" AS \"c\" INDEXED BY \"IX_Customers_Live_Search\"\nINNER JOIN", SqliteIndexHints.Hint(tagged), StringComparison.Ordinal);
+        Assert.Equal(body, SqliteIndexHints.Hint(body));
+        var trash = tagged.Replace("WHERE NOT (\"c\".\"IsDeleted\")", "WHERE \"c\".\"IsDeleted\"", StringComparison.Ordinal);
+        Assert.Equal(trash, SqliteIndexHints.Hint(trash));
+    }
+
+    [Fact]
+    public async Task Search_through_the_index_matches_a_plain_scan_for_every_scope()
+    {
+        var names = new[] { "Nguyễn Văn An", "Nguyễn Thị Ánh", "Trần Nguyên Anh", "Lê Thị Hoa", "Phạm Văn Nguyện", "Đỗ Minh Tâm", "Vũ Thị Anh Thư" };
+        var owners = new[] { _w.Lan.UserId, _w.Minh.UserId, null };
+        var trashed = new List<int>();
+        for (var i = 0; i < 140; i++)
+        {
+            var c = await _w.Db.AddCustomerAsync(names[i % names.Length] + " " + (i / names.Length), $"09{i:D8}", _w.FirstRelationship, owners[i % owners.Length]);
+            if (i % 11 == 0)
+            {
+                trashed.Add(c.Id);
+            }
+        }
+
+        await using (var db = await _w.Db.Factory.CreateDbContextAsync())
+        {
+            await db.Customers.Where(c => trashed.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsDeleted, true));
+        }
+
+        var commands = new List<string>();
+        var service = new CustomerService(new RecordingFactory(_w.Db.File, commands), TimeProvider.System);
+        var checkedPairs = 0;
+        foreach (var user in new[] { _w.Admin, _w.Lan, _w.Minh })
+        {
+            foreach (var term in new[] { "nguyen", "thi anh", "NGUYÊN", "anh thu", "van an 1", "0000001" })
+            {
+                var expected = await ExpectedAsync(user, term);
+                var page = await service.ListAsync(user, new CustomerListQuery { Search = term, PageSize = 200 });
+                Assert.Equal(expected, page.Items.Select(r => r.Id).ToList());
+                Assert.Equal(expected.Count, page.Total);
+                checkedPairs++;
+            }
+        }
+
+        Assert.Equal(18, checkedPairs);
+        // The hint really ran (SQLite refuses an INDEXED BY it cannot use, so these queries also prove it usable).
+        Assert.Contains(commands, c => c.Contains("INDEXED BY \"IX_Customers_Live_Search\"", StringComparison.Ordinal) && c.Contains("ORDER BY", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.Contains("INDEXED BY \"IX_Customers_Live_Search\"", StringComparison.Ordinal) && c.Contains("COUNT(*)", StringComparison.Ordinal));
+    }
+
+    /// <summary>The oracle: every visible live customer, the folded term looked for in its search text in memory.</summary>
+    private async Task<List<int>> ExpectedAsync(UserAccess user, string term)
+    {
+        await using var db = await _w.Db.Factory.CreateDbContextAsync();
+        var visible = await CustomerScope.Visible(db, user).Select(c => new { c.Id, c.NameKey, c.SearchText }).ToListAsync();
+        var fragment = PhoneNormalizer.Digits(term) is { Length: >= 3 } digits ? digits : SearchKey.Fold(term);
+        return visible.Where(c => c.SearchText.Contains(fragment, StringComparison.Ordinal))
+            .OrderBy(c => c.NameKey, StringComparer.Ordinal).ThenBy(c => c.Id).Select(c => c.Id).ToList();
+    }
+
+    private sealed class RecordingFactory(string file, List<string> commands) : IDbContextFactory<CrmDbContext>
+    {
+        private readonly DbContextOptions<SqliteCrmDbContext> _options = new DbContextOptionsBuilder<SqliteCrmDbContext>()
+            .UseSqlite($"Data Source={file};Pooling=False").AddInterceptors(new SqliteIndexHints(), new Recorder(commands)).Options;
+
+        public CrmDbContext CreateDbContext() => new SqliteCrmDbContext(_options);
+    }
+
+    /// <summary>Sees each command after the hint was added (interceptors run in the order they were added).</summary>
+    private sealed class Recorder(List<string> commands) : DbCommandInterceptor
+    {
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            lock (commands)
+            {
+                commands.Add(command.CommandText);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+
+namespace CrmBlazor.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class OwnerContactIndex : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_Live_OwnerContact",
+                table: "Customers",
+                columns: new[] { "OwnerId", "LastContactAt", "CreatedAt", "IsDeleted" },
+                filter: "NOT \"IsDeleted\"");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_Live_Search",
+                table: "Customers",
+                columns: new[] { "Id", "NameKey", "OwnerId", "IsDeleted" },
+                filter: "NOT \"IsDeleted\"");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_Live_OwnerContact",
+                table: "Customers");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_Live_Search",
+                table: "Customers");
+        }
+    }
+}
