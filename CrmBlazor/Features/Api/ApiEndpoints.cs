@@ -50,12 +50,9 @@ public static class ApiEndpoints
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policy).RequireRateLimiting(Policy).DisableAntiforgery().AddEndpointFilter(MapErrorsAsync);
 
-        api.MapGet("/customers", async (HttpContext http, CustomerService customers, string? search, int? page, int? pageSize, CustomerSort? sort, bool? desc, CancellationToken ct) =>
-            Results.Ok(await customers.ListAsync(await MeAsync(http, ct), new CustomerListQuery
-            {
-                Search = search, Page = Math.Max(0, (page ?? 1) - 1), PageSize = pageSize ?? 25, Sort = sort ?? CustomerSort.Name, Descending = desc ?? false,
-            }, ct)))
-            .WithName("ListCustomers").WithSummary("Customers the token's user may see, paged, searched and sorted like the grid.");
+        api.MapGet("/customers", async (HttpContext http, CustomerService customers, [AsParameters] CustomerListParameters query, CancellationToken ct) =>
+            Results.Ok(await customers.ListAsync(await MeAsync(http, ct), query.ToQuery(), ct)))
+            .WithName("ListCustomers").WithSummary("Customers the token's user may see, paged, searched, filtered and sorted like the grid.");
 
         api.MapGet("/customers/{id:int}", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>
             await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(c) : Results.NotFound())
