@@ -26,6 +26,7 @@ public static class ApiEndpoints
     public static IServiceCollection AddApiFeature(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<AccessTokenService>();
+        services.AddSingleton<ApiImportSessions>();
         services.AddScoped<CrmBlazor.Features.Webhooks.WebhookService>();
         services.AddHttpClient(nameof(CrmBlazor.Features.Webhooks.WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<CrmBlazor.Features.Webhooks.WebhookDispatcher>();
@@ -59,6 +60,7 @@ public static class ApiEndpoints
             .WithName("GetCustomer");
 
         api.MapCustomerWrites();
+        api.MapImports();
 
         api.MapGet("/customers/{id:int}/contacts", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>
             await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(c.Contacts) : Results.NotFound())
