@@ -191,6 +191,12 @@ public sealed class ApiImportTests : IAsyncLifetime
 
         var history = await client.GetFromJsonAsync<JsonElement>("/api/v1/imports/history");
         Assert.Equal(result.GetProperty("batchId").GetInt32(), history[0].GetProperty("id").GetInt32());
+
+        var undo = await JsonOf(await client.PostAsync($"/api/v1/imports/batches/{result.GetProperty("batchId").GetInt32()}/undo", null), HttpStatusCode.OK);
+        Assert.Equal((1, 1), (undo.GetProperty("removed").GetInt32(), undo.GetProperty("restored").GetInt32()));
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/v1/customers?search=nguyen%20van%20an")).GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await client.PostAsync($"/api/v1/imports/batches/{result.GetProperty("batchId").GetInt32()}/undo", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/v1/imports/batches/99999/undo", null)).StatusCode);
     }
 
     [Fact]
