@@ -9,11 +9,7 @@ using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Comments;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,8 +42,8 @@ public static partial class HubBench
             settings["Redis:Connection"] = redis;
         }
 
-        await using var one = new App(settings);
-        await using var two = redis is null ? null : new App(settings);
+        await using var one = new BenchApp(settings);
+        await using var two = redis is null ? null : new BenchApp(settings);
         var poster = one;
         var watched = two ?? one;
 
@@ -148,36 +144,4 @@ public static partial class HubBench
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
-
-    // Any type of the app's assembly names its entry point (the bench has a Program of its own).
-    private sealed class App : WebApplicationFactory<CrmHub>
-    {
-        private readonly Dictionary<string, string?> _settings;
-
-        public App(Dictionary<string, string?> settings)
-        {
-            _settings = settings;
-            UseKestrel(0);
-            StartServer();
-        }
-
-        public string Address =>
-            Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CrmBlazor.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            builder.UseContentRoot(dir!.FullName);
-            builder.UseEnvironment("Benchmark");
-            foreach (var (k, v) in _settings)
-            {
-                builder.UseSetting(k, v);
-            }
-        }
-    }
 }

@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 // It asserts nothing. Usage:
 //   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [import] [--customers 1000000] [--db path] [--runs 60]
 //   import: dotnet run -c Release --project CrmBlazor.Benchmarks -- import --customers 30000 --runs 3
+//   api:    dotnet run -c Release --project CrmBlazor.Benchmarks -- api --db bench-data/bench-1000000-12-3.db [--clients 16] [--seconds 30] [--wrk]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
 Console.WriteLine($"CrmBlazor benchmarks · {options.Customers:N0} customers · SQLite {options.DbPath} · {options.Runs} runs each");
@@ -62,6 +63,11 @@ if (options.Suites.Contains("import"))
     results.AddRange(await ImportBench.RunAsync(options.DbPath, data.AdminUserId, Math.Min(options.Runs, 3)));
 }
 
+if (options.Suites.Contains("api"))
+{
+    await ApiBench.RunAsync(options.DbPath, data, options.Clients, TimeSpan.FromSeconds(options.Seconds), options.Wrk);
+}
+
 if (options.Suites.Contains("grid"))
 {
     var seller = await CurrentUser.LoadAsync(factory, data.UserIds[^1]) ?? throw new InvalidOperationException("No bench user.");
@@ -105,10 +111,16 @@ public sealed record Stats(double Median, double P95, double Max)
 
 internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int Users, int Depth, string DbPath, int Runs)
 {
+    /// <summary>api suite: concurrent clients, seconds per run, and whether wrk runs the same load too.</summary>
+    public int Clients { get; private init; } = 16;
+    public int Seconds { get; private init; } = 30;
+    public bool Wrk { get; private init; }
+
     public static BenchOptions Parse(string[] args)
     {
         var suites = new HashSet<string>();
-        int customers = 1_000_000, users = 12, depth = 3, runs = 60;
+        int customers = 1_000_000, users = 12, depth = 3, runs = 60, clients = 16, seconds = 30;
+        var wrk = false;
         string? db = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -119,6 +131,9 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
                 case "--depth": depth = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--db": db = args[++i]; break;
+                case "--clients": clients = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--wrk": wrk = true; break;
                 default: suites.Add(args[i]); break;
             }
         }
@@ -130,7 +145,7 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
 
         db ??= Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "bench-data", $"bench-{customers}-{users}-{depth}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(db))!);
-        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs);
+        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs) { Clients = clients, Seconds = seconds, Wrk = wrk };
     }
 }
 

@@ -179,6 +179,42 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_list_takes_the_grids_filters_as_query_parameters()
+    {
+        var unassigned = await _app.CreateCustomerAsync("Khách chưa giao", "0912000003", null);
+        int otherStage;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            otherStage = await db.Relationships.Where(r => !r.IsDefault).OrderBy(r => r.Position).Select(r => r.Id).FirstAsync();
+            (await db.Customers.SingleAsync(c => c.Id == _minhCustomer)).MoveTo(otherStage, _minh, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var admin = Client(await TokenAsync(await _app.AdminIdAsync()));
+        async Task<List<string?>> Names(HttpClient client, string query) =>
+            (await client.GetFromJsonAsync<JsonElement>("/api/v1/customers?" + query)).GetProperty("items").EnumerateArray()
+                .Select(i => i.GetProperty("name").GetString()).Order().ToList();
+
+        Assert.Equal(["Khách chưa giao", "Khách của Lan", "Khách của Minh"], await Names(admin, "pageSize=50"));
+        Assert.Equal(["Khách của Minh"], await Names(admin, $"ownerId={_minh}"));
+        Assert.Equal(["Khách chưa giao"], await Names(admin, "unassigned=true"));
+        Assert.Equal(["Khách của Minh"], await Names(admin, $"relationshipId={otherStage}"));
+        Assert.Equal(["Khách của Lan"], await Names(Client(await TokenAsync(_lan)), "mine=true"));
+        Assert.Empty(await Names(admin, "mine=true"));
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(3, (await Names(admin, $"createdFrom={DateTime.UtcNow.AddDays(-2):yyyy-MM-dd}&createdTo={DateTime.UtcNow.AddDays(2):yyyy-MM-dd}")).Count);
+        Assert.Empty(await Names(admin, "createdFrom=2099-01-01"));
+        Assert.Empty(await Names(admin, "createdTo=2000-01-01"));
+        Assert.Equal(["Khách của Minh"], await Names(admin, $"createdFrom={today}&ownerId={_minh}&search=minh"));
+
+        var bad = await admin.GetAsync("/api/v1/customers?createdFrom=31/12/2024");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("createdFrom", out _));
+        Assert.True(unassigned > 0);
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_describes_the_endpoints()
     {
         var doc = await Client(null).GetStringAsync("/openapi/v1.json");

@@ -26,6 +26,7 @@ public static class ApiEndpoints
     public static IServiceCollection AddApiFeature(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<AccessTokenService>();
+        services.AddSingleton<ApiImportSessions>();
         services.AddScoped<CrmBlazor.Features.Webhooks.WebhookService>();
         services.AddHttpClient(nameof(CrmBlazor.Features.Webhooks.WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<CrmBlazor.Features.Webhooks.WebhookDispatcher>();
@@ -50,18 +51,16 @@ public static class ApiEndpoints
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policy).RequireRateLimiting(Policy).DisableAntiforgery().AddEndpointFilter(MapErrorsAsync);
 
-        api.MapGet("/customers", async (HttpContext http, CustomerService customers, string? search, int? page, int? pageSize, CustomerSort? sort, bool? desc, CancellationToken ct) =>
-            Results.Ok(await customers.ListAsync(await MeAsync(http, ct), new CustomerListQuery
-            {
-                Search = search, Page = Math.Max(0, (page ?? 1) - 1), PageSize = pageSize ?? 25, Sort = sort ?? CustomerSort.Name, Descending = desc ?? false,
-            }, ct)))
-            .WithName("ListCustomers").WithSummary("Customers the token's user may see, paged, searched and sorted like the grid.");
+        api.MapGet("/customers", async (HttpContext http, CustomerService customers, [AsParameters] CustomerListParameters query, CancellationToken ct) =>
+            Results.Ok(await customers.ListAsync(await MeAsync(http, ct), query.ToQuery(), ct)))
+            .WithName("ListCustomers").WithSummary("Customers the token's user may see, paged, searched, filtered and sorted like the grid.");
 
         api.MapGet("/customers/{id:int}", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>
             await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(c) : Results.NotFound())
             .WithName("GetCustomer");
 
         api.MapCustomerWrites();
+        api.MapImports();
 
         api.MapGet("/customers/{id:int}/contacts", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>
             await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(c.Contacts) : Results.NotFound())

@@ -1,0 +1,484 @@
+using System.Globalization;
+using System.Text.Json;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Importing;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Import;
+using CrmBlazor.Security;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+
+namespace CrmBlazor.Features.Api;
+
+/// <summary>The multipart form of POST /api/v1/imports. Booleans: true/false (1/0, on/off); owners: user ids or login names, comma-separated.</summary>
+public sealed class ImportUploadForm
+{
+    /// <summary>The .xlsx or .csv file (R3.1).</summary>
+    public IFormFile? File { get; set; }
+    /// <summary>JSON: an object header → field ({"SĐT":"Phone"}) or an array with one field per column (["Name","Phone",null]).</summary>
+    public string? Mapping { get; set; }
+    public string? UpdateExisting { get; set; }
+    public string? OverwriteByCode { get; set; }
+    public string? Owners { get; set; }
+}
+
+/// <summary>PATCH /api/v1/imports/{id}: what is omitted keeps its value.</summary>
+public sealed record ImportChangeRequest
+{
+    /// <summary>As in <see cref="ImportUploadForm.Mapping"/>: an object changes the named columns, an array sets every column.</summary>
+    public JsonElement? Mapping { get; init; }
+    public bool? UpdateExisting { get; init; }
+    public bool? OverwriteByCode { get; init; }
+    /// <summary>User ids or login names for round robin; empty: the token's user owns the new customers.</summary>
+    public IReadOnlyList<string>? Owners { get; init; }
+}
+
+/// <summary>
+/// Imports through the API (R3.2 as a second door): upload a file with options → check (writes nothing) → confirm
+/// (a background job of <see cref="ImportJobs"/>) → poll the job → download the failed rows. Same services, same
+/// right (CustomersImport) and the same scope as the import page. Row errors and file rejections are worded in English,
+/// or in Vietnamese for "Accept-Language: vi"; their codes are stable.
+/// </summary>
+public static class ApiImportEndpoints
+{
+    /// <summary>Failed and skipped rows listed in a check answer; all failed rows are in the failed-rows file.</summary>
+    public const int MaxListedRows = 1000;
+
+    private static readonly CultureInfo English = new("en");
+    private static readonly CultureInfo Vietnamese = new("vi-VN");
+
+    public static RouteGroupBuilder MapImports(this RouteGroupBuilder api)
+    {
+        var limits = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<ImportLimits>();
+        var imports = api.MapGroup("/imports").AddEndpointFilter(UseApiCulture).WithTags("Imports");
+
+        imports.MapPost("/", UploadAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(limits.MaxFileBytes + FormOverhead))
+            .WithName("UploadImport")
+            .WithSummary("Uploads an .xlsx or .csv file with options and an optional mapping; answers the session (201). Nothing is written yet.");
+
+        imports.MapGet("/{id:guid}", async (HttpContext http, ApiImportSessions sessions, Guid id, CancellationToken ct) =>
+            Results.Ok(View((await SessionAsync(http, sessions, id, ct)).Session)))
+            .WithName("GetImport").WithSummary("An import session: file, mapping, options, the last check's counts and the job once confirmed.");
+
+        imports.MapPatch("/{id:guid}", ChangeAsync)
+            .WithName("ChangeImport").WithSummary("Changes the mapping or options before confirming; the check must be run again.");
+
+        imports.MapDelete("/{id:guid}", async (HttpContext http, ApiImportSessions sessions, Guid id, CancellationToken ct) =>
+        {
+            var me = await ImporterAsync(http, ct);
+            return sessions.Remove(id, me.UserId) ? Results.NoContent() : NotFound(id);
+        }).WithName("DiscardImport").WithSummary("Forgets an uploaded file (a confirmed job keeps running).");
+
+        imports.MapPost("/{id:guid}/check", async (HttpContext http, ApiImportSessions sessions, ImportService import, IStringLocalizer<ImportText> t, Guid id, CancellationToken ct) =>
+        {
+            var (me, session) = await SessionAsync(http, sessions, id, ct);
+            return Results.Ok(CheckView(await CheckAsync(import, me, session, ct), t, id));
+        }).WithName("CheckImport").WithSummary("What the import would do: create, update, skip, fail and contact counts with the failed and skipped rows. Writes nothing.");
+
+        imports.MapPost("/{id:guid}/confirm", ConfirmAsync)
+            .WithName("ConfirmImport").WithSummary("Starts the import as a background job (202 with the job's location); every valid row is written, or none.");
+
+        imports.MapGet("/{id:guid}/job", async (HttpContext http, ApiImportSessions sessions, Guid id, CancellationToken ct) =>
+        {
+            var (_, session) = await SessionAsync(http, sessions, id, ct);
+            return session.Job is { } job ? Results.Ok(JobView(job)) : NotConfirmed(id);
+        }).WithName("GetImportJob").WithSummary("The job's state (Queued, Running, Succeeded, Failed, Cancelled), progress and result counts.");
+
+        imports.MapDelete("/{id:guid}/job", async (HttpContext http, ApiImportSessions sessions, Guid id, CancellationToken ct) =>
+        {
+            var (_, session) = await SessionAsync(http, sessions, id, ct);
+            if (session.Job is not { } job)
+            {
+                return NotConfirmed(id);
+            }
+
+            job.Cancel();
+            return Results.Accepted($"/api/v1/imports/{id}/job", JobView(job));
+        }).WithName("CancelImportJob").WithSummary("Asks a running import to stop; its transaction rolls back and nothing is written.");
+
+        imports.MapGet("/{id:guid}/failed-rows", async (HttpContext http, ApiImportSessions sessions, IStringLocalizer<ImportText> t, Guid id, CancellationToken ct) =>
+        {
+            var (_, session) = await SessionAsync(http, sessions, id, ct);
+            var check = session.Job?.Result?.Check ?? session.Check
+                ?? throw new KeyNotFoundException("Run the check first: the failed rows are known after it.");
+            var bytes = ImportService.FailedRowsFile(session.Sheet, check, e => ImportFeature.Describe(t, e));
+            return Results.File(bytes, ImportFeature.XlsxType, Path.GetFileNameWithoutExtension(session.Sheet.FileName) + "-loi.xlsx");
+        }).WithName("DownloadFailedImportRows").WithSummary("The failed rows as .xlsx: the original columns plus \"Lỗi / Error\", to fix and upload again.");
+
+        imports.MapGet("/history", async (HttpContext http, ImportService import, CancellationToken ct) =>
+            Results.Ok(await import.HistoryAsync(await ApiEndpoints.MeAsync(http, ct), ct)))
+            .WithName("ListImportBatches").WithSummary("Past imports of the token's user (all imports with 'view all'), newest first.");
+
+        imports.MapPost("/batches/{batchId:int}/undo", async (HttpContext http, ImportService import, int batchId, CancellationToken ct) =>
+            Results.Ok(await import.UndoAsync(await ApiEndpoints.MeAsync(http, ct), batchId, ct)))
+            .WithName("UndoImportBatch").WithSummary("Undoes an import within 30 days; customers changed since are left alone and listed.");
+
+        return api;
+    }
+
+    /// <summary>Room for the multipart boundaries and the other form fields around the file.</summary>
+    private const long FormOverhead = 1024 * 1024;
+
+    private static async Task<IResult> UploadAsync(HttpContext http, ImportService import, ApiImportSessions sessions, IDbContextFactory<CrmDbContext> dbFactory,
+        IStringLocalizer<ImportText> t, [FromForm] ImportUploadForm form, CancellationToken ct)
+    {
+        var me = await ImporterAsync(http, ct);
+        if (form.File is not { } file)
+        {
+            return Invalid("file", "Send the spreadsheet as the form field 'file' (multipart/form-data).");
+        }
+
+        if (file.Length > import.Limits.MaxFileBytes)
+        {
+            return Refused(t, new ImportFileRejectedException(FileRejections.TooLarge, $"{file.Length} bytes"), import.Limits);
+        }
+
+        byte[] bytes;
+        using (var ms = new MemoryStream((int)file.Length))
+        {
+            await using var stream = file.OpenReadStream();
+            await stream.CopyToAsync(ms, ct);
+            bytes = ms.ToArray();
+        }
+
+        ImportSheet sheet;
+        try
+        {
+            sheet = import.ReadFile(me, Path.GetFileName(file.FileName), bytes, ct);
+        }
+        catch (ImportFileRejectedException ex)
+        {
+            return Refused(t, ex, import.Limits);
+        }
+
+        if (sheet.Rows.Count == 0)
+        {
+            return Invalid("file", t["The file has a header row but no data rows."]);
+        }
+
+        var mapping = await import.ProposeMappingAsync(me, sheet.Headers, ct);
+        if (!string.IsNullOrWhiteSpace(form.Mapping))
+        {
+            mapping = ParseMapping(ParseJson(form.Mapping), sheet.Headers, mapping);
+        }
+
+        var options = new ImportOptions
+        {
+            UpdateExisting = Flag(form.UpdateExisting, "updateExisting"),
+            OverwriteByCode = Flag(form.OverwriteByCode, "overwriteByCode"),
+            OwnerRotation = await OwnersAsync(dbFactory, form.Owners?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [], ct),
+        };
+        var session = sessions.Add(me.UserId, sheet, Unique(mapping), options);
+        return Results.Created($"/api/v1/imports/{session.Id}", View(session));
+    }
+
+    private static async Task<IResult> ChangeAsync(HttpContext http, ApiImportSessions sessions, IDbContextFactory<CrmDbContext> dbFactory, Guid id,
+        ImportChangeRequest request, CancellationToken ct)
+    {
+        var (_, session) = await SessionAsync(http, sessions, id, ct);
+        var (mapping, options) = session.Snapshot();
+        if (request.Mapping is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } json)
+        {
+            mapping = Unique(ParseMapping(json, session.Sheet.Headers, mapping));
+        }
+
+        options = options with
+        {
+            UpdateExisting = request.UpdateExisting ?? options.UpdateExisting,
+            OverwriteByCode = request.OverwriteByCode ?? options.OverwriteByCode,
+            OwnerRotation = request.Owners is null ? options.OwnerRotation : await OwnersAsync(dbFactory, request.Owners, ct),
+        };
+        try
+        {
+            session.Change(mapping, options);
+        }
+        catch (InvalidOperationException)
+        {
+            return AlreadyConfirmed(session);
+        }
+
+        return Results.Ok(View(session));
+    }
+
+    private static async Task<IResult> ConfirmAsync(HttpContext http, ApiImportSessions sessions, ImportService import, ImportJobs jobs, Guid id, CancellationToken ct)
+    {
+        var (me, session) = await SessionAsync(http, sessions, id, ct);
+        if (session.Job is not null)
+        {
+            return AlreadyConfirmed(session);
+        }
+
+        // The check is run again when it is missing or older than the last change; the job checks once more in its transaction.
+        var check = session.Check ?? await CheckAsync(import, me, session, ct);
+        if (check.Create + check.Update + check.ContactsAdded == 0)
+        {
+            return Invalid("file", "Nothing to import: every row fails or is skipped (see the check).");
+        }
+
+        return session.Confirm((mapping, options) => jobs.Enqueue(me, session.Sheet, mapping, options), out var job)
+            ? Results.Accepted($"/api/v1/imports/{id}/job", JobView(job))
+            : AlreadyConfirmed(session);
+    }
+
+    /// <summary>The token's user, who must have the import right (403 otherwise).</summary>
+    private static async Task<UserAccess> ImporterAsync(HttpContext http, CancellationToken ct)
+    {
+        var me = await ApiEndpoints.MeAsync(http, ct);
+        ImportService.Require(me, Rights.CustomersImport);
+        return me;
+    }
+
+    /// <summary>The user's session: 403 without the import right, 404 when unknown, expired or another user's.</summary>
+    private static async Task<(UserAccess Me, ApiImportSession Session)> SessionAsync(HttpContext http, ApiImportSessions sessions, Guid id, CancellationToken ct)
+    {
+        var me = await ImporterAsync(http, ct);
+        return (me, sessions.Find(id, me.UserId) ?? throw new KeyNotFoundException($"No import {id}: unknown, another user's, or expired an hour after its last use."));
+    }
+
+    private static async Task<ImportCheck> CheckAsync(ImportService import, UserAccess me, ApiImportSession session, CancellationToken ct)
+    {
+        var (mapping, options) = session.Snapshot();
+        var check = await import.CheckAsync(me, session.Sheet, mapping, options, ct);
+        session.Checked(check, mapping, options);
+        return check;
+    }
+
+    private static ValueTask<object?> UseApiCulture(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var languages = context.HttpContext.Request.GetTypedHeaders().AcceptLanguage;
+        var first = languages.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
+        CultureInfo.CurrentUICulture = first?.StartsWith("vi", StringComparison.OrdinalIgnoreCase) == true ? Vietnamese : English;
+        return next(context);
+    }
+
+    private static IResult Refused(IStringLocalizer<ImportText> t, ImportFileRejectedException ex, ImportLimits limits) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [ImportFeature.Rejection(t, ex, limits)] },
+            title: "The file was refused; nothing was read into the database.",
+            statusCode: ex.Code == FileRejections.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
+            extensions: new Dictionary<string, object?> { ["code"] = ex.Code });
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, statusCode: StatusCodes.Status422UnprocessableEntity);
+
+    private static IResult NotFound(Guid id) =>
+        Results.Problem($"No import {id}: unknown, another user's, or expired.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static IResult NotConfirmed(Guid id) =>
+        Results.Problem($"Import {id} is not confirmed yet: POST /api/v1/imports/{id}/confirm starts it.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static IResult AlreadyConfirmed(ApiImportSession session) =>
+        Results.Problem($"Import {session.Id} is already confirmed; follow its job.", statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            extensions: new Dictionary<string, object?> { ["job"] = $"/api/v1/imports/{session.Id}/job" });
+
+    private static bool Flag(string? text, string name) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "false" or "0" or "off" or "no" => false,
+        "true" or "1" or "on" or "yes" => true,
+        _ => throw new ArgumentException($"'{text}' is not true or false.", name),
+    };
+
+    private static JsonElement ParseJson(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException("The mapping is not JSON: " + ex.Message, "mapping");
+        }
+    }
+
+    /// <summary>
+    /// An array sets every column in order (null or "Skip" skips it; missing columns are skipped); an object changes the
+    /// columns it names by header (case, diacritics and spacing ignored) or by column letter. Fields are
+    /// <see cref="ImportField"/> names or the headers the templates use ("Tên khách hàng", "Phone").
+    /// </summary>
+    internal static ImportField[] ParseMapping(JsonElement json, IReadOnlyList<string> headers, IReadOnlyList<ImportField> proposed)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.Array:
+                if (json.GetArrayLength() > headers.Count)
+                {
+                    throw new ArgumentException($"The mapping has {json.GetArrayLength()} fields for {headers.Count} columns.", "mapping");
+                }
+
+                var all = new ImportField[headers.Count];
+                var i = 0;
+                foreach (var item in json.EnumerateArray())
+                {
+                    all[i++] = FieldOf(item);
+                }
+
+                return all;
+            case JsonValueKind.Object:
+                var changed = proposed.ToArray();
+                foreach (var property in json.EnumerateObject())
+                {
+                    var column = ColumnOf(property.Name, headers)
+                        ?? throw new ArgumentException($"The file has no column '{property.Name}'. Columns: {string.Join(", ", headers)}.", "mapping");
+                    changed[column] = FieldOf(property.Value);
+                }
+
+                return changed;
+            default:
+                throw new ArgumentException("The mapping is a JSON object (header → field) or an array (one field per column).", "mapping");
+        }
+    }
+
+    private static int? ColumnOf(string name, IReadOnlyList<string> headers)
+    {
+        for (var i = 0; i < headers.Count; i++)
+        {
+            if (string.Equals(headers[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        var key = ImportFields.HeaderKey(name);
+        for (var i = 0; i < headers.Count; i++)
+        {
+            if (key.Length > 0 && ImportFields.HeaderKey(headers[i]) == key)
+            {
+                return i;
+            }
+        }
+
+        for (var i = 0; i < headers.Count; i++)
+        {
+            if (string.Equals(ImportFileReader.ColumnLetter(i), name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    private static ImportField FieldOf(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return ImportField.Skip;
+        }
+
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()?.Trim() : null;
+        if (string.IsNullOrEmpty(text))
+        {
+            throw new ArgumentException($"{value} is not a field name.", "mapping");
+        }
+
+        if (!char.IsDigit(text[0]) && Enum.TryParse<ImportField>(text, ignoreCase: true, out var field))
+        {
+            return field;
+        }
+
+        return ImportFields.Propose(text) is var proposed and not ImportField.Skip
+            ? proposed
+            : throw new ArgumentException($"'{text}' is not a field. Fields: {string.Join(", ", Enum.GetNames<ImportField>())}.", "mapping");
+    }
+
+    /// <summary>As on the import page: when several columns go to the same field, the first one is used.</summary>
+    private static ImportField[] Unique(IReadOnlyList<ImportField> mapping)
+    {
+        var seen = new HashSet<ImportField>();
+        return mapping.Select(f => f == ImportField.Skip || seen.Add(f) ? f : ImportField.Skip).ToArray();
+    }
+
+    /// <summary>Active users by id or login name, in the order given (the round robin's order).</summary>
+    private static async Task<IReadOnlyList<string>> OwnersAsync(IDbContextFactory<CrmDbContext> dbFactory, IReadOnlyList<string> given, CancellationToken ct)
+    {
+        var wanted = given.Select(g => g.Trim()).Where(g => g.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var users = await db.StaffProfiles.AsNoTracking().Where(p => p.IsActive && (wanted.Contains(p.Id) || wanted.Contains(p.UserName)))
+            .Select(p => new { p.Id, p.UserName }).ToListAsync(ct);
+        var result = new List<string>();
+        foreach (var w in wanted)
+        {
+            var user = users.FirstOrDefault(u => u.Id == w) ?? users.FirstOrDefault(u => string.Equals(u.UserName, w, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ArgumentException($"No active user has the id or login name '{w}'.", "owners");
+            result.Add(user.Id);
+        }
+
+        return result.Distinct().ToList();
+    }
+
+    private static object Links(Guid id) => new
+    {
+        self = $"/api/v1/imports/{id}",
+        check = $"/api/v1/imports/{id}/check",
+        confirm = $"/api/v1/imports/{id}/confirm",
+        job = $"/api/v1/imports/{id}/job",
+        failedRows = $"/api/v1/imports/{id}/failed-rows",
+    };
+
+    private static object View(ApiImportSession s)
+    {
+        var (mapping, options) = s.Snapshot();
+        var check = s.Check;
+        return new
+        {
+            id = s.Id,
+            fileName = s.Sheet.FileName,
+            rows = s.Sheet.Rows.Count,
+            headers = s.Sheet.Headers,
+            mapping = s.Sheet.Headers.Select((h, i) => new { column = ImportFileReader.ColumnLetter(i), header = h, field = mapping[i].ToString() }).ToList(),
+            options = new { updateExisting = options.UpdateExisting, overwriteByCode = options.OverwriteByCode, owners = options.OwnerRotation },
+            status = s.Job is not null ? "confirmed" : check is not null ? "checked" : "uploaded",
+            createdAt = s.CreatedAt,
+            expiresAt = s.TouchedAt + ApiImportSessions.Lifetime,
+            check = check is null ? null : new { create = check.Create, update = check.Update, skip = check.Skip, fail = check.Fail, contactsAdded = check.ContactsAdded },
+            job = s.Job is { } job ? JobView(job) : null,
+            links = Links(s.Id),
+        };
+    }
+
+    /// <summary>Lists are built here, not while the answer is written: the words depend on the culture the filter set for the handler.</summary>
+    private static object CheckView(ImportCheck check, IStringLocalizer<ImportText> t, Guid id) => new
+    {
+        create = check.Create,
+        update = check.Update,
+        skip = check.Skip,
+        fail = check.Fail,
+        contactsAdded = check.ContactsAdded,
+        failedRows = check.FailedRows.Take(MaxListedRows).Select(f => new
+        {
+            row = f.RowNumber,
+            reason = string.Join("; ", f.Errors.Select(e => ImportFeature.Describe(t, e))),
+            errors = f.Errors.Select(e => new { code = e.Code, field = e.Field.ToString(), value = e.Value, message = ImportFeature.Describe(t, e) }).ToList(),
+        }).ToList(),
+        skippedRows = check.SkippedRows.Take(MaxListedRows).Select(s => new
+        {
+            row = s.RowNumber,
+            code = s.Reason,
+            duplicateOfRow = s.DuplicateOfRow,
+            reason = ImportFeature.SkipReason(t, s.Reason, s.DuplicateOfRow),
+        }).ToList(),
+        listedUpTo = MaxListedRows,
+        links = Links(id),
+    };
+
+    private static object JobView(ImportJob job) => new
+    {
+        id = job.Id,
+        state = job.State.ToString(),
+        done = job.Done,
+        total = job.Total,
+        percent = job.Percent,
+        queuedAt = job.QueuedAt,
+        result = job.Result is { } r
+            ? new { batchId = r.BatchId, created = r.Created, updated = r.Updated, skipped = r.Skipped, failed = r.Failed, contactsAdded = r.ContactsAdded }
+            : null,
+        error = job.Error,
+    };
+}
