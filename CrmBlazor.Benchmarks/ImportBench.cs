@@ -42,6 +42,7 @@ internal static class ImportBench
         var check = new List<double>();
         var import = new List<double>();
         var total = new List<double>();
+        var peaks = new List<(long Before, long Peak)>();
         for (var run = 0; run < runs; run++)
         {
             var copy = Path.Combine(Path.GetDirectoryName(baseDb)!, $"import-run-{run}.db");
@@ -51,6 +52,18 @@ internal static class ImportBench
             var service = new ImportService(factory, bus, TimeProvider.System, limits);
             var admin = await CurrentUser.LoadAsync(factory, adminUserId) ?? throw new InvalidOperationException("No admin.");
             GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            var process = Process.GetCurrentProcess();
+            process.Refresh();
+            var before = process.WorkingSet64;
+            var peak = before;
+            // Sampled every 10 ms from read to commit: the import's own peak, not the bench's (file generation, data load).
+            using var sampler = new Timer(_ =>
+            {
+                var p = Process.GetCurrentProcess();
+                peak = Math.Max(peak, p.WorkingSet64);
+            }, null, 0, 10);
 
             var t0 = Stopwatch.GetTimestamp();
             var sheet = service.ReadFile(admin, "bench.xlsx", bytes);
@@ -65,7 +78,9 @@ internal static class ImportBench
             check.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
             import.Add(Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
             total.Add(Stopwatch.GetElapsedTime(t0, t3).TotalMilliseconds);
-            Console.WriteLine($"  run {run + 1}: read {read[^1]:N0} ms, check {check[^1]:N0} ms ({checkResult.Create:N0} create / {checkResult.Update:N0} update / {checkResult.Fail:N0} fail), " +
+            sampler.Change(Timeout.Infinite, Timeout.Infinite);
+            peaks.Add((before, peak));
+            Console.WriteLine($"  run {run + 1}: working set {before / 1048576.0:N0} MB before, peak {peak / 1048576.0:N0} MB during (+{(peak - before) / 1048576.0:N0} MB); read {read[^1]:N0} ms, check {check[^1]:N0} ms ({checkResult.Create:N0} create / {checkResult.Update:N0} update / {checkResult.Fail:N0} fail), " +
                               $"import {import[^1]:N0} ms ({result.Created:N0} created, {result.Updated:N0} updated) → {rows / (total[^1] / 1000):N0} rows/s end to end");
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             File.Delete(copy);

@@ -1,0 +1,80 @@
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Tests.Integration.Import;
+
+/// <summary>
+/// The import's direct writes on SQLite (issue 7 item 10): a row written through a prepared statement is stored exactly
+/// as SaveChanges stores it — same text for dates, decimals, enums and nulls — so every query reads both alike.
+/// </summary>
+public sealed class PreparedRowsTests
+{
+    private static CustomerDetails Details(string name) => new()
+    {
+        Name = name, Phone = "0912 345 678", Email = "an@example.vn", Address = "12 Lý Thường Kiệt", Birthday = new DateOnly(1990, 3, 5),
+        Gender = Gender.Female, TaxCode = "0101234567", Country = "Việt Nam", Province = "Hà Nội", District = "Hoàn Kiếm",
+        Website = "https://example.vn", Industry = "Bán lẻ",
+    };
+
+    [Fact]
+    public async Task Inserted_and_updated_rows_match_what_SaveChanges_stores()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var relationship = await database.AddRelationshipAsync("Tiềm năng", isDefault: true);
+        var at = new DateTime(2026, 11, 23, 8, 30, 15, 123, DateTimeKind.Utc).AddTicks(4567);
+        int viaEf, direct;
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            var c = Customer.Create(Details("Nguyễn Thị Ánh"), relationship, null, null, at, "KH-EF");
+            c.RecordContact(at.AddDays(-3));
+            db.Customers.Add(c);
+            await db.SaveChangesAsync();
+            viaEf = c.Id;
+            c.Update(Details("Nguyễn Thị Ánh Hồng") with { Email = null, Birthday = null }, "someone", at.AddHours(1));
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var c = Customer.Create(Details("Nguyễn Thị Ánh"), relationship, null, null, at, "KH-DIRECT");
+            c.RecordContact(at.AddDays(-3));
+            typeof(Customer).GetProperty(nameof(Customer.Id))!.SetValue(c, viaEf + 1);
+            await using (var insert = PreparedRows.Insert<Customer>(db, withGeneratedKey: true))
+            {
+                await insert.WriteAsync(c, CancellationToken.None);
+            }
+
+            var inserted = await RowAsync(db, c.Id);
+            c.Update(Details("Nguyễn Thị Ánh Hồng") with { Email = null, Birthday = null }, "someone", at.AddHours(1));
+            await using (var update = PreparedRows.Update<Customer>(db, ["Name", "NameKey", "SearchText", "Email", "Birthday", "Version", "UpdatedAt", "UpdatedById"]))
+            {
+                await update.WriteAsync(c, CancellationToken.None);
+            }
+
+            await tx.CommitAsync();
+            direct = c.Id;
+            Assert.NotEqual(inserted, await RowAsync(db, direct));
+        }
+
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            var expected = await RowAsync(db, viaEf);
+            var actual = await RowAsync(db, direct);
+            Assert.Equal(expected.Replace("KH-EF", "KH-DIRECT", StringComparison.Ordinal).Replace("kh-ef", "kh-direct", StringComparison.Ordinal), actual);
+            Assert.Contains("'2026-11-23 08:30:15.1234567'", actual, StringComparison.Ordinal);
+            // The trigram index follows the direct writes (its triggers run for them as for any write).
+            Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH '\"anh hong kh-direct\"'").SingleAsync());
+        }
+    }
+
+    /// <summary>Every column but the id, as SQLite quotes it (type and text).</summary>
+    private static async Task<string> RowAsync(CrmDbContext db, int id)
+    {
+        var columns = db.Model.FindEntityType(typeof(Customer))!.GetProperties().Where(p => !p.IsPrimaryKey()).Select(p => $"quote(\"{p.GetColumnName()}\")");
+        var sql = $"SELECT {string.Join(" || '|' || ", columns)} AS \"Value\" FROM \"Customers\" WHERE \"Id\" = {id}";
+        return await db.Database.SqlQueryRaw<string>(sql).SingleAsync();
+    }
+}
