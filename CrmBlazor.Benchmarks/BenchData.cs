@@ -155,7 +155,12 @@ public static class BenchData
                 p[n] = parameter;
             }
 
-            cmd.Prepare();
+            if (!db.Database.IsNpgsql())
+            {
+                // Npgsql prepares only typed parameters; unprepared is fine for a one-time load.
+                cmd.Prepare();
+            }
+
             for (var id = start; id < Math.Min(customers + 1, start + batch); id++)
             {
                 var name = $"{LastNames[random.Next(LastNames.Length)]} {MiddleNames[random.Next(MiddleNames.Length)]} {GivenNames[random.Next(GivenNames.Length)]}";
@@ -196,7 +201,8 @@ public static class BenchData
         else if (db.Database.IsNpgsql())
         {
             await using var analyze = connection.CreateCommand();
-            analyze.CommandText = "ANALYZE;";
+            // The ids were given explicitly: move the identity past them before anything else inserts.
+            analyze.CommandText = "SELECT setval(pg_get_serial_sequence('\"Customers\"', 'Id'), (SELECT MAX(\"Id\") FROM \"Customers\")); ANALYZE;";
             await analyze.ExecuteNonQueryAsync();
         }
 

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 // CrmBlazor bench console: generates data straight into a database and prints timings (median, p95).
 // It asserts nothing. Usage:
 //   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [import] [--customers 1000000] [--db path] [--runs 60]
-//   import: dotnet run -c Release --project CrmBlazor.Benchmarks -- import --customers 30000 --runs 3
+//   import: dotnet run -c Release --project CrmBlazor.Benchmarks -- import import-pg --customers 100000 --runs 3
 //   api:    dotnet run -c Release --project CrmBlazor.Benchmarks -- api --db bench-data/bench-1000000-12-3.db [--clients 16] [--seconds 30] [--wrk]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
@@ -61,6 +61,13 @@ if (options.Suites.Contains("scope"))
 if (options.Suites.Contains("import"))
 {
     results.AddRange(await ImportBench.RunAsync(options.DbPath, data.AdminUserId, Math.Min(options.Runs, 3)));
+}
+
+if (options.Suites.Contains("import-pg"))
+{
+    // The same import on PostgreSQL (CRM_BENCH_POSTGRES, a server the bench may create databases on).
+    var server = Environment.GetEnvironmentVariable("CRM_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=crm;Password=crm";
+    results.AddRange(await ImportBench.RunPostgresAsync(server, options.Customers, Math.Min(options.Runs, 3)));
 }
 
 if (options.Suites.Contains("api"))
