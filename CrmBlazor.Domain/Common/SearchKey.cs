@@ -118,7 +118,8 @@ public static class SearchKey
     /// <summary>Folds one already-decomposed character; <see cref="Drop"/> for marks and format characters.</summary>
     private static char FoldChar(char c)
     {
-        if (c is 'đ' or 'Đ')
+        // Đ/đ, and the look-alike Ð/ð (U+00D0/U+00F0) that text converted from legacy Vietnamese encodings carries.
+        if (c is 'đ' or 'Đ' or 'Ð' or 'ð')
         {
             return 'd';
         }

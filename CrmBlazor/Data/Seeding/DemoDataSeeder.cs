@@ -45,7 +45,7 @@ public sealed class DemoDataSeeder(CrmDbContext db, UserManager<AppUser> users, 
     private static readonly string[] GivenNames =
         ["An", "Anh", "Ánh", "Bình", "Châu", "Cường", "Dũng", "Duyên", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hoa", "Hùng", "Hương",
          "Khánh", "Lan", "Linh", "Long", "Mai", "Minh", "Nam", "Nga", "Ngân", "Nhung", "Phong", "Phúc", "Quân", "Quỳnh", "Sơn", "Tâm",
-         "Thảo", "Thắng", "Trang", "Trung", "Tú", "Tuấn", "Uyên", "Việt", "Vy", "Yến", "Đạt", "Định", "Ðông", "Lộc", "Nhi", "Oanh"];
+         "Thảo", "Thắng", "Trang", "Trung", "Tú", "Tuấn", "Uyên", "Việt", "Vy", "Yến", "Đạt", "Định", "Đông", "Lộc", "Nhi", "Oanh"];
 
     private static readonly string[] Provinces =
         ["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Hải Phòng", "Cần Thơ", "Bình Dương", "Đồng Nai", "Khánh Hòa", "Nghệ An", "Quảng Ninh", "Thừa Thiên Huế", "Bắc Ninh"];
