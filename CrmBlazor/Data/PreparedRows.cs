@@ -18,11 +18,13 @@ public sealed class PreparedRows : IAsyncDisposable
 {
     private readonly DbCommand _command;
     private readonly (IProperty Property, DbParameter Parameter, ValueConverter? Converter)[] _columns;
+    private readonly DbParameter? _expected;
 
-    private PreparedRows(DbCommand command, (IProperty, DbParameter, ValueConverter?)[] columns)
+    private PreparedRows(DbCommand command, (IProperty, DbParameter, ValueConverter?)[] columns, DbParameter? expected)
     {
         _command = command;
         _columns = columns;
+        _expected = expected;
     }
 
     /// <summary>An INSERT of every mapped column of <typeparamref name="T"/>; store-generated keys are left out unless
@@ -38,8 +40,9 @@ public sealed class PreparedRows : IAsyncDisposable
     }
 
     /// <summary>An UPDATE by primary key of the non-key columns of <typeparamref name="T"/> that <paramref name="columns"/>
-    /// names (all when null). Setting a column rewrites every index over it, even to the same value: set only what changed.</summary>
-    public static PreparedRows Update<T>(DbContext db, IReadOnlyCollection<string>? columns = null)
+    /// names (all when null). Setting a column rewrites every index over it, even to the same value: set only what changed.
+    /// With <paramref name="concurrencyToken"/>, the row must still hold the value the caller read (given to WriteAsync).</summary>
+    public static PreparedRows Update<T>(DbContext db, IReadOnlyCollection<string>? columns = null, string? concurrencyToken = null)
     {
         var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
         var key = type.FindPrimaryKey()!.Properties;
@@ -47,10 +50,16 @@ public sealed class PreparedRows : IAsyncDisposable
         var sql = db.GetService<ISqlGenerationHelper>();
         var assignments = string.Join(", ", set.Select((p, i) => $"{sql.DelimitIdentifier(p.GetColumnName())} = @p{i}"));
         var where = string.Join(" AND ", key.Select((p, i) => $"{sql.DelimitIdentifier(p.GetColumnName())} = @p{set.Count + i}"));
-        return Create(db, $"UPDATE {sql.DelimitIdentifier(type.GetTableName()!)} SET {assignments} WHERE {where}", [.. set, .. key]);
+        var token = concurrencyToken is null ? null : type.FindProperty(concurrencyToken) ?? throw new ArgumentException("No such property.", nameof(concurrencyToken));
+        if (token is not null)
+        {
+            where += $" AND {sql.DelimitIdentifier(token.GetColumnName())} = @expected";
+        }
+
+        return Create(db, $"UPDATE {sql.DelimitIdentifier(type.GetTableName()!)} SET {assignments} WHERE {where}", [.. set, .. key], token);
     }
 
-    private static PreparedRows Create(DbContext db, string text, IReadOnlyList<IProperty> properties)
+    private static PreparedRows Create(DbContext db, string text, IReadOnlyList<IProperty> properties, IProperty? token = null)
     {
         var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
@@ -64,13 +73,23 @@ public sealed class PreparedRows : IAsyncDisposable
             columns[i] = (properties[i], parameter, mapping.Converter);
         }
 
+        DbParameter? expected = null;
+        if (token is not null)
+        {
+            expected = ((RelationalTypeMapping)token.GetTypeMapping()).CreateParameter(command, "@expected", null, token.IsNullable);
+            command.Parameters.Add(expected);
+        }
+
         command.Prepare();
-        return new PreparedRows(command, columns);
+        return new PreparedRows(command, columns, expected);
     }
 
-    /// <summary>Writes one entity; <paramref name="column"/>/<paramref name="value"/> overrides one property (a foreign
-    /// key the change tracker would otherwise have fixed up).</summary>
-    public async Task WriteAsync(object entity, CancellationToken ct, string? column = null, object? value = null)
+    /// <summary>
+    /// Writes one entity; <paramref name="column"/>/<paramref name="value"/> overrides one property (a foreign key the
+    /// change tracker would otherwise have fixed up); <paramref name="expected"/> is the concurrency token's value when
+    /// read: a row whose token no longer matches throws <see cref="DbUpdateConcurrencyException"/>.
+    /// </summary>
+    public async Task WriteAsync(object entity, CancellationToken ct, string? column = null, object? value = null, object? expected = null)
     {
         foreach (var (property, parameter, converter) in _columns)
         {
@@ -83,7 +102,20 @@ public sealed class PreparedRows : IAsyncDisposable
             parameter.Value = v ?? DBNull.Value;
         }
 
-        await _command.ExecuteNonQueryAsync(ct);
+        if (_expected is not null)
+        {
+            _expected.Value = expected ?? DBNull.Value;
+        }
+
+        Check(await _command.ExecuteNonQueryAsync(ct));
+    }
+
+    private void Check(int affected)
+    {
+        if (_expected is not null && affected != 1)
+        {
+            throw new DbUpdateConcurrencyException("A row changed (or disappeared) since it was read.");
+        }
     }
 
     public ValueTask DisposeAsync() => _command.DisposeAsync();

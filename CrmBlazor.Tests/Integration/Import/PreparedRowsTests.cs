@@ -70,6 +70,23 @@ public sealed class PreparedRowsTests
         }
     }
 
+    [Fact]
+    public async Task An_update_carrying_a_stale_version_is_refused()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var relationship = await database.AddRelationshipAsync("Tiềm năng", isDefault: true);
+        var customer = await database.AddCustomerAsync("Nguyễn Văn An", "0912345678", relationship, null);
+        await using var db = await database.Factory.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var loaded = await db.Customers.AsNoTracking().SingleAsync(c => c.Id == customer.Id);
+        var seen = loaded.Version;
+        loaded.Update(Details("Nguyễn Văn Bình"), "someone", DateTime.UtcNow);
+        await using var update = PreparedRows.Update<Customer>(db, ["Name", "NameKey", "SearchText", "Version"], nameof(Customer.Version));
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => update.WriteAsync(loaded, CancellationToken.None, expected: seen + 1));
+        await update.WriteAsync(loaded, CancellationToken.None, expected: seen);
+        Assert.Equal("Nguyễn Văn Bình", await db.Customers.Where(c => c.Id == customer.Id).Select(c => c.Name).SingleAsync());
+    }
+
     /// <summary>Every column but the id, as SQLite quotes it (type and text).</summary>
     private static async Task<string> RowAsync(CrmDbContext db, int id)
     {

@@ -8,12 +8,12 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace CrmBlazor.Features.Import;
 
 /// <summary>
-/// How an import writes on SQLite: the customers it creates get their ids — and so their generated codes (R1.1) —
-/// before they are inserted, and go with their contacts and group links, like the changes to existing customers,
-/// through prepared statements (<see cref="PreparedRows"/>) instead of the change tracker.
-/// Handing out ids is safe because the import's transaction already holds SQLite's only write lock (it wrote its
-/// batch row first), so nobody else can insert a customer before it commits. Updates need no version check for the
-/// same reason: nobody can have changed a customer since it was loaded inside that transaction.
+/// How an import writes on SQLite and PostgreSQL: the customers it creates get their ids — and so their generated codes
+/// (R1.1) — before they are inserted, and go with their contacts and group links, like the changes to existing
+/// customers, through prepared statements (<see cref="PreparedRows"/>) instead of the change tracker.
+/// Ids: on SQLite the import's transaction already holds the only write lock (it wrote its batch row first), so the
+/// ids after the largest are free until it commits; PostgreSQL hands them out from the identity's sequence. Updates
+/// carry the version loaded: a customer someone changed meanwhile fails the import, which then writes nothing.
 /// </summary>
 internal sealed class DirectWrites : IAsyncDisposable
 {
@@ -30,6 +30,7 @@ internal sealed class DirectWrites : IAsyncDisposable
     private readonly PreparedRows _updateContact;
     private readonly PreparedRows _insertMember;
     private readonly Dictionary<int, Before> _before = [];
+    private readonly Queue<int> _ids = new();
     private int _lastId;
 
     private DirectWrites(CrmDbContext db, int lastId)
@@ -44,13 +45,20 @@ internal sealed class DirectWrites : IAsyncDisposable
     }
 
     /// <summary>What a loaded customer was, to write only what the import changed.</summary>
-    private sealed record Before(object?[] Values, HashSet<int> Groups, Dictionary<int, bool> Primary);
+    private sealed record Before(int Version, object?[] Values, HashSet<int> Groups, Dictionary<int, bool> Primary);
+
+    private bool IsSqlite => _db.Database.IsSqlite();
 
     public static async Task<DirectWrites> StartAsync(CrmDbContext db, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("Direct writes need the import's transaction.");
+        }
+
+        if (!db.Database.IsSqlite())
+        {
+            return new DirectWrites(db, 0);
         }
 
         await using var command = db.Database.GetDbConnection().CreateCommand();
@@ -66,44 +74,87 @@ internal sealed class DirectWrites : IAsyncDisposable
         return new DirectWrites(db, last);
     }
 
+    /// <summary>Sets aside ids for the <paramref name="count"/> customers the next rows create.</summary>
+    public async Task ReserveIdsAsync(int count, CancellationToken ct)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (IsSqlite)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _ids.Enqueue(++_lastId);
+            }
+
+            return;
+        }
+
+        foreach (var id in await _db.Database.SqlQuery<int>(
+                     $"SELECT CAST(nextval(pg_get_serial_sequence('\"Customers\"', 'Id')) AS integer) AS \"Value\" FROM generate_series(1, {count})").ToListAsync(ct))
+        {
+            _ids.Enqueue(id);
+        }
+    }
+
     /// <summary>Gives a new customer its id and, without a code from the file, its generated code.</summary>
     public void AssignId(Customer customer)
     {
-        CustomerId.SetValue(customer, ++_lastId);
+        CustomerId.SetValue(customer, _ids.Dequeue());
         customer.AssignGeneratedCode();
     }
 
     /// <summary>Notes a loaded customer's state before the import changes it.</summary>
     public void Remember(Customer c) =>
-        _before[c.Id] = new Before(Values(c), c.Groups.Select(g => g.GroupId).ToHashSet(), c.Contacts.ToDictionary(x => x.Id, x => x.IsPrimary));
+        _before[c.Id] = new Before(c.Version, Values(c), c.Groups.Select(g => g.GroupId).ToHashSet(), c.Contacts.ToDictionary(x => x.Id, x => x.IsPrimary));
 
-    public async Task FlushAsync(IEnumerable<Customer> created, IEnumerable<Customer> loaded, CancellationToken ct)
+    /// <summary>Writes a chunk: the new customers, then the changes to loaded ones, then contacts and group links.</summary>
+    public async Task FlushAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
     {
-        foreach (var c in created)
+        try
         {
-            await _insertCustomer.WriteAsync(c, ct);
-            await WriteLinksAsync(c, null, ct);
-        }
-
-        // In id order: neighbouring rows share table pages.
-        foreach (var c in loaded.OrderBy(c => c.Id))
-        {
-            var before = _before[c.Id];
-            var now = Values(c);
-            var changed = _customerColumns.Where((_, i) => !Equals(before.Values[i], now[i])).Select(p => p.Name).ToArray();
-            if (changed.Length > 0)
+            foreach (var c in created)
             {
-                // One prepared statement per set of changed columns (an import's rows change few distinct sets).
-                var key = string.Join(',', changed);
-                if (!_updateCustomer.TryGetValue(key, out var update))
-                {
-                    _updateCustomer[key] = update = PreparedRows.Update<Customer>(_db, changed);
-                }
-
-                await update.WriteAsync(c, ct);
+                await _insertCustomer.WriteAsync(c, ct);
             }
 
-            await WriteLinksAsync(c, before, ct);
+
+            // In id order: neighbouring rows share table pages.
+            foreach (var c in loaded.OrderBy(c => c.Id))
+            {
+                var before = _before[c.Id];
+                var now = Values(c);
+                var changed = _customerColumns.Where((_, i) => !Equals(before.Values[i], now[i])).Select(p => p.Name).ToArray();
+                if (changed.Length > 0)
+                {
+                    // One prepared statement per set of changed columns (an import's rows change few distinct sets).
+                    var key = string.Join(',', changed);
+                    if (!_updateCustomer.TryGetValue(key, out var update))
+                    {
+                        _updateCustomer[key] = update = PreparedRows.Update<Customer>(_db, changed, nameof(Customer.Version));
+                    }
+
+                    await update.WriteAsync(c, ct, expected: before.Version);
+                }
+            }
+
+            foreach (var c in created)
+            {
+                await WriteLinksAsync(c, null, ct);
+            }
+
+            foreach (var c in loaded)
+            {
+                await WriteLinksAsync(c, _before[c.Id], ct);
+            }
+
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new Domain.Common.DomainException("import.changed-meanwhile",
+                "A customer was changed by someone else during the import; nothing was written. Run the import again.");
         }
 
         _before.Clear();
@@ -137,7 +188,7 @@ internal sealed class DirectWrites : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // The connection goes back to the pool with SQLite's default cache.
-        if (_db.Database.GetDbConnection().State == System.Data.ConnectionState.Open)
+        if (IsSqlite && _db.Database.GetDbConnection().State == System.Data.ConnectionState.Open)
         {
             await using var command = _db.Database.GetDbConnection().CreateCommand();
             command.Transaction = _db.Database.CurrentTransaction?.GetDbTransaction();

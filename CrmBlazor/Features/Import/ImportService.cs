@@ -339,8 +339,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
         var rows = check.Rows;
         var decisions = check.Decisions;
-        // SQLite: rows go straight through prepared statements (DirectWrites); other providers through SaveChanges.
-        await using var direct = db.Database.IsSqlite() ? await DirectWrites.StartAsync(db, ct) : null;
+        // SQLite and PostgreSQL: rows go straight through prepared statements (DirectWrites); SQL Server through SaveChanges.
+        await using var direct = db.Database.IsSqlite() || db.Database.IsNpgsql() ? await DirectWrites.StartAsync(db, ct) : null;
         var createdIds = new Dictionary<int, int>();
         var items = new Dictionary<int, ImportBatchItem>();
         var changedChunks = new List<int[]>();
@@ -354,6 +354,11 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             var newInChunk = new Dictionary<int, Customer>();
             var loaded = new Dictionary<int, Customer>();
             var logs = new List<(Customer Customer, FieldChange Change)>();
+
+            if (direct is not null)
+            {
+                await direct.ReserveIdsAsync(decisions.Skip(start).Take(end - start).Count(d => d.Action == ImportAction.Create), ct);
+            }
 
             // Existing customers this chunk updates or adds contacts to, loaded at once.
             var wantedIds = new HashSet<int>();
