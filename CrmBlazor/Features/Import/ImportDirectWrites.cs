@@ -110,7 +110,7 @@ internal sealed class DirectWrites : IAsyncDisposable
     public void Remember(Customer c) =>
         _before[c.Id] = new Before(c.Version, Values(c), c.Groups.Select(g => g.GroupId).ToHashSet(), c.Contacts.ToDictionary(x => x.Id, x => x.IsPrimary));
 
-    /// <summary>Writes a chunk: the new customers, then the changes to loaded ones, then contacts and group links.</summary>
+    /// <summary>Writes a chunk: the new customers, then the changes to loaded ones, each with its contacts and group links.</summary>
     public async Task FlushAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
     {
         try
@@ -118,6 +118,7 @@ internal sealed class DirectWrites : IAsyncDisposable
             foreach (var c in created)
             {
                 await _insertCustomer.WriteAsync(c, ct);
+                await WriteLinksAsync(c, null, ct);
             }
 
 
@@ -138,16 +139,8 @@ internal sealed class DirectWrites : IAsyncDisposable
 
                     await update.WriteAsync(c, ct, expected: before.Version);
                 }
-            }
 
-            foreach (var c in created)
-            {
-                await WriteLinksAsync(c, null, ct);
-            }
-
-            foreach (var c in loaded)
-            {
-                await WriteLinksAsync(c, _before[c.Id], ct);
+                await WriteLinksAsync(c, before, ct);
             }
 
         }
