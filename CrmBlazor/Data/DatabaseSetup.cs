@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace CrmBlazor.Data;
 
@@ -63,7 +64,12 @@ public static class DatabaseSetup
     private static void Register<TContext>(IServiceCollection services, Action<DbContextOptionsBuilder> configure)
         where TContext : CrmDbContext
     {
-        services.AddDbContextFactory<TContext>(configure);
+        // Capped counts (Take(n).Count()) are unordered on purpose: no warning for them on every list request.
+        services.AddDbContextFactory<TContext>(o =>
+        {
+            configure(o);
+            o.ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
+        });
         services.AddSingleton<IDbContextFactory<CrmDbContext>>(sp => new UpcastFactory<TContext>(sp.GetRequiredService<IDbContextFactory<TContext>>()));
         // Identity's EF stores take a scoped context.
         services.AddScoped<CrmDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());

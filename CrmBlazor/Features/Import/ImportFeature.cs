@@ -82,7 +82,7 @@ public static class ImportFeature
     public static string Rejection(IStringLocalizer<ImportText> t, ImportFileRejectedException ex, ImportLimits limits) => ex.Code switch
     {
         FileRejections.Empty => t["The file is empty."],
-        FileRejections.TooLarge => t["The file is larger than {0} MB.", limits.MaxFileBytes / 1024 / 1024],
+        FileRejections.TooLarge => t["The file is larger than {0} MB.", (limits.MaxFileBytes / 1048576.0).ToString("0.##", System.Globalization.CultureInfo.CurrentCulture)],
         FileRejections.LegacyXls => t["Old Excel 97-2003 (.xls) files cannot be read. Open it in Excel and save it as .xlsx (Excel Workbook), then upload again."],
         FileRejections.Encrypted => t["The workbook is protected by a password (or is an old .xls file renamed). Remove the password and save it as .xlsx."],
         FileRejections.UnsupportedType => t["Choose an .xlsx, .xls or .csv file."],
