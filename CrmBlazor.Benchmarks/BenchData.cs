@@ -35,7 +35,7 @@ public static class BenchData
     public static async Task<Result> EnsureAsync(IDbContextFactory<CrmDbContext> factory, int customers, int users, int depth, int relationships = 8)
     {
         await using var db = await factory.CreateDbContextAsync();
-        await db.Database.MigrateAsync();
+        await SqliteStatistics.MigrateAsync(db);
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");

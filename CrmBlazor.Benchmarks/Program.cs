@@ -159,7 +159,7 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
 internal sealed class SqliteFactory(string path) : IDbContextFactory<CrmDbContext>
 {
     private readonly DbContextOptions<SqliteCrmDbContext> _options =
-        new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={path};Pooling=True").AddInterceptors(new SqlitePragmas(), new SqliteIndexHints()).Options;
+        new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={path};Pooling=True").AddInterceptors(new SqlitePragmas()).Options;
 
     public CrmDbContext CreateDbContext() => new SqliteCrmDbContext(_options);
 }

@@ -35,6 +35,13 @@ public enum ImportField
 /// <summary>Headers of the fields: the Vietnamese one the templates use, the English one, and other words people write.</summary>
 public static class ImportFields
 {
+    /// <summary>One field per column: when several columns go to the same field, the first one keeps it, the others skip.</summary>
+    public static ImportField[] OneFieldPerColumn(IEnumerable<ImportField> mapping)
+    {
+        var seen = new HashSet<ImportField>();
+        return mapping.Select(f => f == ImportField.Skip || seen.Add(f) ? f : ImportField.Skip).ToArray();
+    }
+
     public sealed record Info(ImportField Field, string Vietnamese, string English, bool IsContact, bool InShortTemplate, params string[] Aliases);
 
     public static IReadOnlyList<Info> All { get; } =

@@ -12,7 +12,7 @@ public sealed class TestDatabase : IAsyncDisposable
     private TestDatabase(string file)
     {
         File = file;
-        Factory = new UpcastFactory(new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={file};Pooling=False").AddInterceptors(new SqliteIndexHints()).Options);
+        Factory = new UpcastFactory(new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={file};Pooling=False").Options);
     }
 
     public string File { get; }

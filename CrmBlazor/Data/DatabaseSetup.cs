@@ -47,7 +47,7 @@ public static class DatabaseSetup
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = string.IsNullOrWhiteSpace(connectionString) ? SqliteConnectionString(configuration, contentRoot) : connectionString;
-                Register<SqliteCrmDbContext>(services, o => o.UseSqlite(sqlite, s => s.MigrationsHistoryTable("__EFMigrationsHistory")).AddInterceptors(new SqlitePragmas(), new SqliteIndexHints()));
+                Register<SqliteCrmDbContext>(services, o => o.UseSqlite(sqlite, s => s.MigrationsHistoryTable("__EFMigrationsHistory")).AddInterceptors(new SqlitePragmas()));
                 break;
             case DatabaseProvider.Postgres:
                 Register<PostgresCrmDbContext>(services, o => o.UseNpgsql(Require(connectionString, provider)));

@@ -9,9 +9,6 @@ public sealed class SqliteCrmDbContext(DbContextOptions<SqliteCrmDbContext> opti
     {
         base.OnModelCreating(builder);
         CustomerSearchIndexRow.Configure(builder);
-        // What a quick search reads of each match (SqliteIndexHints): by Id, the name to sort by and the owner for the scope.
-        builder.Entity<Domain.Customers.Customer>().HasIndex(c => new { c.Id, c.NameKey, c.OwnerId, c.IsDeleted }, SqliteIndexHints.SearchIndex)
-            .HasFilter(LiveCustomerFilter);
     }
 }
 

@@ -43,7 +43,7 @@ public sealed class DatabaseInitializer(
                 await db.Database.CloseConnectionAsync();
             }
 
-            await db.Database.MigrateAsync(ct);
+            await SqliteStatistics.MigrateAsync(db, ct);
             await SeedBaseAsync(scope.ServiceProvider, db, ct);
         }
 

@@ -170,7 +170,7 @@ public static class ApiImportEndpoints
             OverwriteByCode = Flag(form.OverwriteByCode, "overwriteByCode"),
             OwnerRotation = await OwnersAsync(dbFactory, form.Owners?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [], ct),
         };
-        var session = sessions.Add(me.UserId, sheet, Unique(mapping), options);
+        var session = sessions.Add(me.UserId, sheet, ImportFields.OneFieldPerColumn(mapping), options);
         return Results.Created($"/api/v1/imports/{session.Id}", View(session));
     }
 
@@ -181,7 +181,7 @@ public static class ApiImportEndpoints
         var (mapping, options) = session.Snapshot();
         if (request.Mapping is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } json)
         {
-            mapping = Unique(ParseMapping(json, session.Sheet.Headers, mapping));
+            mapping = ImportFields.OneFieldPerColumn(ParseMapping(json, session.Sheet.Headers, mapping));
         }
 
         options = options with
@@ -384,12 +384,6 @@ public static class ApiImportEndpoints
     }
 
     /// <summary>As on the import page: when several columns go to the same field, the first one is used.</summary>
-    private static ImportField[] Unique(IReadOnlyList<ImportField> mapping)
-    {
-        var seen = new HashSet<ImportField>();
-        return mapping.Select(f => f == ImportField.Skip || seen.Add(f) ? f : ImportField.Skip).ToArray();
-    }
-
     /// <summary>Active users by id or login name, in the order given (the round robin's order).</summary>
     private static async Task<IReadOnlyList<string>> OwnersAsync(IDbContextFactory<CrmDbContext> dbFactory, IReadOnlyList<string> given, CancellationToken ct)
     {

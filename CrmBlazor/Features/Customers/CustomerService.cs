@@ -103,14 +103,14 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     public async Task<PagedResult<CustomerRow>> ListAsync(UserAccess user, CustomerListQuery query, CancellationToken ct = default)
     {
         RequireAccess(user);
-        if (query.Sort == CustomerSort.Name && CustomerSearch.UsesTextIndex(query.Search) && IsSqlite())
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (query.Sort == CustomerSort.Name && CustomerSearch.UsesTextIndex(query.Search) && db.Database.IsSqlite())
         {
-            return await ByNameWithSearchAsync(user, query, ct);
+            return await ByNameWithSearchAsync(db, user, query, ct);
         }
 
         // The total runs beside the page, on its own connection (SQLite's calls are synchronous, hence Task.Run).
-        var totalTask = Task.Run(() => WithDbAsync(db => CountAsync(db, user, query, ct), ct), ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var totalTask = Task.Run(() => WithDbAsync(countDb => CountAsync(countDb, user, query, ct), ct), ct);
         var customers = Filter(db, user, query);
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
@@ -128,12 +128,6 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         return await WithCustomValuesAsync(db, ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList(), ct);
     }
 
-    private bool IsSqlite()
-    {
-        using var db = dbFactory.CreateDbContext();
-        return db.Database.IsSqlite();
-    }
-
     /// <summary>
     /// A quick search sorted by name, on SQLite. The search text starts with the name key, so the matches fall into three
     /// disjoint parts: (A) names starting with the fragment — a range of the name index, read in order, as far as the
@@ -143,11 +137,11 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     /// customers) is then a range walk instead of sorting 50,000 matches. Totals: A counted from the indexes (exact),
     /// B and L up to the search cap.
     /// </summary>
-    private async Task<PagedResult<CustomerRow>> ByNameWithSearchAsync(UserAccess user, CustomerListQuery query, CancellationToken ct)
+    private async Task<PagedResult<CustomerRow>> ByNameWithSearchAsync(CrmDbContext db, UserAccess user, CustomerListQuery query, CancellationToken ct)
     {
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
-        var fragment = CustomerSearch.TextFragment(query.Search!);
+        var fragment = CustomerSearch.Fragment(query.Search!);
         var upper = fragment + char.ConvertFromUtf32(0x10FFFF);
         var unsearched = query with { Search = null };
         IQueryable<Customer> Leading(IQueryable<Customer> q) =>
@@ -155,7 +149,6 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         // The whole names the fragment runs past: "le thi hoa kh00" → "le", "le thi", "le thi hoa".
         var names = fragment.Select((ch, i) => (ch, i)).Where(x => x.ch == ' ').Select(x => fragment[..x.i]).ToList();
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var filtered = Filter(db, user, unsearched);
         var inside = CustomerSearch.NotAtStart(filtered, fragment, db);
         var runOn = filtered.Where(c => names.Contains(c.NameKey) && c.SearchText.Substring(0, fragment.Length) == fragment);
@@ -194,19 +187,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
             // OR-free, index-only counts of the same rows (CustomerScope.CountVisibleAsync; the oracle test checks it).
             ? CustomerScope.CountVisibleAsync(db, user, source => ApplyFilters(db, user, query, source), ct)
             // A loose search over a million rows: stop counting at the cap; the first page is found quickly either way.
-            : BySearchIndex(db, Filter(db, user, query), query).Take(_options.SearchCountCap).CountAsync(ct);
-
-    /// <summary>
-    /// On SQLite, a quick search counts its matches through the narrow search index (SqliteIndexHints) when it holds
-    /// everything the count asks of them: the scope, "mine", "unassigned", an owner. (Pages sorted by name take
-    /// <see cref="ByNameWithSearchAsync"/>; other sorts need columns the index does not hold.)
-    /// </summary>
-    private static IQueryable<Customer> BySearchIndex(CrmDbContext db, IQueryable<Customer> customers, CustomerListQuery q)
-    {
-        var covered = CustomerSearch.UsesTextIndex(q.Search) && db.Database.IsSqlite()
-            && q is { RelationshipId: null, SourceId: null, GroupId: null, CreatedFrom: null, CreatedTo: null, DontForget: false, NewUpdates: false };
-        return covered ? customers.TagWith(SqliteIndexHints.SearchTag) : customers;
-    }
+            : Filter(db, user, query).Take(_options.SearchCountCap).CountAsync(ct);
 
     /// <summary>Runs <paramref name="work"/> on a context of its own (for queries that run side by side).</summary>
     private async Task<T> WithDbAsync<T>(Func<CrmDbContext, Task<T>> work, CancellationToken ct)
@@ -516,25 +497,23 @@ public static class CustomerSearch
     public static bool UsesTextIndex(string? term) =>
         !string.IsNullOrWhiteSpace(term) && PhoneNormalizer.Normalize(term) is null && Fragment(term).Length >= 3;
 
-    /// <summary>What the search text must contain (see <see cref="UsesTextIndex"/>).</summary>
-    public static string TextFragment(string term) => Fragment(term);
-
     /// <summary>Customers whose search text contains <paramref name="fragment"/> other than at its start (SQLite's trigram
     /// index: "phrase NOT ^phrase").</summary>
-    public static IQueryable<Customer> NotAtStart(IQueryable<Customer> customers, string fragment, CrmDbContext db)
-    {
-        var phrase = Phrase(fragment);
-        var query = phrase + " NOT ^" + phrase;
-        return customers.Join(db.Set<CustomerSearchIndexRow>()
-                .FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {query}"),
+    public static IQueryable<Customer> NotAtStart(IQueryable<Customer> customers, string fragment, CrmDbContext db) =>
+        Matching(customers, db, Phrase(fragment) + " NOT ^" + Phrase(fragment));
+
+    /// <summary>Customers the trigram index finds for an FTS5 <paramref name="match"/> expression. A join rather than
+    /// "Id IN (…)": the index's matches drive the loop, so a capped count stops early instead of first collecting them all.</summary>
+    private static IQueryable<Customer> Matching(IQueryable<Customer> customers, CrmDbContext db, string match) =>
+        customers.Join(db.Set<CustomerSearchIndexRow>()
+                .FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {match}"),
             c => c.Id, m => m.RowId, (c, _) => c);
-    }
 
     private static string Phrase(string fragment) => "\"" + fragment.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>What the search text must contain: the folded term, or the digits of a phone number's fragment ("345 678"
     /// matches the national digits kept in the search text). '%' is never part of a folded key.</summary>
-    private static string Fragment(string term)
+    public static string Fragment(string term)
     {
         var folded = SearchKey.Fold(term);
         var digits = PhoneNormalizer.Digits(term);
@@ -547,23 +526,18 @@ public static class CustomerSearch
         // Trigram indexes need three characters.
         if (db is not null && clean.Length >= 3)
         {
-            var pattern = "%" + clean + "%";
             if (db.Database.IsSqlite())
             {
                 // FTS5 trigram index (migration SearchIndex), asked for the fragment as a phrase: consecutive trigrams are
                 // exactly the substring, answered from the index's positions alone. LIKE would re-read every candidate
                 // row from Customers (the index keeps no copy of the text): "nguyen", 50,000 matches, 120 ms → 15 ms.
-                var phrase = Phrase(clean);
-                var matches = db.Set<CustomerSearchIndexRow>()
-                    .FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {phrase}");
-                // A join rather than "Id IN (…)": the index's matches drive the loop, so a capped count stops early instead
-                // of first collecting every match.
-                return customers.Join(matches, c => c.Id, m => m.RowId, (c, _) => c);
+                return Matching(customers, db, Phrase(clean));
             }
 
             if (db.Database.IsNpgsql())
             {
                 // pg_trgm's GIN index serves LIKE on the column (migration SearchIndex); Contains() would not use it.
+                var pattern = "%" + clean + "%";
                 return customers.Where(c => EF.Functions.Like(c.SearchText, pattern));
             }
         }

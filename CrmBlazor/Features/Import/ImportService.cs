@@ -119,17 +119,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             result[i] = remembered.TryGetValue(ImportFields.HeaderKey(headers[i]), out var f) ? f : ImportFields.Propose(headers[i]);
         }
 
-        // One field per column: a later column proposing the same field is skipped.
-        var seen = new HashSet<ImportField>();
-        for (var i = 0; i < result.Length; i++)
-        {
-            if (result[i] != ImportField.Skip && !seen.Add(result[i]))
-            {
-                result[i] = ImportField.Skip;
-            }
-        }
-
-        return result;
+        return ImportFields.OneFieldPerColumn(result);
     }
 
     public async Task RememberMappingAsync(UserAccess user, IReadOnlyList<string> headers, IReadOnlyList<ImportField> mapping, CancellationToken ct = default)

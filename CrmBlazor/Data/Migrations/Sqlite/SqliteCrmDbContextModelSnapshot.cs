@@ -570,9 +570,6 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.HasIndex(new[] { "RelationshipId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Relationship")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "Id", "NameKey", "OwnerId", "IsDeleted" }, "IX_Customers_Live_Search")
-                        .HasFilter("NOT \"IsDeleted\"");
-
                     b.HasIndex(new[] { "SourceId", "Id", "IsDeleted" }, "IX_Customers_Live_Source")
                         .HasFilter("NOT \"IsDeleted\"");
 

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CrmBlazor.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCrmDbContext))]
-    [Migration("20261123163103_OwnerContactIndex")]
+    [Migration("20261123183154_OwnerContactIndex")]
     partial class OwnerContactIndex
     {
         /// <inheritdoc />
@@ -570,9 +570,6 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "RelationshipId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Relationship")
-                        .HasFilter("NOT \"IsDeleted\"");
-
-                    b.HasIndex(new[] { "Id", "NameKey", "OwnerId", "IsDeleted" }, "IX_Customers_Live_Search")
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "SourceId", "Id", "IsDeleted" }, "IX_Customers_Live_Source")

@@ -14,12 +14,6 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                 table: "Customers",
                 columns: new[] { "OwnerId", "LastContactAt", "CreatedAt", "IsDeleted" },
                 filter: "NOT \"IsDeleted\"");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Customers_Live_Search",
-                table: "Customers",
-                columns: new[] { "Id", "NameKey", "OwnerId", "IsDeleted" },
-                filter: "NOT \"IsDeleted\"");
         }
 
         /// <inheritdoc />
@@ -27,10 +21,6 @@ namespace CrmBlazor.Data.Migrations.Sqlite
         {
             migrationBuilder.DropIndex(
                 name: "IX_Customers_Live_OwnerContact",
-                table: "Customers");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Customers_Live_Search",
                 table: "Customers");
         }
     }
