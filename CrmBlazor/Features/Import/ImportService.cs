@@ -507,6 +507,11 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(ct);
         ct.ThrowIfCancellationRequested();
+        if (direct is not null)
+        {
+            await direct.FinishAsync(ct);
+        }
+
         await tx.CommitAsync(ct);
 
         foreach (var ids in changedChunks)
@@ -880,3 +885,4 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         return new UndoResult(removed, restored, leftAlone);
     }
 }
+
