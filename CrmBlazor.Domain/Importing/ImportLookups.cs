@@ -41,6 +41,12 @@ public sealed class ImportLookups
 
     public string? Owner(string loginName) => _owners.TryGetValue(SearchKey.Fold(loginName), out var id) ? id : null;
 
+    /// <summary>Everything a row's parse depends on: equal fingerprints parse every row alike.</summary>
+    public string Fingerprint =>
+        string.Join('|', new[] { DefaultRelationshipId.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+            .Concat(new[] { _relationships, _sources, _groups }.SelectMany((map, i) => map.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{i}:{kv.Key}={kv.Value}")))
+            .Concat(_owners.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"o:{kv.Key}={kv.Value}")));
+
     private ImportLookups Add(Dictionary<string, int> map, string name, int id)
     {
         map.TryAdd(SearchKey.Fold(name), id);

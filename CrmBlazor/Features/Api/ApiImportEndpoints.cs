@@ -217,7 +217,7 @@ public static class ApiImportEndpoints
             return Invalid("file", "Nothing to import: every row fails or is skipped (see the check).");
         }
 
-        return session.Confirm((mapping, options) => jobs.Enqueue(me, session.Sheet, mapping, options), out var job)
+        return session.Confirm((mapping, options) => jobs.Enqueue(me, session.Sheet, mapping, options, check), out var job)
             ? Results.Accepted($"/api/v1/imports/{id}/job", JobView(job))
             : AlreadyConfirmed(session);
     }

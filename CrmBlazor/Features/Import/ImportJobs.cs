@@ -40,6 +40,7 @@ public sealed class ImportJob
     public ImportResult? Result { get; internal set; }
     public string? Error { get; internal set; }
     internal CancellationTokenSource Cancellation { get; } = new();
+    internal ImportCheck? Check { get; set; }
 
     public bool IsFinished => State is ImportJobState.Succeeded or ImportJobState.Failed or ImportJobState.Cancelled;
 
@@ -60,10 +61,11 @@ public sealed class ImportJobs(IServiceProvider services, ILogger<ImportJobs> lo
     private readonly Channel<ImportJob> _queue = Channel.CreateUnbounded<ImportJob>();
     private readonly ConcurrentDictionary<Guid, ImportJob> _jobs = new();
 
-    public ImportJob Enqueue(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options)
+    /// <param name="check">The check the user saw (its parsed rows are reused when they still apply).</param>
+    public ImportJob Enqueue(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options, ImportCheck? check = null)
     {
         ImportService.Require(user, Domain.Organization.Rights.CustomersImport);
-        var job = new ImportJob(user.UserId, sheet, mapping.ToArray(), options);
+        var job = new ImportJob(user.UserId, sheet, mapping.ToArray(), options) { Check = check };
         _jobs[job.Id] = job;
         foreach (var old in _jobs.Values.Where(j => j.IsFinished && j.QueuedAt < DateTime.UtcNow.AddHours(-6)).ToList())
         {
@@ -114,7 +116,9 @@ public sealed class ImportJobs(IServiceProvider services, ILogger<ImportJobs> lo
             var user = await CurrentUser.LoadAsync(dbFactory, job.UserId, linked.Token) ?? throw new NotSignedInException();
             var service = services.GetRequiredService<ImportService>();
             var progress = new Progress(job);
-            job.Result = await service.ImportAsync(user, job.Sheet, job.Mapping, job.Options, progress, linked.Token);
+            var check = job.Check;
+            job.Check = null;
+            job.Result = await service.ImportAsync(user, job.Sheet, job.Mapping, job.Options, progress, linked.Token, check);
             job.Done = job.Total;
             job.State = ImportJobState.Succeeded;
         }

@@ -20,8 +20,14 @@ public sealed record FailedRow(int Index, int RowNumber, IReadOnlyList<ImportRow
 public sealed record ImportCheck(int Create, int Update, int Skip, int Fail, int ContactsAdded, IReadOnlyList<FailedRow> FailedRows,
     IReadOnlyList<(int RowNumber, string Reason, int? DuplicateOfRow)> SkippedRows)
 {
-    internal IReadOnlyList<ParsedRow> Rows { get; init; } = [];
+    internal IReadOnlyList<ParsedRow> Rows { get; set; } = [];
     internal IReadOnlyList<ImportDecision> Decisions { get; init; } = [];
+
+    /// <summary>What the rows were parsed from: an import of the same sheet, mapping and reference data reuses them.</summary>
+    internal (ImportSheet Sheet, ImportField[] Mapping, string Lookups)? ParsedFrom { get; init; }
+
+    internal bool Parsed(ImportSheet sheet, IReadOnlyList<ImportField> mapping, string lookups) =>
+        Rows.Count == sheet.Rows.Count && ParsedFrom is { } from && ReferenceEquals(from.Sheet, sheet) && from.Mapping.SequenceEqual(mapping) && from.Lookups == lookups;
 }
 
 /// <summary>What an import did (R3.2 result summary).</summary>
@@ -183,8 +189,13 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         return await CheckAsync(db, user, sheet, mapping, options, ct);
     }
 
+    /// <summary>
+    /// The check, inside the import's transaction when <paramref name="db"/> has one. Rows parsed by an earlier check of
+    /// the same sheet and mapping (<paramref name="earlier"/>) are taken as they are if the reference data they were
+    /// parsed against is unchanged; the matching against existing customers and the decisions are always made again.
+    /// </summary>
     private async Task<ImportCheck> CheckAsync(CrmDbContext db, UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping,
-        ImportOptions options, CancellationToken ct)
+        ImportOptions options, CancellationToken ct, ImportCheck? earlier = null)
     {
         if (!mapping.Contains(ImportField.Name) && !mapping.Contains(ImportField.Code))
         {
@@ -192,10 +203,21 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         }
 
         var lookups = await LookupsAsync(db, ct);
-        var rows = new ParsedRow[sheet.Rows.Count];
-        for (var i = 0; i < rows.Length; i++)
+        var fingerprint = lookups.Fingerprint;
+        IReadOnlyList<ParsedRow> rows;
+        if (earlier is not null && earlier.Parsed(sheet, mapping, fingerprint))
         {
-            rows[i] = ImportRowParser.Parse(ImportSheet.RowNumber(i), sheet.Rows[i], mapping, lookups);
+            rows = earlier.Rows;
+        }
+        else
+        {
+            var parsed = new ParsedRow[sheet.Rows.Count];
+            for (var i = 0; i < parsed.Length; i++)
+            {
+                parsed[i] = ImportRowParser.Parse(ImportSheet.RowNumber(i), sheet.Rows[i], mapping, lookups);
+            }
+
+            rows = parsed;
         }
 
         ct.ThrowIfCancellationRequested();
@@ -204,7 +226,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         int create = 0, update = 0, skip = 0, fail = 0, contacts = 0;
         var failed = new List<FailedRow>();
         var skipped = new List<(int, string, int?)>();
-        for (var i = 0; i < rows.Length; i++)
+        for (var i = 0; i < rows.Count; i++)
         {
             switch (decisions[i].Action)
             {
@@ -222,7 +244,10 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             }
         }
 
-        return new ImportCheck(create, update, skip, fail, contacts, failed, skipped) { Rows = rows, Decisions = decisions };
+        return new ImportCheck(create, update, skip, fail, contacts, failed, skipped)
+        {
+            Rows = rows, Decisions = decisions, ParsedFrom = (sheet, mapping.ToArray(), fingerprint),
+        };
     }
 
     private static async Task<ExistingCustomers> ExistingAsync(CrmDbContext db, UserAccess user, IReadOnlyList<ParsedRow> rows, CancellationToken ct)
@@ -298,8 +323,10 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
     /// are written in batches of <see cref="ChunkSize"/>; the change log gets entries with origin "import"; after the
     /// commit one <see cref="CustomersChanged"/> event per batch goes out.
     /// </summary>
+    /// <param name="checkedBefore">The check the user confirmed, if any: its parsed rows are reused (see CheckAsync) and
+    /// released when the import ends, so a large sheet is parsed once and its rows are not held twice.</param>
     public async Task<ImportResult> ImportAsync(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options,
-        IProgress<ImportProgress>? progress = null, CancellationToken ct = default)
+        IProgress<ImportProgress>? progress = null, CancellationToken ct = default, ImportCheck? checkedBefore = null)
     {
         Require(user, Rights.CustomersImport);
         foreach (var owner in options.OwnerRotation)
@@ -311,7 +338,12 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var check = await CheckAsync(db, user, sheet, mapping, options, ct);
+        var check = await CheckAsync(db, user, sheet, mapping, options, ct, checkedBefore);
+        if (checkedBefore is not null)
+        {
+            checkedBefore.Rows = [];
+        }
+
         var activeOwners = options.OwnerRotation.Count == 0
             ? []
             : await db.StaffProfiles.Where(p => p.IsActive && options.OwnerRotation.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct);
@@ -525,7 +557,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         }
 
         // The result outlives the import (jobs keep it for hours): without the parsed rows, only counts and failures.
-        return new ImportResult(batch.Id, created, updated, check.Skip, check.Fail, contactsAdded, check with { Rows = [], Decisions = [] });
+        return new ImportResult(batch.Id, created, updated, check.Skip, check.Fail, contactsAdded, check with { Rows = [], Decisions = [], ParsedFrom = null });
     }
 
     private static string? Cap(string? value) => value is { Length: > 2000 } ? value[..2000] : value;
