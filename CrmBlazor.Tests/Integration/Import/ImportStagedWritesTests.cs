@@ -84,6 +84,17 @@ public sealed class ImportStagedWritesTests
         }
 
         Assert.Equal(1_300, await db.ChangeLog.CountAsync(l => l.Origin == ImportService.Origin && l.Field == "Imported"));
+        // Change log and batch items go in as JSON rows: stored with the types and texts EF Core writes and reads.
+        Assert.Equal("integer|text|text|integer", await db.Database.SqlQueryRaw<string>(
+            "SELECT typeof(l.\"CustomerId\") || '|' || typeof(l.\"At\") || '|' || typeof(l.\"UserId\") || '|' || typeof(i.\"Created\") AS \"Value\" " +
+            "FROM \"ChangeLog\" l JOIN \"ImportBatchItems\" i ON i.\"CustomerId\" = l.\"CustomerId\" LIMIT 1").SingleAsync());
+        var batch = await db.Set<ImportBatch>().SingleAsync();
+        Assert.All(await db.ChangeLog.Where(l => l.Origin == ImportService.Origin).Select(l => new { l.At, l.UserId }).Distinct().ToListAsync(),
+            l => Assert.Equal((batch.StartedAt, w.Admin.UserId), (l.At, l.UserId)));
+        var renamed = await db.ChangeLog.SingleAsync(l => l.CustomerId == existing[1].Id && l.Field == "Name");
+        Assert.Equal(("Khách cũ 1", "Đổi tên 1"), (renamed.OldValue, renamed.NewValue));
+        Assert.Equal(2_600, await db.Set<ImportBatchItem>().CountAsync());
+        Assert.Equal(1_300, await db.Set<ImportBatchItem>().CountAsync(i => i.Created && i.PreviousJson == null));
     }
 
     [Fact]
