@@ -19,33 +19,24 @@ public sealed class PreparedRows : IAsyncDisposable
     private readonly DbCommand _command;
     private readonly (IProperty Property, DbParameter Parameter, ValueConverter? Converter)[] _columns;
     private readonly DbParameter? _expected;
-    private readonly DbParameter[] _extra;
 
-    private PreparedRows(DbCommand command, (IProperty, DbParameter, ValueConverter?)[] columns, DbParameter? expected, DbParameter[] extra)
+    private PreparedRows(DbCommand command, (IProperty, DbParameter, ValueConverter?)[] columns, DbParameter? expected)
     {
         _command = command;
         _columns = columns;
         _expected = expected;
-        _extra = extra;
     }
 
     /// <summary>An INSERT of every mapped column of <typeparamref name="T"/>; store-generated keys are left out unless
     /// <paramref name="withGeneratedKey"/> (the caller then sets them).</summary>
-    public static PreparedRows Insert<T>(DbContext db, bool withGeneratedKey = false) => Insert<T>(db, withGeneratedKey, null, []);
-
-    /// <summary>
-    /// The same INSERT into another table <paramref name="into"/> (already delimited, e.g. a temporary staging table with
-    /// the entity's column names), with <paramref name="extraColumns"/> after the entity's, bound per row by
-    /// <see cref="StageAsync"/>. The values are converted exactly as for the entity's own table.
-    /// </summary>
-    public static PreparedRows Insert<T>(DbContext db, bool withGeneratedKey, string? into, IReadOnlyList<string> extraColumns)
+    public static PreparedRows Insert<T>(DbContext db, bool withGeneratedKey = false)
     {
         var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
         var properties = type.GetProperties().Where(p => withGeneratedKey || p.ValueGenerated == ValueGenerated.Never).ToList();
         var sql = db.GetService<ISqlGenerationHelper>();
-        var names = string.Join(", ", properties.Select(p => p.GetColumnName()).Concat(extraColumns).Select(sql.DelimitIdentifier));
-        var values = string.Join(", ", properties.Select((_, i) => "@p" + i).Concat(extraColumns.Select((_, i) => "@x" + i)));
-        return Create(db, $"INSERT INTO {into ?? sql.DelimitIdentifier(type.GetTableName()!)} ({names}) VALUES ({values})", properties, extra: extraColumns.Count);
+        var names = string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName())));
+        var values = string.Join(", ", properties.Select((_, i) => "@p" + i));
+        return Create(db, $"INSERT INTO {sql.DelimitIdentifier(type.GetTableName()!)} ({names}) VALUES ({values})", properties);
     }
 
     /// <summary>The delimited column names of <typeparamref name="T"/>'s table, in the order <see cref="Insert{T}(DbContext, bool)"/> writes them.</summary>
@@ -77,7 +68,7 @@ public sealed class PreparedRows : IAsyncDisposable
         return Create(db, $"UPDATE {sql.DelimitIdentifier(type.GetTableName()!)} SET {assignments} WHERE {where}", [.. set, .. key], token);
     }
 
-    private static PreparedRows Create(DbContext db, string text, IReadOnlyList<IProperty> properties, IProperty? token = null, int extra = 0)
+    private static PreparedRows Create(DbContext db, string text, IReadOnlyList<IProperty> properties, IProperty? token = null)
     {
         var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
@@ -98,16 +89,8 @@ public sealed class PreparedRows : IAsyncDisposable
             command.Parameters.Add(expected);
         }
 
-        var extras = new DbParameter[extra];
-        for (var i = 0; i < extra; i++)
-        {
-            extras[i] = command.CreateParameter();
-            extras[i].ParameterName = "@x" + i;
-            command.Parameters.Add(extras[i]);
-        }
-
         command.Prepare();
-        return new PreparedRows(command, columns, expected, extras);
+        return new PreparedRows(command, columns, expected);
     }
 
     /// <summary>
@@ -134,17 +117,6 @@ public sealed class PreparedRows : IAsyncDisposable
         }
 
         Check(await _command.ExecuteNonQueryAsync(ct));
-    }
-
-    /// <summary>Writes one entity into a staging INSERT, with the values of its extra columns.</summary>
-    public Task StageAsync(object entity, CancellationToken ct, params object?[] extra)
-    {
-        for (var i = 0; i < _extra.Length; i++)
-        {
-            _extra[i].Value = (i < extra.Length ? extra[i] : null) ?? DBNull.Value;
-        }
-
-        return WriteAsync(entity, ct);
     }
 
     private void Check(int affected)

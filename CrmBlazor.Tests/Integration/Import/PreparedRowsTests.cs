@@ -71,6 +71,48 @@ public sealed class PreparedRowsTests
     }
 
     [Fact]
+    public async Task Rows_written_as_one_json_array_match_what_SaveChanges_stores()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var relationship = await database.AddRelationshipAsync("Tiềm năng", isDefault: true);
+        var at = new DateTime(2026, 11, 23, 8, 30, 15, 123, DateTimeKind.Utc).AddTicks(4567);
+        Customer Make(string code)
+        {
+            var c = Customer.Create(Details("Nguyễn Thị \"Ánh\" \\ 😀") with { Gender = Gender.Female }, relationship, null, null, at, code);
+            c.RecordContact(at.AddDays(-3));
+            typeof(Customer).GetProperty(nameof(Customer.TotalPaid))!.SetValue(c, 1234567.89m);
+            return c;
+        }
+
+        int viaEf;
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            var c = Make("KH-EF");
+            db.Customers.Add(c);
+            await db.SaveChangesAsync();
+            viaEf = c.Id;
+        }
+
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var c = Make("KH-DIRECT");
+            typeof(Customer).GetProperty(nameof(Customer.Id))!.SetValue(c, viaEf + 1);
+            Assert.Equal(1, await SqliteJsonRows.InsertAsync(db, "\"Customers\"", [c], withGeneratedKey: true, [], null, CancellationToken.None));
+            await tx.CommitAsync();
+        }
+
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            var expected = await RowAsync(db, viaEf);
+            Assert.Equal(expected.Replace("KH-EF", "KH-DIRECT", StringComparison.Ordinal).Replace("kh-ef", "kh-direct", StringComparison.Ordinal), await RowAsync(db, viaEf + 1));
+            Assert.Contains("'1234567.89'", expected, StringComparison.Ordinal);
+            var read = await db.Customers.AsNoTracking().SingleAsync(x => x.Id == viaEf + 1);
+            Assert.Equal((1234567.89m, Gender.Female, new DateOnly(1990, 3, 5), at), (read.TotalPaid, read.Gender, read.Birthday, read.CreatedAt));
+        }
+    }
+
+    [Fact]
     public async Task An_update_carrying_a_stale_version_is_refused()
     {
         await using var database = await TestDatabase.CreateAsync();

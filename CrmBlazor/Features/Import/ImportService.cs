@@ -574,7 +574,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ";
         if (db.Database.IsSqlite())
         {
-            await JsonRowsAsync(db, table, columns, rows, ct);
+            // One statement for all the rows (see SqliteJsonRows).
+            await SqliteJsonRows.InsertAsync(db, table, columns, rows, ct);
             return;
         }
 
@@ -602,58 +603,6 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             command.CommandText = sql.ToString();
             await command.ExecuteNonQueryAsync(ct);
         }
-    }
-
-    /// <summary>
-    /// SQLite: the rows go as ONE JSON array parameter, unpacked by json_each, in one statement. Binding a prepared
-    /// statement per row cost more than SQLite's own work (the driver looks every parameter up by name on every row).
-    /// Values: null, int, long, bool (1/0), string, or DateTime in the text form Microsoft.Data.Sqlite writes.
-    /// </summary>
-    private static async Task JsonRowsAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        var count = 0;
-        await using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            json.WriteStartArray();
-            foreach (var row in rows)
-            {
-                json.WriteStartArray();
-                foreach (var value in row)
-                {
-                    switch (value)
-                    {
-                        case null: json.WriteNullValue(); break;
-                        case int i: json.WriteNumberValue(i); break;
-                        case long l: json.WriteNumberValue(l); break;
-                        case bool b: json.WriteNumberValue(b ? 1 : 0); break;
-                        case string text: json.WriteStringValue(text); break;
-                        case DateTime at: json.WriteStringValue(at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture)); break;
-                        default: throw new ArgumentException($"No JSON form for {value.GetType().Name}.", nameof(rows));
-                    }
-                }
-
-                json.WriteEndArray();
-                count++;
-            }
-
-            json.WriteEndArray();
-        }
-
-        if (count == 0)
-        {
-            return;
-        }
-
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) " +
-                              $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}"))} FROM json_each(@rows) ORDER BY \"key\"";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "@rows";
-        parameter.Value = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-        command.Parameters.Add(parameter);
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static Customer Target(ImportDecision d, Dictionary<int, Customer> newInChunk, Dictionary<int, int> createdIds, Dictionary<int, Customer> loaded)

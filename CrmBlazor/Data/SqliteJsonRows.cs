@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace CrmBlazor.Data;
+
+/// <summary>
+/// SQLite bulk writes: many rows in ONE statement, as a JSON array bound as one parameter and unpacked by json_each,
+/// inside the context's current transaction. Binding a prepared statement per row costs more than SQLite's own work
+/// (the driver looks every parameter up by name, for every row). Values are written in exactly the form
+/// Microsoft.Data.Sqlite binds them (texts for dates, decimals; integers for booleans and enums), after EF Core's
+/// value converters, so rows read back as if SaveChanges had written them.
+/// </summary>
+public static class SqliteJsonRows
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Inserts plain value rows (null, integers, booleans, strings, DateTime) into <paramref name="table"/>'s <paramref name="columns"/>.</summary>
+    public static Task<int> InsertAsync(DbContext db, string table, IReadOnlyList<string> columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    {
+        var json = Write(rows, (w, row) =>
+        {
+            foreach (var value in row)
+            {
+                WriteValue(w, value);
+            }
+        });
+        return ExecuteAsync(db, $"\"{table}\"", columns.Select(c => $"\"{c}\"").ToList(), json, ct);
+    }
+
+    /// <summary>
+    /// Inserts entities of <typeparamref name="T"/> (every mapped column; store-generated keys too when
+    /// <paramref name="withGeneratedKey"/>) into <paramref name="into"/> (delimited; the entity's own table or a staging
+    /// table with its column names), with <paramref name="extraColumns"/> filled by <paramref name="extra"/>.
+    /// </summary>
+    public static Task<int> InsertAsync<T>(DbContext db, string into, IEnumerable<T> entities, bool withGeneratedKey, IReadOnlyList<string> extraColumns,
+        Func<T, object?[]>? extra, CancellationToken ct)
+    {
+        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
+        var properties = type.GetProperties().Where(p => withGeneratedKey || p.ValueGenerated == ValueGenerated.Never).ToArray();
+        var converters = properties.Select(p => p.GetTypeMapping().Converter).ToArray();
+        var json = Write(entities, (w, entity) =>
+        {
+            for (var i = 0; i < properties.Length; i++)
+            {
+                var value = properties[i].GetGetter().GetClrValue(entity!);
+                WriteValue(w, value is not null && converters[i] is { } converter ? converter.ConvertToProvider(value) : value);
+            }
+
+            foreach (var value in extra?.Invoke(entity) ?? [])
+            {
+                WriteValue(w, value);
+            }
+        });
+        var columns = properties.Select(p => $"\"{p.GetColumnName()}\"").Concat(extraColumns.Select(c => $"\"{c}\"")).ToList();
+        return ExecuteAsync(db, into, columns, json, ct);
+    }
+
+    private static string? Write<TRow>(IEnumerable<TRow> rows, Action<Utf8JsonWriter, TRow> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var count = 0;
+        using (var json = new Utf8JsonWriter(buffer, Options))
+        {
+            json.WriteStartArray();
+            foreach (var row in rows)
+            {
+                json.WriteStartArray();
+                write(json, row);
+                json.WriteEndArray();
+                count++;
+            }
+
+            json.WriteEndArray();
+        }
+
+        return count == 0 ? null : Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static async Task<int> ExecuteAsync(DbContext db, string into, IReadOnlyList<string> columns, string? json, CancellationToken ct)
+    {
+        if (json is null)
+        {
+            return 0;
+        }
+
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = $"INSERT INTO {into} ({string.Join(", ", columns)}) " +
+                              $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}"))} FROM json_each(@rows) ORDER BY \"key\"";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@rows";
+        parameter.Value = json;
+        command.Parameters.Add(parameter);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A value as Microsoft.Data.Sqlite would bind it: the JSON form whose ->> gives the same SQLite value.</summary>
+    private static void WriteValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case bool b:
+                json.WriteNumberValue(b ? 1 : 0);
+                break;
+            case int or long or short or byte or sbyte or ushort or uint:
+                json.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case Enum e:
+                json.WriteNumberValue(Convert.ToInt64(e, CultureInfo.InvariantCulture));
+                break;
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case DateTime at:
+                json.WriteStringValue(at.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture));
+                break;
+            case DateOnly day:
+                json.WriteStringValue(day.ToString(@"yyyy\-MM\-dd", CultureInfo.InvariantCulture));
+                break;
+            case decimal amount:
+                json.WriteStringValue(amount.ToString(CultureInfo.InvariantCulture));
+                break;
+            default:
+                // Reals, blobs, GUIDs…: not needed by the import; refuse rather than store them differently from EF Core.
+                throw new NotSupportedException($"No JSON form for {value.GetType().Name}.");
+        }
+    }
+}
