@@ -255,44 +255,34 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var codes = rows.Where(r => r.Code is not null).Select(r => r.Code!).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var phones = rows.Where(r => r.Phone is not null).Select(r => r.Phone!).Distinct().ToList();
         var emails = rows.Where(r => r.Email is not null).Select(r => r.Email!).Distinct().ToList();
+        // One query per key kind, the values as ONE collection parameter (EF.Parameter: json_each on SQLite, an array on
+        // PostgreSQL, OPENJSON on SQL Server) instead of 500 parameters a query: 100,000 phones are one query, not 200.
         var found = new Dictionary<int, (string? Code, string? Phone, string? Email, bool IsDeleted)>();
-        foreach (var chunk in codes.Chunk(QueryChunk))
+        var anyCase = codes.Concat(codes.Select(c => c.ToUpperInvariant())).Concat(codes.Select(c => c.ToLowerInvariant())).Distinct().ToList();
+        var queries = new[]
         {
-            var upper = chunk.Select(c => c.ToUpperInvariant()).ToList();
-            var lower = chunk.Select(c => c.ToLowerInvariant()).ToList();
-            var all = chunk.Concat(upper).Concat(lower).Distinct().ToList();
-            foreach (var c in await db.Customers.AsNoTracking().Where(c => all.Contains(c.Code!))
-                         .Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
+            db.Customers.Where(c => EF.Parameter(anyCase).Contains(c.Code!)),
+            db.Customers.Where(c => !c.IsDeleted && EF.Parameter(phones).Contains(c.Phone!)),
+            db.Customers.Where(c => !c.IsDeleted && EF.Parameter(emails).Contains(c.Email!)),
+        };
+        foreach (var (query, keys) in queries.Zip([anyCase.Count, phones.Count, emails.Count]))
+        {
+            if (keys == 0)
             {
-                found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted);
+                continue;
             }
-        }
 
-        foreach (var chunk in phones.Chunk(QueryChunk))
-        {
-            foreach (var c in await db.Customers.AsNoTracking().Where(c => !c.IsDeleted && chunk.Contains(c.Phone!))
-                         .Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
-            {
-                found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted);
-            }
-        }
-
-        foreach (var chunk in emails.Chunk(QueryChunk))
-        {
-            foreach (var c in await db.Customers.AsNoTracking().Where(c => !c.IsDeleted && chunk.Contains(c.Email!))
-                         .Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
+            foreach (var c in await query.AsNoTracking().Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
             {
                 found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted);
             }
         }
 
         var editable = new HashSet<int>();
-        if (user.Has(Rights.CustomersEdit))
+        if (user.Has(Rights.CustomersEdit) && found.Count > 0)
         {
-            foreach (var chunk in found.Keys.Chunk(QueryChunk))
-            {
-                editable.UnionWith(await CustomerScope.Visible(db, user).Where(c => chunk.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct));
-            }
+            var ids = found.Keys.ToList();
+            editable.UnionWith(await CustomerScope.Visible(db, user).Where(c => EF.Parameter(ids).Contains(c.Id)).Select(c => c.Id).ToListAsync(ct));
         }
 
         var result = new ExistingCustomers();
