@@ -303,9 +303,10 @@ public sealed class ImportServiceTests
         Assert.Equal(["Sai nhóm", "0908000002", "Không có", "group-unknown: Không có"], again.Rows.Single().Select(c => c?.ToString()));
         Assert.Equal(ImportField.Skip, againMapping[3]);
 
-        // The user fixes the group in the file and uploads it again as it is.
-        again.Rows[0][2] = "Đại lý";
-        var second = await w.Service.ImportAsync(w.Sales, again, againMapping, new ImportOptions());
+        // The user fixes the group in the file and uploads it again as it is (the sheet's rows are copies: a fixed sheet).
+        var fixedRows = again.Rows.Select(r => r.ToArray()).ToList();
+        fixedRows[0][2] = "Đại lý";
+        var second = await w.Service.ImportAsync(w.Sales, again with { Rows = fixedRows }, againMapping, new ImportOptions());
         Assert.Equal((1, 0), (second.Created, second.Failed));
     }
 

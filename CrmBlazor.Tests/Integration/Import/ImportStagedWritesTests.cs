@@ -98,6 +98,47 @@ public sealed class ImportStagedWritesTests
     }
 
     [Fact]
+    public async Task A_customer_a_later_chunk_updates_again_keeps_one_batch_item_with_its_final_version_and_undo_restores_it()
+    {
+        // Batch items are written with their chunk (R3.5, issue 7 item 7): the first row updating the customer writes
+        // its snapshot; the row 1,200 rows later (another chunk) updates it again, which must leave the item's version
+        // the final one, or undo would think someone changed the customer since and leave it alone.
+        await using var w = await ImportTestWorld.CreateAsync();
+        var customer = await w.Db.AddCustomerAsync("Tên ban đầu", "0903000001", w.DefaultRelationship, w.Lan);
+        var rows = new List<Dictionary<string, object?>> { Row(("Tên khách hàng", "Lần một"), ("Điện thoại", "0903000001"), ("Địa chỉ", null)) };
+        for (var i = 1; i < 1_200; i++)
+        {
+            rows.Add(Row(("Tên khách hàng", $"Khách mới {i}"), ("Điện thoại", $"0904{i:D6}"), ("Địa chỉ", null)));
+        }
+
+        rows.Add(Row(("Tên khách hàng", "Lần hai"), ("Điện thoại", "0903000001"), ("Địa chỉ", "Địa chỉ lần hai")));
+        var sheet = w.Service.ReadFile(w.Admin, "hai-lan.xlsx", Xlsx(rows));
+        var mapping = await w.Service.ProposeMappingAsync(w.Admin, sheet.Headers);
+        var result = await w.Service.ImportAsync(w.Admin, sheet, mapping, new ImportOptions { UpdateExisting = true });
+        Assert.Equal((1_199, 2, 0), (result.Created, result.Updated, result.Failed));
+
+        await using (var db = await w.Db.Factory.CreateDbContextAsync())
+        {
+            var after = await db.Customers.AsNoTracking().SingleAsync(c => c.Id == customer.Id);
+            Assert.Equal(("Lần hai", "Địa chỉ lần hai"), (after.Name, after.Address));
+            var item = await db.Set<ImportBatchItem>().SingleAsync(i => i.CustomerId == customer.Id);
+            Assert.Equal((false, after.Version), (item.Created, item.VersionAfter));
+            using var previous = System.Text.Json.JsonDocument.Parse(item.PreviousJson!);
+            Assert.Equal("Tên ban đầu", previous.RootElement.GetProperty("Details").GetProperty("Name").GetString());
+            Assert.Equal(1_200, await db.Set<ImportBatchItem>().CountAsync());
+        }
+
+        var undo = await w.Service.UndoAsync(w.Admin, result.BatchId);
+        Assert.Equal((1_199, 1, 0), (undo.Removed, undo.Restored, undo.LeftAlone.Count));
+        await using (var db = await w.Db.Factory.CreateDbContextAsync())
+        {
+            var restored = await db.Customers.AsNoTracking().SingleAsync(c => c.Id == customer.Id);
+            Assert.Equal(("Tên ban đầu", null), (restored.Name, restored.Address));
+            Assert.False(await db.Customers.AnyAsync(c => c.Name.StartsWith("Khách mới")));
+        }
+    }
+
+    [Fact]
     public async Task A_customer_whose_version_moved_after_it_was_loaded_fails_the_staged_update()
     {
         await using var w = await ImportTestWorld.CreateAsync();

@@ -128,7 +128,7 @@ public static class ImportFileReader
         var clock = Stopwatch.StartNew();
         Inspect(bytes, limits, clock, ct);
 
-        var rows = new List<object?[]>();
+        var rows = new SheetRows();
         string[]? headers = null;
         try
         {
@@ -177,9 +177,10 @@ public static class ImportFileReader
 
         return Finish(fileName, headers, rows);
 
-        static string[]? ReadRecords(XlsxSheetReader sheet, List<object?[]> rows, ImportLimits limits, Stopwatch clock, CancellationToken ct)
+        static string[]? ReadRecords(XlsxSheetReader sheet, SheetRows rows, ImportLimits limits, Stopwatch clock, CancellationToken ct)
         {
             string[]? headers = null;
+            object?[]? row = null; // one buffer: the rows keep their own copy
             while (sheet.Read())
             {
                 ct.ThrowIfCancellationRequested();
@@ -200,7 +201,8 @@ public static class ImportFileReader
                     continue;
                 }
 
-                var row = new object?[headers.Length];
+                row ??= new object?[headers.Length];
+                Array.Clear(row);
                 long rowChars = 0;
                 foreach (var position in sheet.Filled)
                 {
@@ -352,7 +354,7 @@ public static class ImportFileReader
         }
 
         var sep = separator ?? DetectSeparator(text.AsSpan(start));
-        var rows = new List<object?[]>();
+        var rows = new SheetRows();
         string[]? headers = null;
         var fields = new List<string>();
         var cell = new StringBuilder();
@@ -546,7 +548,7 @@ public static class ImportFileReader
         }
     }
 
-    private static void AddRow(List<object?[]> rows, object?[] row, ImportLimits limits)
+    private static void AddRow(SheetRows rows, object?[] row, ImportLimits limits)
     {
         rows.Add(row);
         if (rows.Count > limits.MaxRows)
@@ -555,19 +557,14 @@ public static class ImportFileReader
         }
     }
 
-    private static ImportSheet Finish(string fileName, string[]? headers, List<object?[]> rows)
+    private static ImportSheet Finish(string fileName, string[]? headers, SheetRows rows)
     {
         if (headers is null)
         {
             throw new ImportFileRejectedException(FileRejections.NoHeader, "No header row.");
         }
 
-        var last = rows.FindLastIndex(r => r.Any(c => !Domain.Importing.ImportRowParser.IsBlank(c)));
-        if (last < rows.Count - 1)
-        {
-            rows.RemoveRange(last + 1, rows.Count - last - 1);
-        }
-
+        rows.TrimTrailingBlankRows();
         return new ImportSheet(Path.GetFileName(fileName), headers, rows);
     }
 

@@ -354,7 +354,11 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         // SQLite and PostgreSQL: rows go straight through prepared statements (DirectWrites); SQL Server through SaveChanges.
         await using var direct = db.Database.IsSqlite() || db.Database.IsNpgsql() ? await DirectWrites.StartAsync(db, ct) : null;
         var createdIds = new Dictionary<int, int>();
+        // Batch items are written with their chunk (a snapshot of each updated customer is not kept for the whole
+        // import); a customer a later chunk touches again gets its final version at the end.
         var items = new Dictionary<int, ImportBatchItem>();
+        var itemVersions = new Dictionary<int, int>();
+        var laterVersions = new Dictionary<int, int>();
         var changedChunks = new List<int[]>();
         int created = 0, updated = 0, contactsAdded = 0, rotation = 0;
         var total = rows.Count;
@@ -433,12 +437,9 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                     case ImportAction.Update:
                     {
                         var c = Target(d, newInChunk, createdIds, loaded);
-                        if (!items.ContainsKey(c.Id) || c.Id == 0)
+                        if (c.Id != 0 && !items.ContainsKey(c.Id) && !itemVersions.ContainsKey(c.Id))
                         {
-                            if (c.Id != 0)
-                            {
-                                items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c));
-                            }
+                            items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c));
                         }
 
                         foreach (var change in ApplyUpdate(c, row, user.UserId, now))
@@ -461,7 +462,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                     case ImportAction.AddContact:
                     {
                         var c = Target(d, newInChunk, createdIds, loaded);
-                        if (c.Id != 0 && !items.ContainsKey(c.Id))
+                        if (c.Id != 0 && !items.ContainsKey(c.Id) && !itemVersions.ContainsKey(c.Id))
                         {
                             items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c));
                         }
@@ -510,7 +511,20 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 {
                     item.VersionAfter = c.Version;
                 }
+                else if (itemVersions.TryGetValue(c.Id, out var written) && written != c.Version)
+                {
+                    laterVersions[c.Id] = c.Version;
+                }
             }
+
+            await BulkInsertAsync(db, "ImportBatchItems", ["BatchId", "CustomerId", "Created", "VersionAfter", "PreviousJson"],
+                items.Values.Select(i => new object?[] { i.BatchId, i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }), ct);
+            foreach (var item in items.Values)
+            {
+                itemVersions[item.CustomerId] = item.VersionAfter;
+            }
+
+            items.Clear();
 
             if (touched.Count > 0)
             {
@@ -521,8 +535,11 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             progress?.Report(new ImportProgress(end, total));
         }
 
-        await BulkInsertAsync(db, "ImportBatchItems", ["BatchId", "CustomerId", "Created", "VersionAfter", "PreviousJson"],
-            items.Values.Select(i => new object?[] { i.BatchId, i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }), ct);
+        foreach (var (customerId, version) in laterVersions)
+        {
+            await db.Set<ImportBatchItem>().Where(i => i.BatchId == batch.Id && i.CustomerId == customerId)
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.VersionAfter, version), ct);
+        }
 
         var saved = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batch.Id, ct);
         saved.Finish(created, updated, check.Skip, check.Fail, contactsAdded, clock.GetUtcNow().UtcDateTime);
@@ -877,4 +894,5 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         return new UndoResult(removed, restored, leftAlone);
     }
 }
+
 
