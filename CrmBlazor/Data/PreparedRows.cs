@@ -39,15 +39,6 @@ public sealed class PreparedRows : IAsyncDisposable
         return Create(db, $"INSERT INTO {sql.DelimitIdentifier(type.GetTableName()!)} ({names}) VALUES ({values})", properties);
     }
 
-    /// <summary>The delimited column names of <typeparamref name="T"/>'s table, in the order <see cref="Insert{T}(DbContext, bool)"/> writes them.</summary>
-    public static IReadOnlyList<string> Columns<T>(DbContext db, bool withGeneratedKey = false)
-    {
-        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
-        var sql = db.GetService<ISqlGenerationHelper>();
-        return type.GetProperties().Where(p => withGeneratedKey || p.ValueGenerated == ValueGenerated.Never)
-            .Select(p => sql.DelimitIdentifier(p.GetColumnName())).ToList();
-    }
-
     /// <summary>An UPDATE by primary key of the non-key columns of <typeparamref name="T"/> that <paramref name="columns"/>
     /// names (all when null). Setting a column rewrites every index over it, even to the same value: set only what changed.
     /// With <paramref name="concurrencyToken"/>, the row must still hold the value the caller read (given to WriteAsync).</summary>

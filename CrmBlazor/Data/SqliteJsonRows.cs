@@ -10,8 +10,10 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace CrmBlazor.Data;
 
 /// <summary>
-/// SQLite bulk writes: many rows in ONE statement, as a JSON array bound as one parameter and unpacked by json_each,
-/// inside the context's current transaction. Binding a prepared statement per row costs more than SQLite's own work
+/// SQLite bulk writes: many rows in ONE statement, as a JSON array bound as one parameter and unpacked by jsonb_each,
+/// inside the context's current transaction (jsonb_each, not json_each: each row's array comes out in SQLite's binary
+/// form, so the row's "->>" lookups read it as it is instead of printing it as text and parsing it again for every
+/// column: 70,000 customers 8.5 → 5.5 s). Binding a prepared statement per row costs more than SQLite's own work
 /// (the driver looks every parameter up by name, for every row). Values are written in exactly the form
 /// Microsoft.Data.Sqlite binds them (texts for dates, decimals; integers for booleans and enums), after EF Core's
 /// value converters, so rows read back as if SaveChanges had written them.
@@ -30,7 +32,7 @@ public static class SqliteJsonRows
                 WriteValue(w, value);
             }
         });
-        return ExecuteAsync(db, $"\"{table}\"", columns.Select(c => $"\"{c}\"").ToList(), json, ct);
+        return InsertRowsAsync(db, $"\"{table}\"", columns.Select(c => $"\"{c}\"").ToList(), json, ct);
     }
 
     /// <summary>
@@ -58,7 +60,42 @@ public static class SqliteJsonRows
             }
         });
         var columns = properties.Select(p => $"\"{p.GetColumnName()}\"").Concat(extraColumns.Select(c => $"\"{c}\"")).ToList();
-        return ExecuteAsync(db, into, columns, json, ct);
+        return InsertRowsAsync(db, into, columns, json, ct);
+    }
+
+    /// <summary>
+    /// Updates <typeparamref name="T"/>'s table from one JSON array: for each entity, the columns of
+    /// <paramref name="propertyNames"/> are set to its values where its key matches and the column of
+    /// <paramref name="versionProperty"/> still holds <paramref name="expected"/>'s value (optimistic concurrency).
+    /// Returns the number of rows changed: fewer than the entities means one changed meanwhile.
+    /// </summary>
+    public static Task<int> UpdateAsync<T>(DbContext db, IEnumerable<T> entities, IReadOnlyList<string> propertyNames, string versionProperty,
+        Func<T, int> expected, CancellationToken ct)
+    {
+        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
+        var key = type.FindPrimaryKey()!.Properties.Single();
+        var properties = propertyNames.Select(n => type.FindProperty(n) ?? throw new InvalidOperationException($"No property {n}.")).ToArray();
+        var converters = properties.Select(p => p.GetTypeMapping().Converter).ToArray();
+        var json = Write(entities, (w, entity) =>
+        {
+            WriteValue(w, key.GetGetter().GetClrValue(entity!));
+            WriteValue(w, expected(entity));
+            for (var i = 0; i < properties.Length; i++)
+            {
+                var value = properties[i].GetGetter().GetClrValue(entity!);
+                WriteValue(w, value is not null && converters[i] is { } converter ? converter.ConvertToProvider(value) : value);
+            }
+        });
+        if (json is null)
+        {
+            return Task.FromResult(0);
+        }
+
+        var table = $"\"{type.GetTableName()}\"";
+        var version = $"\"{type.FindProperty(versionProperty)!.GetColumnName()}\"";
+        var assignments = string.Join(", ", properties.Select((p, i) => $"\"{p.GetColumnName()}\" = j.value ->> {i + 2}"));
+        return ExecuteAsync(db, $"UPDATE {table} SET {assignments} FROM jsonb_each(@rows) AS j " +
+                                $"WHERE {table}.\"{key.GetColumnName()}\" = j.value ->> 0 AND {table}.{version} = j.value ->> 1", json, ct);
     }
 
     private static string? Write<TRow>(IEnumerable<TRow> rows, Action<Utf8JsonWriter, TRow> write)
@@ -82,17 +119,22 @@ public static class SqliteJsonRows
         return count == 0 ? null : Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task<int> ExecuteAsync(DbContext db, string into, IReadOnlyList<string> columns, string? json, CancellationToken ct)
+    private static async Task<int> InsertRowsAsync(DbContext db, string into, IReadOnlyList<string> columns, string? json, CancellationToken ct)
     {
         if (json is null)
         {
             return 0;
         }
 
+        return await ExecuteAsync(db, $"INSERT INTO {into} ({string.Join(", ", columns)}) " +
+                                      $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}"))} FROM jsonb_each(@rows) ORDER BY \"key\"", json, ct);
+    }
+
+    private static async Task<int> ExecuteAsync(DbContext db, string text, string json, CancellationToken ct)
+    {
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = $"INSERT INTO {into} ({string.Join(", ", columns)}) " +
-                              $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}"))} FROM json_each(@rows) ORDER BY \"key\"";
+        command.CommandText = text;
         var parameter = command.CreateParameter();
         parameter.ParameterName = "@rows";
         parameter.Value = json;
