@@ -88,6 +88,12 @@ public sealed class ImportPostgresTests
                 Assert.Equal(1501, await db.Customers.CountAsync(c => c.RelationshipId == relationship));
                 Assert.Equal("Có sẵn (đã cập nhật)", await db.Customers.Where(c => c.Phone == "+84909000001").Select(c => c.Name).SingleAsync());
                 Assert.Equal(1500, await db.Customers.CountAsync(c => c.Code!.StartsWith("KH")) - 1);
+                // Change log and batch items go in as column arrays: one statement per chunk.
+                Assert.Equal(1500, await db.ChangeLog.CountAsync(l => l.Origin == ImportService.Origin && l.Field == "Imported"));
+                var renamed = await db.ChangeLog.SingleAsync(l => l.Origin == ImportService.Origin && l.Field == "Name");
+                var batch = await db.Set<ImportBatch>().SingleAsync();
+                Assert.Equal(("Có sẵn", "Có sẵn (đã cập nhật)", batch.StartedAt, userId), (renamed.OldValue, renamed.NewValue, renamed.At, renamed.UserId));
+                Assert.Equal(1501, await db.Set<ImportBatchItem>().CountAsync(i => i.BatchId == batch.Id));
             }
 
             var undo = await service.UndoAsync(admin, result.BatchId);
@@ -97,6 +103,100 @@ public sealed class ImportPostgresTests
                 var c = await db.Customers.Include(x => x.Contacts).SingleAsync();
                 Assert.Equal("Có sẵn", c.Name);
                 Assert.Empty(c.Contacts);
+            }
+        }
+        finally
+        {
+            await using var db = factory.CreateDbContext();
+            await db.Database.EnsureDeletedAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Rows_written_from_column_arrays_match_what_SaveChanges_stores_and_a_stale_version_is_not_updated()
+    {
+        // The import's PostgreSQL writes (issue 7 item 10): one statement per chunk with every column as a text[]
+        // parameter cast back to its type; a row must come out exactly as SaveChanges writes it.
+        var database = "crm_arrays_" + Guid.NewGuid().ToString("N")[..12];
+        var cs = new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString) { Database = database, Pooling = false }.ConnectionString;
+        var factory = new Factory(new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).Options);
+        try
+        {
+            int relationship;
+            await using (var db = factory.CreateDbContext())
+            {
+                await db.Database.MigrateAsync();
+                var rel = new Relationship("Tiềm năng", null, null, 0, isDefault: true);
+                db.Add(rel);
+                await db.SaveChangesAsync();
+                relationship = rel.Id;
+            }
+
+            var at = new DateTime(2026, 11, 30, 8, 30, 15, 123, DateTimeKind.Utc).AddTicks(4567);
+            Customer Make(string code)
+            {
+                var c = Customer.Create(new CustomerDetails
+                {
+                    Name = "Nguyễn Thị \"Ánh\" \\ 😀 ' ,{}", Phone = "+84912345678", Email = "anh@example.com", Birthday = new DateOnly(1990, 3, 5),
+                    Gender = Gender.Female, Address = "Số 1, \"Phố\" Huế", Province = "Hà Nội",
+                }, relationship, null, null, at, code);
+                c.RecordContact(at.AddDays(-3));
+                typeof(Customer).GetProperty(nameof(Customer.TotalPaid))!.SetValue(c, 1234567.89m);
+                c.AddContact(new Contact("Người liên hệ", phone: "+84987654321", birthday: new DateOnly(1985, 12, 31), gender: Gender.Male));
+                return c;
+            }
+
+            int viaEf;
+            await using (var db = factory.CreateDbContext())
+            {
+                var c = Make("KH-EF");
+                db.Customers.Add(c);
+                await db.SaveChangesAsync();
+                viaEf = c.Id;
+            }
+
+            await using (var db = factory.CreateDbContext())
+            {
+                await using var tx = await db.Database.BeginTransactionAsync();
+                var c = Make("KH-DIRECT");
+                typeof(Customer).GetProperty(nameof(Customer.Id))!.SetValue(c, viaEf + 1);
+                Assert.Equal(1, await PostgresArrayRows.InsertAsync(db, [(c, null)], withGeneratedKey: true, null, CancellationToken.None));
+                Assert.Equal(1, await PostgresArrayRows.InsertAsync(db, c.Contacts.Select(x => (x, (object?)c.Id)).ToList(), withGeneratedKey: false,
+                    nameof(Contact.CustomerId), CancellationToken.None));
+                await tx.CommitAsync();
+            }
+
+            await using (var db = factory.CreateDbContext())
+            {
+                // Every column but the generated keys, as PostgreSQL prints them.
+                const string customer = "SELECT (to_jsonb(t) - 'Id')::text AS \"Value\" FROM \"Customers\" t WHERE t.\"Id\" = {0}";
+                const string contact = "SELECT (to_jsonb(t) - 'Id' - 'CustomerId')::text AS \"Value\" FROM \"Contacts\" t WHERE t.\"CustomerId\" = {0}";
+                async Task<string> Row(string sql, int id) => await db.Database.SqlQueryRaw<string>(sql, id).SingleAsync();
+                var expected = await Row(customer, viaEf);
+                Assert.Equal(expected.Replace("KH-EF", "KH-DIRECT", StringComparison.Ordinal).Replace("kh-ef", "kh-direct", StringComparison.Ordinal),
+                    await Row(customer, viaEf + 1));
+                Assert.Contains("1234567.89", expected, StringComparison.Ordinal);
+                Assert.Equal(await Row(contact, viaEf), await Row(contact, viaEf + 1));
+                var read = await db.Customers.AsNoTracking().SingleAsync(x => x.Id == viaEf + 1);
+                Assert.Equal((1234567.89m, Gender.Female, new DateOnly(1990, 3, 5), at.AddTicks(-(at.Ticks % 10))), (read.TotalPaid, read.Gender, read.Birthday, read.CreatedAt));
+            }
+
+            await using (var db = factory.CreateDbContext())
+            {
+                await using var tx = await db.Database.BeginTransactionAsync();
+                var c = await db.Customers.AsNoTracking().SingleAsync(x => x.Id == viaEf);
+                var seen = c.Version;
+                c.Update(new CustomerDetails { Name = "Tên mới", Phone = c.Phone }, "someone", DateTime.UtcNow);
+                string[] columns = [nameof(Customer.Name), nameof(Customer.NameKey), nameof(Customer.SearchText), nameof(Customer.Version)];
+                Assert.Equal(0, await PostgresArrayRows.UpdateAsync(db, [c], columns, nameof(Customer.Version), _ => seen + 1, CancellationToken.None));
+                Assert.Equal(1, await PostgresArrayRows.UpdateAsync(db, [c], columns, nameof(Customer.Version), _ => seen, CancellationToken.None));
+                await tx.CommitAsync();
+            }
+
+            await using (var db = factory.CreateDbContext())
+            {
+                var c = await db.Customers.AsNoTracking().SingleAsync(x => x.Id == viaEf);
+                Assert.Equal(("Tên mới", "Số 1, \"Phố\" Huế"), (c.Name, c.Address));
             }
         }
         finally

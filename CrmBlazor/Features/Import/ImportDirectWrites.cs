@@ -11,7 +11,8 @@ namespace CrmBlazor.Features.Import;
 /// <summary>
 /// How an import writes on SQLite and PostgreSQL: the customers it creates get their ids — and so their generated codes
 /// (R1.1) — before they are inserted, and go with their contacts and group links, like the changes to existing
-/// customers, through prepared statements (<see cref="PreparedRows"/>) instead of the change tracker.
+/// customers, straight to the database in a few set-based statements per chunk instead of through the change tracker.
+/// On PostgreSQL each statement takes its rows as column arrays (PostgresArrayRows): one round trip per statement.
 /// On SQLite the chunk's customers are written set-based (SqliteJsonRows): the new ones by one INSERT … SELECT from a
 /// JSON array, the changed ones by one UPDATE … FROM a JSON array per set of changed indexed columns. SQLite flushes
 /// the search index's (FTS5) pending terms at every statement that writes through its trigger, so one statement per
@@ -32,8 +33,6 @@ internal sealed class DirectWrites : IAsyncDisposable
 
     private readonly CrmDbContext _db;
     private readonly IProperty[] _customerColumns;
-    private readonly PreparedRows _insertCustomer;
-    private readonly Dictionary<string, PreparedRows> _updateCustomer = [];
     private readonly PreparedRows _insertContact;
     private readonly PreparedRows _updateContact;
     private readonly PreparedRows _insertMember;
@@ -51,7 +50,6 @@ internal sealed class DirectWrites : IAsyncDisposable
         _lastId = lastId;
         _automerge = automerge;
         _customerColumns = db.Model.FindEntityType(typeof(Customer))!.GetProperties().Where(p => !p.IsPrimaryKey()).ToArray();
-        _insertCustomer = PreparedRows.Insert<Customer>(db, withGeneratedKey: true);
         _insertContact = PreparedRows.Insert<Contact>(db);
         _updateContact = PreparedRows.Update<Contact>(db);
         _insertMember = PreparedRows.Insert<CustomerGroupMember>(db);
@@ -146,7 +144,7 @@ internal sealed class DirectWrites : IAsyncDisposable
             }
             else
             {
-                await FlushPerRowAsync(created, loaded, ct);
+                await FlushPostgresAsync(created, loaded, ct);
             }
         }
         catch (DbUpdateConcurrencyException)
@@ -158,33 +156,81 @@ internal sealed class DirectWrites : IAsyncDisposable
         _before.Clear();
     }
 
-    private async Task FlushPerRowAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
+    /// <summary>
+    /// PostgreSQL: the chunk's new customers, their contacts and group links each by one INSERT … SELECT FROM unnest of
+    /// column arrays, and its changed customers by one UPDATE … FROM unnest per set of changed columns: a round trip per
+    /// statement, not per row.
+    /// </summary>
+    private async Task FlushPostgresAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
     {
-        foreach (var c in created)
+        await PostgresArrayRows.InsertAsync(_db, created.OrderBy(c => c.Id).Select(c => (c, (object?)null)).ToList(), withGeneratedKey: true, null, ct);
+        foreach (var (set, members) in ChangeSets(loaded))
         {
-            await _insertCustomer.WriteAsync(c, ct);
-            await WriteLinksAsync(c, null, ct);
+            var affected = await PostgresArrayRows.UpdateAsync(_db, members, _changeSets[set], nameof(Customer.Version), c => _before[c.Id].Version, ct);
+            if (affected != members.Count)
+            {
+                throw new DbUpdateConcurrencyException("A customer changed (or disappeared) since it was read.");
+            }
         }
 
-        // In id order: neighbouring rows share table pages.
-        foreach (var c in loaded.OrderBy(c => c.Id))
+        var contacts = new List<(Contact, object?)>();
+        var links = new List<(CustomerGroupMember, object?)>();
+        foreach (var c in created.Concat(loaded))
         {
-            var before = _before[c.Id];
-            var changed = Changed(c, before);
-            if (changed.Length > 0)
+            var before = _before.GetValueOrDefault(c.Id);
+            foreach (var contact in c.Contacts)
             {
-                // One prepared statement per set of changed columns (an import's rows change few distinct sets).
-                var key = string.Join(',', changed);
-                if (!_updateCustomer.TryGetValue(key, out var update))
+                if (contact.Id == 0)
                 {
-                    _updateCustomer[key] = update = PreparedRows.Update<Customer>(_db, changed, nameof(Customer.Version));
+                    contacts.Add((contact, c.Id));
                 }
-
-                await update.WriteAsync(c, ct, expected: before.Version);
+                else if (before is not null && before.Primary.TryGetValue(contact.Id, out var wasPrimary) && wasPrimary != contact.IsPrimary)
+                {
+                    await _updateContact.WriteAsync(contact, ct);
+                }
             }
 
-            await WriteLinksAsync(c, before, ct);
+            links.AddRange(c.Groups.Where(m => before?.Groups.Contains(m.GroupId) != true).Select(m => (m, (object?)c.Id)));
         }
+
+        await PostgresArrayRows.InsertAsync(_db, contacts, withGeneratedKey: false, nameof(Contact.CustomerId), ct);
+        await PostgresArrayRows.InsertAsync(_db, links, withGeneratedKey: false, nameof(CustomerGroupMember.CustomerId), ct);
+    }
+
+    /// <summary>
+    /// The loaded customers the chunk changed, by set of columns to write (index into <see cref="_changeSets"/>). A set
+    /// may hold more columns than changed: all those no index, key or trigger reads are always written, which leaves a
+    /// handful of statements per chunk (one per set of changed indexed columns) instead of one per combination of
+    /// changed fields.
+    /// </summary>
+    private Dictionary<int, List<Customer>> ChangeSets(IReadOnlyCollection<Customer> loaded)
+    {
+        var sets = new Dictionary<int, List<Customer>>();
+        foreach (var c in loaded.OrderBy(c => c.Id))
+        {
+            var changed = Changed(c, _before[c.Id]);
+            if (changed.Length == 0)
+            {
+                continue;
+            }
+
+            changed = _customerColumns.Where(p => !_watched.Contains(p.Name) || changed.Contains(p.Name)).Select(p => p.Name).ToArray();
+            var set = _changeSets.FindIndex(s => s.AsSpan().SequenceEqual(changed));
+            if (set < 0)
+            {
+                _changeSets.Add(changed);
+                set = _changeSets.Count - 1;
+            }
+
+            if (!sets.TryGetValue(set, out var members))
+            {
+                sets[set] = members = [];
+            }
+
+            members.Add(c);
+        }
+
+        return sets;
     }
 
     /// <summary>SQLite: the chunk's new customers written by one INSERT … SELECT and its changed ones by one UPDATE … FROM per set of changed columns, each from one JSON array.</summary>
@@ -200,35 +246,8 @@ internal sealed class DirectWrites : IAsyncDisposable
             }
         }
 
-        // Changed customers by set of columns to write, each set in one UPDATE … FROM a JSON array of its rows.
-        var sets = new Dictionary<int, List<Customer>>();
-        foreach (var c in loaded.OrderBy(c => c.Id))
-        {
-            var before = _before[c.Id];
-            var changed = Changed(c, before);
-            if (changed.Length > 0)
-            {
-                // A statement may set more columns than changed: all those no index, key or trigger reads are always
-                // set, which leaves a handful of statements per chunk (one per set of changed indexed columns) instead
-                // of one per combination of changed fields.
-                changed = _customerColumns.Where(p => !_watched.Contains(p.Name) || changed.Contains(p.Name)).Select(p => p.Name).ToArray();
-                var set = _changeSets.FindIndex(s => s.AsSpan().SequenceEqual(changed));
-                if (set < 0)
-                {
-                    _changeSets.Add(changed);
-                    set = _changeSets.Count - 1;
-                }
-
-                if (!sets.TryGetValue(set, out var members))
-                {
-                    sets[set] = members = [];
-                }
-
-                members.Add(c);
-            }
-        }
-
-        foreach (var (set, members) in sets)
+        // Changed customers: each set of columns in one UPDATE … FROM a JSON array of its rows.
+        foreach (var (set, members) in ChangeSets(loaded))
         {
             var affected = await SqliteJsonRows.UpdateAsync(_db, members, _changeSets[set], nameof(Customer.Version), c => _before[c.Id].Version, ct);
             if (affected != members.Count)
@@ -302,12 +321,6 @@ internal sealed class DirectWrites : IAsyncDisposable
             command.Transaction = _db.Database.CurrentTransaction?.GetDbTransaction();
             command.CommandText = $"PRAGMA cache_size = -{DefaultCacheKb}";
             await command.ExecuteNonQueryAsync();
-        }
-
-        await _insertCustomer.DisposeAsync();
-        foreach (var update in _updateCustomer.Values)
-        {
-            await update.DisposeAsync();
         }
 
         await _insertContact.DisposeAsync();

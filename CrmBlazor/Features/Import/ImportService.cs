@@ -570,8 +570,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
     private static string? Cap(string? value) => value is { Length: > 2000 } ? value[..2000] : value;
 
     /// <summary>
-    /// Inserts rows that need no id back (change log, batch items) as multi-row INSERTs inside the current transaction:
-    /// one statement per 200 rows instead of one per row. Plain SQL that SQLite, PostgreSQL and SQL Server all accept.
+    /// Inserts rows that need no id back (change log, batch items) inside the current transaction: on SQLite and
+    /// PostgreSQL in one statement (a JSON array, column arrays), on SQL Server as multi-row INSERTs of 200 rows.
     /// </summary>
     private static async Task BulkInsertAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct)
     {
@@ -583,6 +583,13 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         {
             // One statement for all the rows (see SqliteJsonRows).
             await SqliteJsonRows.InsertAsync(db, table, columns, rows, ct);
+            return;
+        }
+
+        if (db.Database.IsNpgsql())
+        {
+            // One statement and round trip for all the rows, a text[] per column (see PostgresArrayRows).
+            await PostgresArrayRows.InsertAsync(db, table, columns, rows, ct);
             return;
         }
 
