@@ -8,7 +8,7 @@ using static CrmBlazor.Tests.Integration.Import.Sheets;
 namespace CrmBlazor.Tests.Integration.Import;
 
 /// <summary>
-/// The import's staged writes on SQLite (issue 7 items 5 and 10): customers reach the table through staging tables in a
+/// The import's set-based writes on SQLite (issue 7 items 5 and 10): customers reach the table from JSON arrays in a
 /// few statements per chunk, with the search index's merging relaxed during the import. The rows, the trigram index
 /// and the index's settings must end exactly as row-by-row writes leave them, and a stale version still fails the import.
 /// </summary>
