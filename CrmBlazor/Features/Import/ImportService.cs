@@ -351,7 +351,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
         var rows = check.Rows;
         var decisions = check.Decisions;
-        // SQLite and PostgreSQL: rows go straight through prepared statements (DirectWrites); SQL Server through SaveChanges.
+        // SQLite and PostgreSQL: rows go straight to the database in a few set-based statements per chunk (DirectWrites);
+        // SQL Server through SaveChanges.
         await using var direct = db.Database.IsSqlite() || db.Database.IsNpgsql() ? await DirectWrites.StartAsync(db, ct) : null;
         var createdIds = new Dictionary<int, int>();
         // Batch items are written with their chunk (a snapshot of each updated customer is not kept for the whole
@@ -535,10 +536,14 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             progress?.Report(new ImportProgress(end, total));
         }
 
-        foreach (var (customerId, version) in laterVersions)
+        // One statement per final version (a customer a file updates n times is at its version + n), not per customer.
+        foreach (var group in laterVersions.GroupBy(v => v.Value, v => v.Key))
         {
-            await db.Set<ImportBatchItem>().Where(i => i.BatchId == batch.Id && i.CustomerId == customerId)
-                .ExecuteUpdateAsync(u => u.SetProperty(i => i.VersionAfter, version), ct);
+            foreach (var ids in group.Chunk(QueryChunk))
+            {
+                await db.Set<ImportBatchItem>().Where(i => i.BatchId == batch.Id && ids.Contains(i.CustomerId))
+                    .ExecuteUpdateAsync(u => u.SetProperty(i => i.VersionAfter, group.Key), ct);
+            }
         }
 
         var saved = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batch.Id, ct);
