@@ -36,12 +36,10 @@ public static class SqliteJsonRows
     }
 
     /// <summary>
-    /// Inserts entities of <typeparamref name="T"/> (every mapped column; store-generated keys too when
-    /// <paramref name="withGeneratedKey"/>) into <paramref name="into"/> (delimited; the entity's own table or a staging
-    /// table with its column names), with <paramref name="extraColumns"/> filled by <paramref name="extra"/>.
+    /// Inserts entities of <typeparamref name="T"/> into its table (every mapped column; store-generated keys too when
+    /// <paramref name="withGeneratedKey"/>).
     /// </summary>
-    public static Task<int> InsertAsync<T>(DbContext db, string into, IEnumerable<T> entities, bool withGeneratedKey, IReadOnlyList<string> extraColumns,
-        Func<T, object?[]>? extra, CancellationToken ct)
+    public static Task<int> InsertAsync<T>(DbContext db, IEnumerable<T> entities, bool withGeneratedKey, CancellationToken ct)
     {
         var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
         var properties = type.GetProperties().Where(p => withGeneratedKey || p.ValueGenerated == ValueGenerated.Never).ToArray();
@@ -53,14 +51,9 @@ public static class SqliteJsonRows
                 var value = properties[i].GetGetter().GetClrValue(entity!);
                 WriteValue(w, value is not null && converters[i] is { } converter ? converter.ConvertToProvider(value) : value);
             }
-
-            foreach (var value in extra?.Invoke(entity) ?? [])
-            {
-                WriteValue(w, value);
-            }
         });
-        var columns = properties.Select(p => $"\"{p.GetColumnName()}\"").Concat(extraColumns.Select(c => $"\"{c}\"")).ToList();
-        return InsertRowsAsync(db, into, columns, json, ct);
+        var columns = properties.Select(p => $"\"{p.GetColumnName()}\"").ToList();
+        return InsertRowsAsync(db, $"\"{type.GetTableName()}\"", columns, json, ct);
     }
 
     /// <summary>

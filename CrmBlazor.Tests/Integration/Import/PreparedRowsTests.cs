@@ -98,7 +98,7 @@ public sealed class PreparedRowsTests
             await using var tx = await db.Database.BeginTransactionAsync();
             var c = Make("KH-DIRECT");
             typeof(Customer).GetProperty(nameof(Customer.Id))!.SetValue(c, viaEf + 1);
-            Assert.Equal(1, await SqliteJsonRows.InsertAsync(db, "\"Customers\"", [c], withGeneratedKey: true, [], null, CancellationToken.None));
+            Assert.Equal(1, await SqliteJsonRows.InsertAsync(db, [c], withGeneratedKey: true, CancellationToken.None));
             await tx.CommitAsync();
         }
 

@@ -236,10 +236,9 @@ internal sealed class DirectWrites : IAsyncDisposable
     /// <summary>SQLite: the chunk's new customers written by one INSERT … SELECT and its changed ones by one UPDATE … FROM per set of changed columns, each from one JSON array.</summary>
     private async Task FlushJsonAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
     {
-        var sql = _db.GetService<ISqlGenerationHelper>();
         if (created.Count > 0)
         {
-            await SqliteJsonRows.InsertAsync(_db, sql.DelimitIdentifier("Customers"), created.OrderBy(c => c.Id), withGeneratedKey: true, [], null, ct);
+            await SqliteJsonRows.InsertAsync(_db, created.OrderBy(c => c.Id), withGeneratedKey: true, ct);
             foreach (var c in created)
             {
                 await WriteLinksAsync(c, null, ct);
