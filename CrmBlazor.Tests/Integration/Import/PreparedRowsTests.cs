@@ -113,6 +113,42 @@ public sealed class PreparedRowsTests
     }
 
     [Fact]
+    public async Task A_json_array_larger_than_its_first_pooled_buffer_writes_and_updates_every_row_intact()
+    {
+        // 1,200 customers with 300-character addresses: ~600 KB of JSON, so the pooled buffer grows several times and
+        // the array bound is longer than the JSON (padded with spaces after it).
+        await using var database = await TestDatabase.CreateAsync();
+        var relationship = await database.AddRelationshipAsync("Tiềm năng", isDefault: true);
+        var at = new DateTime(2026, 11, 23, 8, 30, 15, DateTimeKind.Utc);
+        var customers = Enumerable.Range(1, 1200).Select(i =>
+        {
+            var c = Customer.Create(Details($"Khách {i}") with { Address = $"{i} " + new string('đ', 296) }, relationship, null, null, at, $"KH-{i}");
+            typeof(Customer).GetProperty(nameof(Customer.Id))!.SetValue(c, i);
+            return c;
+        }).ToList();
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            Assert.Equal(1200, await SqliteJsonRows.InsertAsync(db, customers, withGeneratedKey: true, CancellationToken.None));
+            foreach (var c in customers)
+            {
+                c.Update(Details($"Khách {c.Id} mới") with { Address = c.Address + "x" }, "someone", at.AddHours(1));
+            }
+
+            Assert.Equal(1200, await SqliteJsonRows.UpdateAsync(db, customers, ["Name", "Address", "Version"], nameof(Customer.Version), c => c.Version - 1, CancellationToken.None));
+            await tx.CommitAsync();
+        }
+
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            var stored = await db.Customers.AsNoTracking().OrderBy(c => c.Id).Select(c => new { c.Id, c.Name, c.Address }).ToListAsync();
+            Assert.Equal(1200, stored.Count);
+            Assert.Equal(customers.Select(c => (c.Id, c.Name, c.Address)), stored.Select(c => (c.Id, c.Name, c.Address)));
+            Assert.Equal(("Khách 1200 mới", "1200 " + new string('đ', 296) + "x"), (stored[^1].Name, stored[^1].Address));
+        }
+    }
+
+    [Fact]
     public async Task An_update_carrying_a_stale_version_is_refused()
     {
         await using var database = await TestDatabase.CreateAsync();
