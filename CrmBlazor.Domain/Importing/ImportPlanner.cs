@@ -53,6 +53,9 @@ public sealed record ImportDecision(ImportAction Action, int? ExistingId = null,
     int? DuplicateOfRow = null)
 {
     public static readonly ImportDecision Ignore = new(ImportAction.Ignore);
+
+    /// <summary>A plain new customer: one shared instance (a decision is immutable; most rows of a big sheet are this).</summary>
+    public static readonly ImportDecision Create = new(ImportAction.Create);
 }
 
 /// <summary>
@@ -157,7 +160,7 @@ public static class ImportPlanner
         ImportDecision decision;
         if (target is null)
         {
-            decision = new ImportDecision(ImportAction.Create);
+            decision = ImportDecision.Create;
             target = new Target(null, i, row.RowNumber, true);
         }
         else if (!(byCode ? options.OverwriteByCode : options.UpdateExisting))

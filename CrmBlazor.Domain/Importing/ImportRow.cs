@@ -256,14 +256,16 @@ public static class ImportRowParser
             Birthday = birthday,
             Gender = gender,
             TaxCode = Text(values.GetValueOrDefault(ImportField.TaxCode)),
-            Country = Text(values.GetValueOrDefault(ImportField.Country)),
-            Province = Text(values.GetValueOrDefault(ImportField.Province)),
-            District = Text(values.GetValueOrDefault(ImportField.District)),
+            Country = Shared(Text(values.GetValueOrDefault(ImportField.Country)), lookups),
+            Province = Shared(Text(values.GetValueOrDefault(ImportField.Province)), lookups),
+            District = Shared(Text(values.GetValueOrDefault(ImportField.District)), lookups),
             Website = Text(values.GetValueOrDefault(ImportField.Website)),
-            Industry = Text(values.GetValueOrDefault(ImportField.Industry)),
+            Industry = Shared(Text(values.GetValueOrDefault(ImportField.Industry)), lookups),
             SourceId = sourceId,
         };
     }
+
+    private static string? Shared(string? text, ImportLookups lookups) => text is null ? null : lookups.Shared(text);
 
     private static ImportContact? ParseContact(Values values, List<ImportRowError> errors)
     {

@@ -319,4 +319,31 @@ public sealed class ImportRowRulesTests
         Assert.Equal(ImportAction.Fail, d[1].Action);
         Assert.Equal(ImportErrorCodes.CodeReserved, rows[1].Errors.Single().Code);
     }
+
+    [Fact]
+    public void Repeated_country_province_district_and_industry_values_share_one_string_and_keep_their_text()
+    {
+        ImportField[] mapping = [ImportField.Name, ImportField.Phone, ImportField.Country, ImportField.Province, ImportField.District, ImportField.Industry];
+        var lookups = Lookups();
+        // Cells arrive as fresh strings per row (the sheet decodes each row anew).
+        object?[] Cells(int i) => [$"Khách {i}", $"09123456{i:D2}", new string("Việt Nam"), new string("Hà Nội"), new string("Quận 1"), new string("Bán lẻ")];
+        var first = ImportRowParser.Parse(2, Cells(1), mapping, lookups).Details!;
+        var second = ImportRowParser.Parse(3, Cells(2), mapping, lookups).Details!;
+        Assert.Equal(("Việt Nam", "Hà Nội", "Quận 1", "Bán lẻ"), (second.Country, second.Province, second.District, second.Industry));
+        Assert.Same(first.Country, second.Country);
+        Assert.Same(first.Province, second.Province);
+        Assert.Same(first.District, second.District);
+        Assert.Same(first.Industry, second.Industry);
+        Assert.NotSame(first.Name, second.Name);
+
+        // A column of unique values stops being remembered at the capacity: values are still returned as they are.
+        for (var i = 0; i < ImportLookups.SharedCapacity + 10; i++)
+        {
+            Assert.Equal($"v{i}", lookups.Shared($"v{i}"));
+        }
+
+        var late = new string("late value");
+        Assert.Same(late, lookups.Shared(late));
+        Assert.NotSame(lookups.Shared(new string("late value")), late);
+    }
 }
