@@ -84,7 +84,7 @@ internal sealed class DirectWrites : IAsyncDisposable
         var last = Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         // Each row changes the table and about ten indexes at scattered places: a bigger page cache for the import
         // keeps most of those pages in memory instead of spilling them to the WAL again and again (53,000 updates:
-        // 10.7 → 7.5 s with 64 MB; 16 MB measured no slower on the 100,000-row bench and keeps the peak 48 MB lower).
+        // 10.7 → 7.5 s with 64 MB; 16 MB measured no slower on the 100,000-row bench and keeps the peak 16 MB lower).
         command.CommandText = $"PRAGMA cache_size = -{ImportCacheKb}";
         await command.ExecuteNonQueryAsync(ct);
         // The search index merges its segments less often during the import (restored before the commit, so no other
