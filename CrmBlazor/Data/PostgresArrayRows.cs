@@ -38,12 +38,16 @@ public static class PostgresArrayRows
 
     /// <summary>
     /// Inserts plain value rows (null, integers, booleans, strings, UTC DateTime) into <paramref name="columns"/> of the
-    /// mapped table <paramref name="table"/>, each value cast to its column's store type.
+    /// mapped table <paramref name="table"/>, each value cast to its column's store type; the columns of
+    /// <paramref name="same"/> get one value for every row, sent once as a parameter instead of an array of copies.
     /// </summary>
-    public static async Task<int> InsertAsync(DbContext db, string table, IReadOnlyList<string> columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    public static async Task<int> InsertAsync(DbContext db, string table, IReadOnlyList<string> columns, IEnumerable<object?[]> rows,
+        IReadOnlyList<(string Column, object? Value)> same, CancellationToken ct)
     {
         var type = db.Model.GetEntityTypes().Single(e => e.GetTableName() == table);
-        var properties = columns.Select(c => type.GetProperties().Single(p => p.GetColumnName() == c)).ToArray();
+        IProperty Property(string column) => type.GetProperties().Single(p => p.GetColumnName() == column);
+        var properties = columns.Select(Property).ToArray();
+        var constants = same.Select(s => (Property: Property(s.Column), s.Value)).ToArray();
         var values = properties.Select(_ => new List<string?>()).ToArray();
         foreach (var row in rows)
         {
@@ -58,10 +62,10 @@ public static class PostgresArrayRows
             return 0;
         }
 
-        var names = string.Join(", ", properties.Select(p => Quote(p.GetColumnName())));
-        var casts = string.Join(", ", properties.Select((p, i) => $"u.c{i}{Cast(p)}"));
+        var names = string.Join(", ", properties.Concat(constants.Select(c => c.Property)).Select(p => Quote(p.GetColumnName())));
+        var casts = string.Join(", ", properties.Select((p, i) => $"u.c{i}{Cast(p)}").Concat(constants.Select((c, i) => $"@s{i}{Cast(c.Property)}")));
         return await ExecuteAsync(db, $"INSERT INTO {Quote(table)} ({names}) SELECT {casts} FROM {Unnest(properties.Length)}",
-            values.Select(v => v.ToArray()).ToArray(), ct);
+            values.Select(v => v.ToArray()).ToArray(), ct, constants.Select(c => Text(c.Value, WithZone(c.Property))).ToArray());
     }
 
     /// <summary>
@@ -140,7 +144,7 @@ public static class PostgresArrayRows
         _ => throw new NotSupportedException($"No text form for {value.GetType().Name}."),
     };
 
-    private static async Task<int> ExecuteAsync(DbContext db, string text, IReadOnlyList<string?[]> arrays, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(DbContext db, string text, IReadOnlyList<string?[]> arrays, CancellationToken ct, string?[]? same = null)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
@@ -148,6 +152,12 @@ public static class PostgresArrayRows
         for (var i = 0; i < arrays.Count; i++)
         {
             command.Parameters.Add(new NpgsqlParameter($"a{i}", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = arrays[i] });
+        }
+
+        // Values every row shares: one text parameter each, cast like the columns.
+        for (var i = 0; i < (same?.Length ?? 0); i++)
+        {
+            command.Parameters.Add(new NpgsqlParameter($"s{i}", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)same![i] ?? DBNull.Value });
         }
 
         return await command.ExecuteNonQueryAsync(ct);

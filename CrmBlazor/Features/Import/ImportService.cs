@@ -515,8 +515,9 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 items[c.Id] = new ImportBatchItem(batch.Id, c.Id, true, 0, null);
             }
 
-            await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "UserId", "At", "Field", "OldValue", "NewValue", "Origin"],
-                logs.Select(l => new object?[] { l.Customer.Id, user.UserId, now, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue), Origin }), ct);
+            await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
+                logs.Select(l => new object?[] { l.Customer.Id, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue) }),
+                [("UserId", user.UserId), ("At", now), ("Origin", Origin)], ct);
 
             var touched = newInChunk.Values.Concat(loaded.Values).Concat(logs.Select(l => l.Customer)).Distinct().ToList();
             foreach (var c in touched)
@@ -531,8 +532,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 }
             }
 
-            await BulkInsertAsync(db, "ImportBatchItems", ["BatchId", "CustomerId", "Created", "VersionAfter", "PreviousJson"],
-                items.Values.Select(i => new object?[] { i.BatchId, i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }), ct);
+            await BulkInsertAsync(db, "ImportBatchItems", ["CustomerId", "Created", "VersionAfter", "PreviousJson"],
+                items.Values.Select(i => new object?[] { i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }), [("BatchId", batch.Id)], ct);
             foreach (var item in items.Values)
             {
                 itemVersions[item.CustomerId] = item.VersionAfter;
@@ -591,25 +592,27 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
     /// <summary>
     /// Inserts rows that need no id back (change log, batch items) inside the current transaction: on SQLite and
-    /// PostgreSQL in one statement (a JSON array, column arrays), on SQL Server as multi-row INSERTs of 200 rows.
+    /// PostgreSQL in one statement (a JSON array, column arrays), on SQL Server as multi-row INSERTs of 200 rows. The
+    /// columns of <paramref name="same"/> take the same value in every row (sent once on SQLite and PostgreSQL).
     /// </summary>
-    private static async Task BulkInsertAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows, CancellationToken ct)
+    private static async Task BulkInsertAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows,
+        IReadOnlyList<(string Column, object? Value)> same, CancellationToken ct)
     {
-        const int rowsPerStatement = 200; // 200 × 7 parameters stays under SQL Server's 2,100
+        const int rowsPerStatement = 200; // 200 rows × up to 7 parameters stays under SQL Server's 2,100
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ";
+        var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Concat(same.Select(s => s.Column)).Select(c => $"\"{c}\""))}) VALUES ";
         if (db.Database.IsSqlite())
         {
             // One statement for all the rows (see SqliteJsonRows).
-            await SqliteJsonRows.InsertAsync(db, table, columns, rows, ct);
+            await SqliteJsonRows.InsertAsync(db, table, columns, rows, same, ct);
             return;
         }
 
         if (db.Database.IsNpgsql())
         {
             // One statement and round trip for all the rows, a text[] per column (see PostgresArrayRows).
-            await PostgresArrayRows.InsertAsync(db, table, columns, rows, ct);
+            await PostgresArrayRows.InsertAsync(db, table, columns, rows, same, ct);
             return;
         }
 
@@ -631,7 +634,20 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                     command.Parameters.Add(parameter);
                 }
 
+                for (var s = 0; s < same.Count; s++)
+                {
+                    sql.Append($", @s{s}");
+                }
+
                 sql.Append(')');
+            }
+
+            for (var s = 0; s < same.Count; s++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = $"@s{s}";
+                parameter.Value = same[s].Value ?? DBNull.Value;
+                command.Parameters.Add(parameter);
             }
 
             command.CommandText = sql.ToString();
