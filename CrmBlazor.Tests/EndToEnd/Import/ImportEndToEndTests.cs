@@ -112,6 +112,8 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Link, new() { Name = "Lịch sử nhập dữ liệu" }).First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "khach-hang.xlsx" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" })).ToBeVisibleAsync();
+        // Column headers as headers (capitalised), not the lower-case count labels of the result summary.
+        await Assertions.Expect(page.GetByRole(AriaRole.Columnheader)).ToHaveTextAsync(["Thời gian", "Người nhập", "Tệp", "Đã tạo", "Đã cập nhật", "Đã bỏ qua", "Lỗi", "Liên hệ đã thêm", ""]);
         await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-5-history.png"), FullPage = true });
     }
 }
