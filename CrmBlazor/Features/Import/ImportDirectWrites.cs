@@ -42,13 +42,16 @@ internal sealed class DirectWrites : IAsyncDisposable
     private readonly Queue<int> _ids = new();
     private int _lastId;
     private readonly int _automerge;
+    // PostgreSQL: the customers' id sequence, looked up once (per row, pg_get_serial_sequence took most of the ids' time).
+    private readonly string? _sequence;
     private bool _finished;
 
-    private DirectWrites(CrmDbContext db, int lastId, int automerge = DefaultAutomerge)
+    private DirectWrites(CrmDbContext db, int lastId, int automerge = DefaultAutomerge, string? sequence = null)
     {
         _db = db;
         _lastId = lastId;
         _automerge = automerge;
+        _sequence = sequence;
         _customerColumns = db.Model.FindEntityType(typeof(Customer))!.GetProperties().Where(p => !p.IsPrimaryKey()).ToArray();
         _insertContact = PreparedRows.Insert<Contact>(db);
         _updateContact = PreparedRows.Update<Contact>(db);
@@ -73,7 +76,8 @@ internal sealed class DirectWrites : IAsyncDisposable
 
         if (!db.Database.IsSqlite())
         {
-            return new DirectWrites(db, 0);
+            var sequence = await db.Database.SqlQueryRaw<string>("SELECT pg_get_serial_sequence('\"Customers\"', 'Id') AS \"Value\"").SingleAsync(ct);
+            return new DirectWrites(db, 0, sequence: sequence);
         }
 
         await using var command = db.Database.GetDbConnection().CreateCommand();
@@ -115,8 +119,11 @@ internal sealed class DirectWrites : IAsyncDisposable
             return;
         }
 
-        foreach (var id in await _db.Database.SqlQuery<int>(
-                     $"SELECT CAST(nextval(pg_get_serial_sequence('\"Customers\"', 'Id')) AS integer) AS \"Value\" FROM generate_series(1, {count})").ToListAsync(ct))
+        // The sequence's name as a literal: its regclass is resolved once per statement, not once per id (70,000 ids:
+        // 560 → 85 ms). The name comes from the catalogue; quotes are doubled all the same.
+        var sql = $"SELECT CAST(nextval('{_sequence!.Replace("'", "''", StringComparison.Ordinal)}'::regclass) AS integer) AS \"Value\" " +
+                  $"FROM generate_series(1, {count.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+        foreach (var id in await _db.Database.SqlQueryRaw<int>(sql).ToListAsync(ct))
         {
             _ids.Enqueue(id);
         }
