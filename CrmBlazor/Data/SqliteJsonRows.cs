@@ -170,8 +170,8 @@ public static class SqliteJsonRows
     /// <summary>
     /// The rows' JSON as UTF-8 in an array rented from the shared pool, bound as it is (SQLite copies a bound value).
     /// A chunk's JSON is hundreds of kilobytes: as a growing buffer, then a string, then the driver's UTF-8 copy of that
-    /// string, every statement left several large-object-heap arrays behind, which only a full collection frees — the
-    /// import's working set grew by ~150 MB of them. A pooled array is longer than the JSON; the rest is filled with
+    /// string, every statement left several large-object-heap arrays behind, which only a full collection frees (managed
+    /// heap peak of a 100,000-row import: 283 → 241 MB without them). A pooled array is longer than the JSON; the rest is filled with
     /// spaces, which JSON allows after the value, so the whole array can be bound without a trimmed copy.
     /// </summary>
     private sealed class PooledJson : IBufferWriter<byte>, IDisposable
