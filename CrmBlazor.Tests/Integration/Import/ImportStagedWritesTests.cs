@@ -2,6 +2,7 @@ using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Importing;
 using CrmBlazor.Features.Import;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using static CrmBlazor.Tests.Integration.Import.Sheets;
 
@@ -154,5 +155,48 @@ public sealed class ImportStagedWritesTests
 
         var error = await Assert.ThrowsAsync<DomainException>(() => direct.FlushAsync([], [loaded], CancellationToken.None));
         Assert.Equal("import.changed-meanwhile", error.Code);
+    }
+
+    [Fact]
+    public async Task The_write_ahead_log_is_copied_into_the_database_after_the_commit_by_a_background_checkpoint()
+    {
+        await using var w = await ImportTestWorld.CreateAsync();
+        // WAL, as the app runs SQLite (DatabaseInitializer). A connection stays open beside the import so that closing
+        // the import's connection is not the last close, which would checkpoint by itself.
+        await using var bystander = new SqliteConnection($"Data Source={w.Db.File};Pooling=False");
+        await bystander.OpenAsync();
+        await using (var wal = bystander.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL";
+            Assert.Equal("wal", await wal.ExecuteScalarAsync());
+        }
+
+        var rows = Enumerable.Range(0, 300).Select(i => Row(("Tên khách hàng", $"Khách {i}"), ("Điện thoại", $"0903{i:D6}"))).ToList();
+        var sheet = w.Service.ReadFile(w.Admin, "wal.xlsx", Xlsx(rows));
+        var result = await w.Service.ImportAsync(w.Admin, sheet, await w.Service.ProposeMappingAsync(w.Admin, sheet.Headers), new ImportOptions());
+        Assert.Equal(300, result.Created);
+        await w.Service.PendingCheckpoint.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The database file alone, copied without its log, holds the imported customers: the import's commit did not
+        // checkpoint (its connection's automatic checkpoint is off) and the log is far below the 1,000 pages that would
+        // trigger one anywhere else, so only the background checkpoint can have put them there.
+        var copy = Path.Combine(Path.GetTempPath(), $"crm-wal-copy-{Guid.NewGuid():N}.db");
+        File.Copy(w.Db.File, copy);
+        try
+        {
+            await using var alone = new SqliteConnection($"Data Source={copy};Pooling=False");
+            await alone.OpenAsync();
+            await using var count = alone.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM \"Customers\" WHERE \"Name\" LIKE 'Khách %'";
+            Assert.Equal(300L, await count.ExecuteScalarAsync());
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { copy, copy + "-wal", copy + "-shm" })
+            {
+                File.Delete(file);
+            }
+        }
     }
 }
