@@ -312,6 +312,50 @@ public sealed class ApiImportTests : IAsyncLifetime
         Assert.Contains("/api/v1/imports/{id}/failed-rows", doc, StringComparison.Ordinal);
         Assert.Contains("UploadImport", doc, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_confirmed_import_cancelled_through_the_api_stops_and_writes_nothing()
+    {
+        var client = await ClientAsync(_lan);
+        var minh = await ClientAsync(_minh);
+        // Each token's first use records it (then at most once a minute): done here, before the write lock below.
+        Assert.Equal(HttpStatusCode.OK, (await minh.GetAsync("/api/v1/imports/history")).StatusCode);
+        var before = await WrittenAsync();
+        var csv = new StringBuilder("Tên khách hàng,Điện thoại\n");
+        for (var i = 0; i < 2_000; i++)
+        {
+            csv.Append("Khách hủy ").Append(i).Append(",0904").Append(i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        var id = (await JsonOf(await client.PostAsync("/api/v1/imports", Upload("huy.csv", Csv(csv.ToString()))), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        // No job to cancel before the confirm.
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/v1/imports/{id}/job")).StatusCode);
+        Assert.Equal(2_000, (await JsonOf(await client.PostAsync($"/api/v1/imports/{id}/check", null), HttpStatusCode.OK)).GetProperty("create").GetInt32());
+
+        // Another connection holds SQLite's write lock, so the job cannot write its first row before the cancel arrives.
+        string connectionString;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            connectionString = db.Database.GetConnectionString()!;
+        }
+
+        await using (var blocker = new Microsoft.Data.Sqlite.SqliteConnection(connectionString))
+        {
+            await blocker.OpenAsync();
+            await using var transaction = blocker.BeginTransaction(deferred: false);
+            await JsonOf(await client.PostAsync($"/api/v1/imports/{id}/confirm", null), HttpStatusCode.Accepted);
+            // Another importer cannot cancel Lan's job.
+            Assert.Equal(HttpStatusCode.NotFound, (await minh.DeleteAsync($"/api/v1/imports/{id}/job")).StatusCode);
+            var cancelled = await client.DeleteAsync($"/api/v1/imports/{id}/job");
+            await JsonOf(cancelled, HttpStatusCode.Accepted);
+            Assert.Equal($"/api/v1/imports/{id}/job", cancelled.Headers.Location!.OriginalString);
+            await transaction.RollbackAsync();
+        }
+
+        var job = await FinishedJobAsync(client, $"/api/v1/imports/{id}/job");
+        Assert.Equal("Cancelled", job.GetProperty("state").GetString());
+        Assert.Equal(before, await WrittenAsync());
+    }
 }
 
 /// <summary>On Kestrel the upload endpoint's body limit (the file limit plus room for the form) stops a huge upload before it is read.</summary>
