@@ -115,5 +115,14 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         // Column headers as headers (capitalised), not the lower-case count labels of the result summary.
         await Assertions.Expect(page.GetByRole(AriaRole.Columnheader)).ToHaveTextAsync(["Thời gian", "Người nhập", "Tệp", "Đã tạo", "Đã cập nhật", "Đã bỏ qua", "Lỗi", "Liên hệ đã thêm", ""]);
         await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-5-history.png"), FullPage = true });
+
+        // On a phone each import is a card of labelled lines, not a table to scroll sideways.
+        await page.SetViewportSizeAsync(390, 844);
+        await Assertions.Expect(page.GetByRole(AriaRole.Columnheader).First).ToBeHiddenAsync();
+        var card = page.Locator(".import-history tbody tr").First;
+        Assert.True(await page.EvaluateAsync<bool>("() => { const t = document.querySelector('.import-history'); return t.scrollWidth <= t.clientWidth; }"),
+            "The history scrolls sideways on a phone.");
+        Assert.Equal("Tệp", await card.Locator("td", new() { HasText = "khach-hang.xlsx" }).EvaluateAsync<string>("td => getComputedStyle(td, '::before').content.replaceAll('\"', '')"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-6-history-phone.png"), FullPage = true });
     }
 }
