@@ -93,7 +93,7 @@ internal static class ImportBench
             // working set (a plain collection kept run 1's segments committed: runs 2–3 started ~170 MB higher).
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             // And the native memory SQLite freed (page caches of the previous run's connections): glibc keeps freed
-            // blocks for reuse, so each run started another 20–50 MB higher; malloc_trim hands them back.
+            // blocks for reuse, so each run started another 50–100 MB higher; malloc_trim hands them back.
             if (OperatingSystem.IsLinux())
             {
                 MallocTrim(0);
@@ -286,7 +286,6 @@ internal static class ImportBench
         ms.SaveAs(Rows(), excelType: ExcelType.XLSX);
         return ms.ToArray();
     }
-
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);

@@ -89,7 +89,7 @@ internal sealed class DirectWrites : IAsyncDisposable
         // Each row changes the table and about ten indexes at scattered places: a bigger page cache for the import
         // keeps most of those pages in memory instead of spilling them to the WAL again and again (53,000 updates:
         // 10.7 → 7.5 s with 64 MB). On the 100,000-row bench the 30,000 updates took 5.6–6.0 s with 16 MB and 4.3–4.6 s
-        // with 64 MB (256 MB no faster); 32 MB keeps the import's peak working set under 400 MB (first run 384–388 MB).
+        // with 64 MB (256 MB no faster); 32 MB keeps the import's peak working set under 400 MB (first run 384–389 MB).
         command.CommandText = $"PRAGMA cache_size = -{ImportCacheKb}";
         await command.ExecuteNonQueryAsync(ct);
         // No automatic checkpoint in this connection's commit: the import checkpoints in the background after it
