@@ -102,15 +102,54 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         await DropItem(cut, _duc).DragStartAsync(new DragEventArgs());
         await Column(cut, _quoted).QuerySelector(".mud-drop-zone")!.DropAsync(new DragEventArgs());
 
+        await AssertDucMovedToQuotedAsync(cut);
+    }
+
+    /// <summary>Đức's card shows in "Đã báo giá" (counted there), and the database says so, logged as a board move.</summary>
+    private async Task AssertDucMovedToQuotedAsync(IRenderedComponent<BoardPage> cut, Action? alsoMeanwhile = null)
+    {
         cut.WaitForAssertion(() =>
         {
             Assert.NotNull(Column(cut, _quoted).QuerySelector($"[data-customer='{_duc}']"));
             Assert.Null(Column(cut, _lead).QuerySelector($"[data-customer='{_duc}']"));
             Assert.StartsWith("1", Column(cut, _quoted).QuerySelector("[data-testid=board-column-count]")!.TextContent.Trim(), StringComparison.Ordinal);
+            alsoMeanwhile?.Invoke();
         }, TimeSpan.FromSeconds(10));
         await using var db = await _db.Factory.CreateDbContextAsync();
         Assert.Equal(_quoted, await db.Customers.Where(c => c.Id == _duc).Select(c => c.RelationshipId).SingleAsync());
         Assert.Equal("board", (await db.ChangeLog.SingleAsync(l => l.CustomerId == _duc)).Origin);
+    }
+
+    [Fact]
+    public async Task A_card_moves_without_dragging_through_its_own_list_of_the_other_relationships()
+    {
+        var cut = RenderAs(_lan);
+        IElement Card() => cut.Find($"[data-customer='{_duc}']");
+        var button = Card().QuerySelector("[data-testid=board-card-move]")!;
+        Assert.Equal("Chuyển Đặng Văn Đức sang mối quan hệ khác", button.GetAttribute("aria-label"));
+        Assert.Equal("false", button.GetAttribute("aria-expanded"));
+
+        // Open: the other two relationships, not the card's own; Escape closes the list and changes nothing.
+        await button.ClickAsync(new MouseEventArgs());
+        cut.WaitForAssertion(() => Assert.NotNull(Card().QuerySelector("[data-testid=board-move-targets]")));
+        Assert.Equal("true", Card().QuerySelector("[data-testid=board-card-move]")!.GetAttribute("aria-expanded"));
+        Assert.Equal(["Đã liên hệ", "Đã báo giá"], Card().QuerySelectorAll("[data-testid=board-move-target]").Select(t => t.TextContent.Trim()));
+        await Card().QuerySelector("[data-testid=board-move-targets]")!.KeyDownAsync(new KeyboardEventArgs { Key = "Escape" });
+        cut.WaitForAssertion(() => Assert.Null(Card().QuerySelector("[data-testid=board-move-targets]")));
+
+        await Card().QuerySelector("[data-testid=board-card-move]")!.ClickAsync(new MouseEventArgs());
+        cut.WaitForAssertion(() => Assert.NotNull(Card().QuerySelector("[data-testid=board-move-targets]")));
+        await Card().QuerySelector($"[data-testid=board-move-target][data-relationship='{_quoted}']")!.ClickAsync(new MouseEventArgs());
+
+        await AssertDucMovedToQuotedAsync(cut, () => Assert.Null(Card().QuerySelector("[data-testid=board-move-targets]")));
+    }
+
+    [Fact]
+    public void Without_the_edit_right_cards_have_no_move_button()
+    {
+        var cut = RenderAs(_viewer);
+        Assert.NotNull(cut.Find($"[data-customer='{_duc}']"));
+        Assert.Empty(cut.FindAll("[data-testid=board-card-move]"));
     }
 
     [Fact]

@@ -71,6 +71,42 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
         (await page.Locator("[data-testid=board-column] .board-column-title").AllInnerTextsAsync()).Select(t => t.Trim()).ToArray();
 
     [Fact]
+    public async Task A_salesperson_moves_a_card_with_the_keyboard_alone()
+    {
+        var lan = await OpenBoardAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
+        var card = lan.GetByTestId("board-card").First;
+        await Assertions.Expect(card).ToBeVisibleAsync();
+        var customerId = await card.GetAttributeAsync("data-customer");
+        var name = await card.GetAttributeAsync("aria-label");
+        var source = await card.EvaluateAsync<string>("e => e.closest('[data-testid=board-column]').getAttribute('aria-label')");
+        var button = card.GetByTestId("board-card-move");
+        await Assertions.Expect(button).ToHaveAttributeAsync("aria-label", $"Chuyển {name} sang mối quan hệ khác");
+
+        // Enter opens the card's list with the focus on its first relationship; Escape closes it and gives the focus back.
+        await button.FocusAsync();
+        await lan.Keyboard.PressAsync("Enter");
+        var first = lan.GetByTestId("board-move-target").First;
+        await Assertions.Expect(first).ToBeFocusedAsync();
+        await Assertions.Expect(lan.GetByTestId("board-move-target")).ToHaveCountAsync(7);
+        await lan.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(lan.GetByTestId("board-move-targets")).ToHaveCountAsync(0);
+        await Assertions.Expect(lan.Locator($"[data-customer='{customerId}'] [data-testid=board-card-move]")).ToBeFocusedAsync();
+
+        // Enter, Tab to the second relationship, Enter: the card moves there and keeps the focus.
+        await lan.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(lan.GetByTestId("board-move-target").First).ToBeFocusedAsync();
+        await lan.Keyboard.PressAsync("Tab");
+        var target = (await lan.GetByTestId("board-move-target").Nth(1).InnerTextAsync()).Trim();
+        Assert.NotEqual(source, target);
+        await lan.Keyboard.PressAsync("Enter");
+        var moved = Column(lan, target).Locator($"[data-customer='{customerId}']");
+        await Assertions.Expect(moved).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Assertions.Expect(Column(lan, source).Locator($"[data-customer='{customerId}']")).ToHaveCountAsync(0);
+        await Assertions.Expect(moved.GetByTestId("board-card-move")).ToBeFocusedAsync();
+        await Screenshot(lan, "board-keyboard-move.png");
+    }
+
+    [Fact]
     public async Task A_manager_reorders_columns_and_moves_a_card_and_the_other_board_follows_live_and_after_a_restart()
     {
         var manager = await OpenBoardAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);

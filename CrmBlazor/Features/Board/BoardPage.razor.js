@@ -32,3 +32,14 @@ export function dispose() {
     observer = null;
     board = null;
 }
+
+// Focus for the keyboard: the first of the elements matching the selector (a card's list of relationships to move to).
+// The drop zones render their items a frame or two after the page: a few frames are allowed for the element to appear.
+export function focusFirst(selector, frames = 10) {
+    const el = document.querySelector(selector);
+    if (el) {
+        el.focus();
+    } else if (frames > 0) {
+        requestAnimationFrame(() => focusFirst(selector, frames - 1));
+    }
+}
