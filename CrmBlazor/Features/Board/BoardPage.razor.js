@@ -33,13 +33,32 @@ export function dispose() {
     board = null;
 }
 
-// Focus for the keyboard: the first of the elements matching the selector (a card's list of relationships to move to).
-// The drop zones render their items a frame or two after the page: a few frames are allowed for the element to appear.
-export function focusFirst(selector, frames = 10) {
-    const el = document.querySelector(selector);
-    if (el) {
-        el.focus();
-    } else if (frames > 0) {
-        requestAnimationFrame(() => focusFirst(selector, frames - 1));
-    }
+// Focus for the keyboard: the first element matching the selector (a card's list of relationships, or a moved card's
+// button). The drop zones render their items after the page, and a live refresh may render a card again: the focus is
+// put back for up to two seconds whenever it falls to the page body, until it has held for ten frames. Never taken back
+// from an element the user moved to.
+export function focusFirst(selector, timeoutMs = 2000) {
+    const until = performance.now() + timeoutMs;
+    let focused = false;
+    let held = 0;
+    const step = () => {
+        const el = document.querySelector(selector);
+        const active = document.activeElement;
+        if (el && active === el) {
+            if (++held >= 10) {
+                return;
+            }
+        } else if (focused && active && active !== document.body) {
+            return;
+        } else if (el) {
+            el.focus();
+            focused = true;
+            held = 0;
+        }
+
+        if (performance.now() < until) {
+            requestAnimationFrame(step);
+        }
+    };
+    step();
 }
