@@ -145,7 +145,10 @@ public sealed class CustomerGridServiceTests : IAsyncLifetime
         var updates = await _w.Service.ListAsync(_w.Lan, new CustomerListQuery { NewUpdates = true });
         Assert.Equal("Đặng Văn Đức", Assert.Single(updates.Items).Name);
 
-        await _w.Service.MarkCommentsReadAsync(_w.Lan, _w.LanCustomer);
+        // Reading the stream (the comment service, as the detail page does) clears the customer from "new updates".
+        var comments = new CrmBlazor.Features.Comments.CommentService(_w.Db.Factory, _w.Bus, TimeProvider.System,
+            new CrmBlazor.Features.Comments.AttachmentStore(Path.Combine(Path.GetTempPath(), "crm-grid-attachments"), 1024 * 1024));
+        await comments.MarkReadAsync(_w.Lan, _w.LanCustomer);
         Assert.Equal(0, (await _w.Service.CountersAsync(_w.Lan)).NewUpdates);
 
         var admin = await _w.Service.ListAsync(_w.Admin, new CustomerListQuery { OwnerId = _w.Minh.UserId });

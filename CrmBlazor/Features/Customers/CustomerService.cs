@@ -239,28 +239,6 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         return new CustomerCounters(await all, await updates, await all - await recent);
     }
 
-    /// <summary>The user has read the customer's comments up to now (R5.1 "new updates").</summary>
-    public async Task MarkCommentsReadAsync(UserAccess user, int customerId, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId), db, user).AnyAsync(ct))
-        {
-            throw new AccessDeniedException("This customer is not visible to you.");
-        }
-
-        var read = await db.StreamReadMarkers.FindAsync([user.UserId, customerId], ct);
-        if (read is null)
-        {
-            db.StreamReadMarkers.Add(new CrmBlazor.Domain.Comments.StreamReadMarker(user.UserId, customerId, UtcNow));
-        }
-        else
-        {
-            read.MoveTo(UtcNow);
-        }
-
-        await db.SaveChangesAsync(ct);
-    }
-
     public async Task<CustomerLookups> LookupsAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
