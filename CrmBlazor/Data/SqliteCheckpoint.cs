@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace CrmBlazor.Data;
@@ -17,17 +16,12 @@ public static class SqliteCheckpoint
     /// <summary>SQLite's default automatic checkpoint threshold, in pages; what a connection goes back to the pool with.</summary>
     public const int DefaultAutocheckpointPages = 1000;
 
-    public static Task RunInBackground(IDbContextFactory<CrmDbContext> dbFactory, ILogger? logger) =>
+    /// <param name="connectionString">The writer's connection string (the same database file).</param>
+    public static Task RunInBackground(string? connectionString, ILogger? logger) =>
         Task.Run(async () =>
         {
             try
             {
-                string? connectionString;
-                await using (var db = await dbFactory.CreateDbContextAsync())
-                {
-                    connectionString = db.Database.GetConnectionString();
-                }
-
                 // A connection of its own that never creates the file: a database removed meanwhile is not made again.
                 var builder = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false };
                 await using var connection = new SqliteConnection(builder.ConnectionString);

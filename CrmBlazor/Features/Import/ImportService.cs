@@ -583,7 +583,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         await tx.CommitAsync(ct);
         if (direct is not null && db.Database.IsSqlite())
         {
-            PendingCheckpoint = SqliteCheckpoint.RunInBackground(dbFactory, logger);
+            PendingCheckpoint = SqliteCheckpoint.RunInBackground(db.Database.GetConnectionString(), logger);
         }
 
         foreach (var ids in changedChunks)
