@@ -29,8 +29,50 @@ public static class PhoneNormalizer
     /// </summary>
     public static string? Normalize(string? input)
     {
-        var number = ParseToNumber(input);
+        var cleaned = Clean(input);
+        if (cleaned is null)
+        {
+            return null;
+        }
+
+        // The common case first: a Vietnamese mobile number, which the rules below accept whatever its prefix
+        // (IsPlausibleVietnamese), in its canonical form without libphonenumber's parse and pattern matching
+        // (100,000 numbers: 290 → 26–44 ms; the import's check normalises every row's phones).
+        if (VietnameseMobile(cleaned) is { } mobile)
+        {
+            return mobile;
+        }
+
+        return NormalizeCleaned(cleaned);
+    }
+
+    /// <summary>Normalize through libphonenumber alone (no shortcut): what the shortcut must agree with.</summary>
+    internal static string? NormalizeCleaned(string cleaned)
+    {
+        var number = ParseCleaned(cleaned);
         return number is null ? null : Util.Format(number, PhoneNumberFormat.E164);
+    }
+
+    /// <summary>"0" or "+84" and nine digits starting 3, 5, 7, 8 or 9: "+84" and those nine digits; else null.</summary>
+    private static string? VietnameseMobile(string cleaned)
+    {
+        var national = cleaned.Length == 10 && cleaned[0] == '0' ? cleaned.AsSpan(1)
+            : cleaned.Length == 12 && cleaned.StartsWith("+84", StringComparison.Ordinal) ? cleaned.AsSpan(3)
+            : default;
+        if (national.Length != 9 || national[0] is not ('3' or '5' or '7' or '8' or '9'))
+        {
+            return null;
+        }
+
+        foreach (var c in national)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return null;
+            }
+        }
+
+        return cleaned[0] == '+' ? cleaned : string.Concat("+84", national);
     }
 
     /// <summary>Like <see cref="Normalize"/>; <paramref name="normalized"/> is "" when this returns false.</summary>
@@ -104,14 +146,10 @@ public static class PhoneNormalizer
         return national.StartsWith('0') ? national : "0" + national;
     }
 
-    private static PhoneNumber? ParseToNumber(string? input)
-    {
-        var cleaned = Clean(input);
-        if (cleaned is null)
-        {
-            return null;
-        }
+    private static PhoneNumber? ParseToNumber(string? input) => Clean(input) is { } cleaned ? ParseCleaned(cleaned) : null;
 
+    private static PhoneNumber? ParseCleaned(string cleaned)
+    {
         PhoneNumber number;
         try
         {

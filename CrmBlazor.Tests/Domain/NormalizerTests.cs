@@ -103,6 +103,33 @@ public class NormalizerTests
         }
     }
 
+    /// <summary>
+    /// R3.3: the shortcut for Vietnamese mobile numbers gives exactly what libphonenumber's parse gives, for every
+    /// two-digit prefix (allocated or not) and for the other leading digits it must leave to the parse.
+    /// </summary>
+    [Fact]
+    public void R3_3_Phone_Normalize_shortcut_agrees_with_libphonenumber_for_every_prefix()
+    {
+        var compared = 0;
+        for (var prefix = 10; prefix <= 99; prefix++)
+        {
+            foreach (var rest in new[] { "0000000", "1234567", "9999999", "5550123" })
+            {
+                var national = $"{prefix}{rest}";
+                foreach (var written in new[] { "0" + national, "+84" + national })
+                {
+                    Assert.Equal(PhoneNormalizer.NormalizeCleaned(written), PhoneNormalizer.Normalize(written));
+                    compared++;
+                }
+            }
+        }
+
+        Assert.Equal(90 * 4 * 2, compared);
+        // And the shortcut really answers for the mobile ranges (a null here would hide a broken comparison).
+        Assert.Equal("+84351234567", PhoneNormalizer.Normalize("0351234567"));
+        Assert.Equal("+84991234567", PhoneNormalizer.Normalize("+84991234567"));
+    }
+
     [Theory]
     [InlineData(null, "")]
     [InlineData("", "")]
