@@ -29,31 +29,84 @@ internal static class ImportBench
         return await RunAsync(copies, copies.AdminUserId, runs, rows);
     }
 
-    private sealed record ImportOnce(double ReadMs, double CheckMs, double ImportMs, double CheckpointMs, string Check, string Result);
+    private sealed record ImportOnce(double ReadMs, double CheckMs, double ImportMs, double CheckpointMs, string Check, string Result,
+        string PhasePeaks);
+
+    /// <summary>
+    /// The process's working set and managed heap sampled every 10 ms: the peak of the whole run and of each phase
+    /// (read, check, import), so a report says where the memory goes.
+    /// </summary>
+    private sealed class MemorySampler : IDisposable
+    {
+        private readonly Timer _timer;
+        private readonly object _gate = new();
+        private long _phasePeak;
+
+        public MemorySampler(long before)
+        {
+            Peak = before;
+            _phasePeak = before;
+            _timer = new Timer(_ => Sample(), null, 0, 10);
+        }
+
+        public long Peak { get; private set; }
+
+        public long HeapPeak { get; private set; }
+
+        /// <summary>The peak working set since the previous call (or the start), in MB; the next phase starts here.</summary>
+        public double EndPhase()
+        {
+            Sample();
+            lock (_gate)
+            {
+                var phase = _phasePeak;
+                _phasePeak = 0;
+                return phase / 1048576.0;
+            }
+        }
+
+        private void Sample()
+        {
+            var p = Process.GetCurrentProcess();
+            var heap = GC.GetTotalMemory(false);
+            lock (_gate)
+            {
+                Peak = Math.Max(Peak, p.WorkingSet64);
+                _phasePeak = Math.Max(_phasePeak, p.WorkingSet64);
+                HeapPeak = Math.Max(HeapPeak, heap);
+            }
+        }
+
+        public void Dispose() => _timer.Dispose();
+    }
 
     /// <summary>
     /// Read → check → import of one run, as the wizard and the API do it (the import reuses the rows the check parsed).
     /// A method of its own so that nothing of a run (its sheet, its parsed rows) stays referenced into the next run
     /// and inflates that run's working set.
     /// </summary>
-    private static async Task<ImportOnce> ImportOnceAsync(ImportService service, UserAccess admin, byte[] bytes)
+    private static async Task<ImportOnce> ImportOnceAsync(ImportService service, UserAccess admin, byte[] bytes, MemorySampler memory)
     {
         var t0 = Stopwatch.GetTimestamp();
         var sheet = service.ReadFile(admin, "bench.xlsx", bytes);
+        var readPeak = memory.EndPhase();
         var t1 = Stopwatch.GetTimestamp();
         var mapping = await service.ProposeMappingAsync(admin, sheet.Headers);
         var options = new ImportOptions { UpdateExisting = true };
         var checkResult = await service.CheckAsync(admin, sheet, mapping, options);
+        var checkPeak = memory.EndPhase();
         var t2 = Stopwatch.GetTimestamp();
         var result = await service.ImportAsync(admin, sheet, mapping, options, checkedBefore: checkResult);
         var t3 = Stopwatch.GetTimestamp();
+        var importPeak = memory.EndPhase();
         // SQLite: the WAL checkpoint the import left to the background after its commit (reported, not counted in the import).
         await service.PendingCheckpoint;
         var t4 = Stopwatch.GetTimestamp();
         return new ImportOnce(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds,
             Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds, Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds,
             $"{checkResult.Create:N0} create / {checkResult.Update:N0} update / {checkResult.Fail:N0} fail",
-            $"{result.Created:N0} created, {result.Updated:N0} updated");
+            $"{result.Created:N0} created, {result.Updated:N0} updated",
+            $"read {readPeak:N0}, check {checkPeak:N0}, import {importPeak:N0} MB");
     }
 
     private static async Task<List<(string Name, Stats Stats)>> RunAsync(IBenchCopies copies, string adminUserId, int runs, int rows)
@@ -101,25 +154,19 @@ internal static class ImportBench
             var process = Process.GetCurrentProcess();
             process.Refresh();
             var before = process.WorkingSet64;
-            var peak = before;
-            long heapPeak = 0;
-            // Sampled every 10 ms from read to commit: the import's own peak, not the bench's (file generation, data load).
-            using var sampler = new Timer(_ =>
-            {
-                var p = Process.GetCurrentProcess();
-                peak = Math.Max(peak, p.WorkingSet64);
-                heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
-            }, null, 0, 10);
-
-            var once = await ImportOnceAsync(service, admin, bytes);
+            // Sampled from read to commit: the import's own peak, not the bench's (file generation, data load).
+            var sampler = new MemorySampler(before);
+            var once = await ImportOnceAsync(service, admin, bytes, sampler);
             read.Add(once.ReadMs);
             check.Add(once.CheckMs);
             import.Add(once.ImportMs);
             checkpoint.Add(once.CheckpointMs);
             total.Add(once.ReadMs + once.CheckMs + once.ImportMs);
-            sampler.Change(Timeout.Infinite, Timeout.Infinite);
+            sampler.Dispose();
+            var peak = sampler.Peak;
             peaks.Add((before, peak));
-            Console.WriteLine($"  run {run + 1}: working set {before / 1048576.0:N0} MB before, peak {peak / 1048576.0:N0} MB during (+{(peak - before) / 1048576.0:N0} MB; managed heap peak {heapPeak / 1048576.0:N0} MB); " +
+            Console.WriteLine($"  run {run + 1}: working set {before / 1048576.0:N0} MB before, peak {peak / 1048576.0:N0} MB during (+{(peak - before) / 1048576.0:N0} MB; " +
+                              $"by phase: {once.PhasePeaks}; managed heap peak {sampler.HeapPeak / 1048576.0:N0} MB); " +
                               $"read {read[^1]:N0} ms, check {check[^1]:N0} ms ({once.Check}), import {import[^1]:N0} ms ({once.Result}) → {rows / (total[^1] / 1000):N0} rows/s end to end" +
                               (once.CheckpointMs >= 1 ? $"; WAL checkpoint after it, in the background, {once.CheckpointMs:N0} ms" : ""));
             await copies.DropAsync(run);
