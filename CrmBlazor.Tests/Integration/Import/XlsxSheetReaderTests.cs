@@ -40,6 +40,34 @@ public sealed class XlsxSheetReaderTests
         return shared is null ? Without(bytes, "xl/sharedStrings.xml") : WithPart(bytes, "xl/sharedStrings.xml", shared);
     }
 
+    /// <summary>A sheet with a date cell of serial 1,000 (style 1, built-in format 14) in a workbook whose workbookPr says
+    /// date1904="<paramref name="date1904"/>".</summary>
+    private static byte[] Date1904Book(string date1904) =>
+        WithPart(Book("<row r=\"1\">" + Cell("A1", "str", "<v>H</v>") + "</row><row r=\"2\">" + Cell("A2", null, "<v>1000</v>", "1") +
+                      Cell("B2", null, "<v>1000.75</v>", "3") + "</row>"),
+            "xl/workbook.xml", $"<workbook xmlns=\"{Ns}\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">" +
+                               $"<fileVersion appName=\"xl\"/><workbookPr date1904=\"{date1904}\"/>" +
+                               "<sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"Rf07acd724bb44f9fbed13dccbbadbd2c\"/></sheets></workbook>");
+
+    /// <summary>
+    /// R3.3 (real date cells): a workbook counting from 1904 (Excel for Mac's old default) stores 1,462 days less for the
+    /// same date; its date cells read as the dates Excel shows — where MiniExcel read them 4 years and a day early — and
+    /// its time cells are unchanged.
+    /// </summary>
+    [Theory]
+    [InlineData("1")]
+    [InlineData("true")]
+    public void A_date1904_workbook_gives_the_dates_Excel_shows(string flag)
+    {
+        var bytes = Date1904Book(flag);
+
+        var ours = ReaderRecords(bytes);
+        Assert.Null(ours.Error);
+        Assert.Equal(new DateTime(1906, 9, 27), ours.Rows[1][0]);
+        Assert.Equal(TimeSpan.FromDays(1000.75), ours.Rows[1][1]);
+        Assert.Equal(new DateTime(1902, 9, 26), MiniExcelRecords(bytes).Rows[1][0]);
+    }
+
     private static byte[] Without(byte[] xlsx, string part)
     {
         using var ms = new MemoryStream();
@@ -103,9 +131,7 @@ public sealed class XlsxSheetReaderTests
             "<row r=\"1\">" + Cell("A1", "str", "<v>H</v>") + "<c r=\"B1\"/></row><row r=\"2\"><c r=\"A2\"/><c r=\"B2\" s=\"1\"/></row><row r=\"3\"></row>"),
         ["a cell refers to another part (MiniExcel's @@@fileid@@@)"] = () => Book(
             "<row r=\"1\">" + Cell("A1", "str", "<v>H</v>") + "</row><row r=\"2\">" + Cell("A2", "str", "<v>@@@fileid@@@,XL/STYLES.XML</v>") + Cell("B2", "str", "<v>@@@fileid@@@,xl/styles.xml</v>") + "</row>"),
-        ["date1904 workbook (MiniExcel ignores the flag)"] = () => WithPart(Book("<row r=\"1\">" + Cell("A1", "str", "<v>H</v>") + "</row><row r=\"2\">" + Cell("A2", null, "<v>1000</v>", "1") + "</row>"),
-            "xl/workbook.xml", $"<workbook xmlns=\"{Ns}\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><workbookPr date1904=\"1\"/>" +
-                               "<sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"Rf07acd724bb44f9fbed13dccbbadbd2c\"/></sheets></workbook>"),
+        ["date1904=\"0\" workbook (dates as in the 1900 system)"] = () => Date1904Book("0"),
         ["strict namespace and prefixes"] = () => Book("", sheet:
             "<x:worksheet xmlns:x=\"http://purl.oclc.org/ooxml/spreadsheetml/main\"><x:sheetData><x:row r=\"1\"><x:c r=\"A1\" t=\"inlineStr\"><x:is><x:t>H</x:t></x:is></x:c></x:row>" +
             "<x:row r=\"2\"><x:c r=\"A2\"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>"),

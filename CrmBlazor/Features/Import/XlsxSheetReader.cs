@@ -19,7 +19,7 @@ namespace CrmBlazor.Features.Import;
 /// (or the widest row when there is none) and cells past it follow in the order met; rows missing from the XML are
 /// yielded as blank records; cells without an "r" are placed one after another only when the first such cell comes
 /// before any &lt;dimension&gt;, else they take the column of the cell before them; numbers are doubles, booleans bools,
-/// errors and unparsable values their text; a date style gives a DateTime (date1904 ignored), a time style a TimeSpan;
+/// errors and unparsable values their text; a date style gives a DateTime, a time style a TimeSpan;
 /// "_xHHHH_" escapes are decoded in strings (lower-case "x" only).
 /// </para>
 /// <para>
@@ -27,6 +27,10 @@ namespace CrmBlazor.Features.Import;
 /// would have held; unset positions are null. Damaged parts throw <see cref="XmlException"/>,
 /// <see cref="InvalidDataException"/>, <see cref="InvalidOperationException"/> or <see cref="ArgumentException"/>,
 /// which the caller turns into a "corrupt" refusal, in the same places MiniExcel failed.
+/// </para>
+/// <para>
+/// One deliberate difference: a workbook that counts its dates from 1904 (&lt;workbookPr date1904="1"/&gt;, Excel for
+/// Mac's old default) gives the dates it shows; MiniExcel read them 4 years and a day early (R3.3: real date cells).
 /// </para>
 /// </remarks>
 internal sealed partial class XlsxSheetReader : IDisposable
@@ -58,6 +62,7 @@ internal sealed partial class XlsxSheetReader : IDisposable
 
     // Number-format kind of each cellXfs entry, loaded when the first cell with a style is met.
     private StyleKind[]? _styles;
+    private bool? _date1904;
     private Dictionary<string, byte[]>? _parts;
 
     // Layout found before the first record: MiniExcel's row width and whether cells are placed without "r".
@@ -674,7 +679,57 @@ internal sealed partial class XlsxSheetReader : IDisposable
             return TimeSpan.FromDays(number);
         }
 
+        _date1904 ??= LoadDate1904();
+        if (_date1904.Value)
+        {
+            number += Date1904Offset;
+        }
+
         return number > -657435.0 && number < 2958466.0 ? DateTime.FromOADate(number) : value;
+    }
+
+    /// <summary>Days from 1899-12-30 (serial 0 of the 1900 system) to 1904-01-01 (serial 0 of the 1904 system).</summary>
+    private const double Date1904Offset = 1462;
+
+    /// <summary>
+    /// Whether xl/workbook.xml's &lt;workbookPr&gt; says date1904 (read once, at the first date cell). A missing or
+    /// unreadable workbook part counts as the 1900 system, as before: it decides no refusal.
+    /// </summary>
+    private bool LoadDate1904()
+    {
+        if (Entry("xl/workbook.xml") is not { } entry)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var stream = entry.Open();
+            using var reader = XmlReader.Create(stream, _settings);
+            if (!IsStart(reader, _n.Workbook) || !ReadFirstContent(reader))
+            {
+                return false;
+            }
+
+            while (!reader.EOF)
+            {
+                if (IsStart(reader, _n.WorkbookPr))
+                {
+                    return reader.GetAttribute("date1904")?.Trim() is "1" or "true";
+                }
+
+                if (!SkipContent(reader))
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is XmlException or InvalidDataException)
+        {
+            return false;
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -1363,7 +1418,7 @@ internal sealed partial class XlsxSheetReader : IDisposable
         public readonly string MainNs;
         public readonly string StrictNs;
         public readonly string Worksheet, SheetData, Row, C, V, F, Is, T, R, S, Dimension, Sst, Si;
-        public readonly string Workbook, BookViews, WorkbookView, Sheets, Sheet, Relationships, Relationship;
+        public readonly string Workbook, WorkbookPr, BookViews, WorkbookView, Sheets, Sheet, Relationships, Relationship;
         public readonly string StyleSheet, CellXfs, CellStyleXfs, Xf, NumFmts, NumFmt;
 
         public Names()
@@ -1384,6 +1439,7 @@ internal sealed partial class XlsxSheetReader : IDisposable
             Sst = Table.Add("sst");
             Si = Table.Add("si");
             Workbook = Table.Add("workbook");
+            WorkbookPr = Table.Add("workbookPr");
             BookViews = Table.Add("bookViews");
             WorkbookView = Table.Add("workbookView");
             Sheets = Table.Add("sheets");
