@@ -30,7 +30,7 @@ internal static class ImportBench
     }
 
     private sealed record ImportOnce(double ReadMs, double CheckMs, double ImportMs, double CheckpointMs, string Check, string Result,
-        string PhasePeaks);
+        string PhasePeaks, int BatchId);
 
     /// <summary>
     /// The process's working set and managed heap sampled every 10 ms: the peak of the whole run and of each phase
@@ -106,7 +106,7 @@ internal static class ImportBench
             Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds, Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds,
             $"{checkResult.Create:N0} create / {checkResult.Update:N0} update / {checkResult.Fail:N0} fail",
             $"{result.Created:N0} created, {result.Updated:N0} updated",
-            $"read {readPeak:N0}, check {checkPeak:N0}, import {importPeak:N0} MB");
+            $"read {readPeak:N0}, check {checkPeak:N0}, import {importPeak:N0} MB", result.BatchId);
     }
 
     private static async Task<List<(string Name, Stats Stats)>> RunAsync(IBenchCopies copies, string adminUserId, int runs, int rows)
@@ -169,6 +169,15 @@ internal static class ImportBench
                               $"by phase: {once.PhasePeaks}; managed heap peak {sampler.HeapPeak / 1048576.0:N0} MB); " +
                               $"read {read[^1]:N0} ms, check {check[^1]:N0} ms ({once.Check}), import {import[^1]:N0} ms ({once.Result}) → {rows / (total[^1] / 1000):N0} rows/s end to end" +
                               (once.CheckpointMs >= 1 ? $"; WAL checkpoint after it, in the background, {once.CheckpointMs:N0} ms" : ""));
+            if (run == 0)
+            {
+                // Undo of the whole import (R3 history): removes the customers it created, restores the ones it updated.
+                var started = Stopwatch.GetTimestamp();
+                var undo = await service.UndoAsync(admin, once.BatchId);
+                Console.WriteLine($"  undo of run 1's import: {Stopwatch.GetElapsedTime(started).TotalMilliseconds:N0} ms " +
+                                  $"({undo.Removed:N0} removed, {undo.Restored:N0} restored, {undo.LeftAlone.Count:N0} left alone)");
+            }
+
             await copies.DropAsync(run);
         }
 

@@ -231,6 +231,38 @@ public sealed class ImportServiceTests
         await Assert.ThrowsAsync<CrmBlazor.Domain.Common.DomainException>(() => w.Service.UndoAsync(w.Sales, result.BatchId));
     }
 
+    /// <summary>R6 undo: a created customer that another customer names as its referrer since the import stays (its
+    /// key restricts the delete), is reported as left alone, and the other created customers go.</summary>
+    [Fact]
+    public async Task Undo_leaves_alone_a_created_customer_that_another_customer_now_names_as_referrer()
+    {
+        await using var w = await ImportTestWorld.CreateAsync();
+        var referring = await AddCustomer(w, "Khách giới thiệu", "0906100001", ownerId: w.Lan);
+        var bytes = Xlsx(
+        [
+            Row(("Tên", "Mới 1"), ("SĐT", "0906100002")),
+            Row(("Tên", "Mới 2"), ("SĐT", "0906100003")),
+            Row(("Tên", "Mới 3"), ("SĐT", "0906100004")),
+        ]);
+        var (sheet, mapping) = await SheetAsync(w, w.Sales, bytes);
+        var result = await w.Service.ImportAsync(w.Sales, sheet, mapping, new ImportOptions());
+        Assert.Equal(3, result.Created);
+        int referredId;
+        await using (var ctx = await w.Db.Factory.CreateDbContextAsync())
+        {
+            referredId = (await ctx.Customers.SingleAsync(c => c.Name == "Mới 2")).Id;
+            var r = await ctx.Customers.SingleAsync(c => c.Id == referring.Id);
+            r.SetReferrer(referredId, null, w.Minh, DateTime.UtcNow);
+            await ctx.SaveChangesAsync();
+        }
+
+        var undo = await w.Service.UndoAsync(w.Sales, result.BatchId);
+
+        Assert.Equal((2, 0), (undo.Removed, undo.Restored));
+        Assert.Equal(referredId, Assert.Single(undo.LeftAlone));
+        Assert.Equal(["Khách giới thiệu", "Mới 2"], await w.WithDb(ctx => ctx.Customers.OrderBy(c => c.Name).Select(c => c.Name).ToListAsync()));
+    }
+
     [Fact]
     public async Task Only_the_importer_or_a_user_admin_may_undo()
     {

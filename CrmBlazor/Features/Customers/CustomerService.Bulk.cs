@@ -217,6 +217,22 @@ public sealed partial class CustomerService
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await DeleteRowsAsync(db, ids, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Deletes customers for good with everything hanging on them, set-based, in the caller's transaction (the trash
+    /// purge, an import's undo): a statement per table, not per customer — SQLite's search index flushes at every
+    /// statement that writes through its trigger.
+    /// </summary>
+    internal static async Task DeleteRowsAsync(CrmDbContext db, IReadOnlyCollection<int> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
         // Customers referred by a purged customer keep existing without a referrer.
         await db.Customers.Where(c => c.ReferrerCustomerId != null && ids.Contains(c.ReferrerCustomerId.Value))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.ReferrerCustomerId, (int?)null), ct);
@@ -228,7 +244,6 @@ public sealed partial class CustomerService
         await db.Comments.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
         await db.ChangeLog.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
         await db.Customers.Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
-        await tx.CommitAsync(ct);
     }
 }
 

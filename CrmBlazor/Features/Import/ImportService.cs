@@ -5,6 +5,7 @@ using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Importing;
 using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
@@ -887,6 +888,13 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         {
             var ids = chunk.Select(i => i.CustomerId).ToList();
             var customers = await db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+            // Created customers another customer names as its referrer stay (the key restricts their deletion): one
+            // query for the chunk, not one per customer.
+            var created = chunk.Where(i => i.Created).Select(i => (int?)i.CustomerId).ToList();
+            var remove = new List<int>();
+            var referred = created.Count == 0
+                ? []
+                : (await db.Customers.Where(x => created.Contains(x.ReferrerCustomerId)).Select(x => x.ReferrerCustomerId!.Value).Distinct().ToListAsync(ct)).ToHashSet();
             foreach (var item in chunk)
             {
                 if (!customers.TryGetValue(item.CustomerId, out var c))
@@ -902,13 +910,13 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
                 if (item.Created)
                 {
-                    if (await db.Customers.AnyAsync(x => x.ReferrerCustomerId == c.Id, ct))
+                    if (referred.Contains(c.Id))
                     {
                         leftAlone.Add(c.Id);
                         continue;
                     }
 
-                    db.Customers.Remove(c);
+                    remove.Add(c.Id);
                     removed++;
                 }
                 else
@@ -937,6 +945,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
+            await CustomerService.DeleteRowsAsync(db, remove, ct);
         }
 
         batch = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batchId, ct);
