@@ -224,6 +224,9 @@ public sealed class ImportServiceTests
         var restored = await check.Customers.Include(c => c.Contacts).SingleAsync(c => c.Id == existing.Id);
         Assert.Equal((before.Name, before.RelationshipId), (restored.Name, restored.RelationshipId));
         Assert.Empty(restored.Contacts);
+        // The restore is in the customer's stream like any change: by the user who undid, origin "import".
+        var restoreLog = Assert.Single(await check.ChangeLog.Where(l => l.CustomerId == existing.Id && l.Field == "Name" && l.NewValue == before.Name).ToListAsync());
+        Assert.Equal(("Sau khi nhập", w.Sales.UserId, "import"), (restoreLog.OldValue, restoreLog.UserId, restoreLog.Origin));
         Assert.Equal("Sửa tay", (await check.Customers.SingleAsync(c => c.Id == existing2.Id)).Name);
         Assert.False(await check.Customers.AnyAsync(c => c.Name == "Mới 1"));
         Assert.True(await check.Customers.AnyAsync(c => c.Name == "Mới 2 (đã sửa tay)"));

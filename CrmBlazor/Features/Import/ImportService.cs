@@ -892,6 +892,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             // query for the chunk, not one per customer.
             var created = chunk.Where(i => i.Created).Select(i => (int?)i.CustomerId).ToList();
             var remove = new List<int>();
+            var logs = new List<(int CustomerId, FieldChange Change)>();
             var referred = created.Count == 0
                 ? []
                 : (await db.Customers.Where(x => created.Contains(x.ReferrerCustomerId)).Select(x => x.ReferrerCustomerId!.Value).Distinct().ToListAsync(ct)).ToHashSet();
@@ -932,10 +933,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                         db.Contacts.Remove(contact);
                     }
 
-                    foreach (var change in changes)
-                    {
-                        db.ChangeLog.Add(new ChangeLogEntry(c.Id, user.UserId, now, change, Origin));
-                    }
+                    logs.AddRange(changes.Select(change => (c.Id, change)));
 
                     restored++;
                 }
@@ -945,6 +943,10 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
+            // The restored values' change log as the import writes its own: one statement, not an entity per change.
+            await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
+                logs.Select(l => new object?[] { l.CustomerId, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue) }),
+                [("UserId", user.UserId), ("At", now), ("Origin", Origin)], ct);
             await CustomerService.DeleteRowsAsync(db, remove, ct);
         }
 
