@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CrmBlazor.Data;
-using CrmBlazor.Domain.Comments;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Importing;
@@ -888,8 +887,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         {
             var ids = chunk.Select(i => i.CustomerId).ToList();
             var customers = await db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-            // Created customers another customer names as its referrer stay (the key restricts their deletion): one
-            // query for the chunk, not one per customer.
+            // Created customers another customer names as its referrer stay, so that customer keeps its referrer (the
+            // purge's delete would clear it): one query for the chunk, not one per customer.
             var created = chunk.Where(i => i.Created).Select(i => (int?)i.CustomerId).ToList();
             var remove = new List<int>();
             var logs = new List<(int CustomerId, FieldChange Change)>();
