@@ -124,5 +124,22 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
             "The history scrolls sideways on a phone.");
         Assert.Equal("Tệp", await card.Locator("td", new() { HasText = "khach-hang.xlsx" }).EvaluateAsync<string>("td => getComputedStyle(td, '::before').content.replaceAll('\"', '')"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-6-history-phone.png"), FullPage = true });
+
+        // Undo (R3 history), after a confirmation that says what it will do and what it keeps.
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Assertions.Expect(dialog).ToContainTextAsync("2 khách hàng được tạo sẽ bị xóa");
+        await Assertions.Expect(dialog).ToContainTextAsync("người giới thiệu");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-7-undo-confirm.png"), FullPage = true });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Đã hoàn tác: xóa 2, khôi phục 0")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".import-history tbody tr").First.Locator("td.action")).ToContainTextAsync("Đã hoàn tác");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" })).ToHaveCountAsync(0);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-8-undone.png"), FullPage = true });
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            Assert.Equal(0, await db.Customers.CountAsync());
+        }
     }
 }

@@ -217,8 +217,11 @@ public sealed class ImportServiceTests
 
         var history = await w.Service.HistoryAsync(w.Sales);
         Assert.True(Assert.Single(history).CanUndo);
-        var undo = await w.Service.UndoAsync(w.Sales, result.BatchId);
+        var reports = new List<ImportProgress>();
+        var undo = await w.Service.UndoAsync(w.Sales, result.BatchId, new SyncProgress(reports.Add));
         Assert.Equal((1, 1, 2), (undo.Removed, undo.Restored, undo.LeftAlone.Count));
+        // The history page's bar: from nothing to all four of the import's customers handled.
+        Assert.Equal([new ImportProgress(0, 4), new ImportProgress(4, 4)], reports);
 
         await using var check = await w.Db.Factory.CreateDbContextAsync();
         var restored = await check.Customers.Include(c => c.Contacts).SingleAsync(c => c.Id == existing.Id);

@@ -112,7 +112,7 @@ public static class ApiImportEndpoints
             .WithName("ListImportBatches").WithSummary("Past imports of the token's user (all imports with 'view all'), newest first.");
 
         imports.MapPost("/batches/{batchId:int}/undo", async (HttpContext http, ImportService import, int batchId, CancellationToken ct) =>
-            Results.Ok(await import.UndoAsync(await ApiEndpoints.MeAsync(http, ct), batchId, ct)))
+            Results.Ok(await import.UndoAsync(await ApiEndpoints.MeAsync(http, ct), batchId, ct: ct)))
             .WithName("UndoImportBatch").WithSummary("Undoes an import within 30 days; customers changed since are left alone and listed.");
 
         return api;

@@ -860,8 +860,9 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
     /// <summary>
     /// Undoes an import within 30 days: removes the customers it created that nobody changed since (same version) and
     /// restores the previous values of those it updated; customers changed after the import are left alone and reported.
+    /// Progress counts the import's customers handled so far (a 100,000-row import's undo takes tens of seconds).
     /// </summary>
-    public async Task<UndoResult> UndoAsync(UserAccess user, int batchId, CancellationToken ct = default)
+    public async Task<UndoResult> UndoAsync(UserAccess user, int batchId, IProgress<ImportProgress>? progress = null, CancellationToken ct = default)
     {
         Require(user, Rights.CustomersImport);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -880,7 +881,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         }
 
         var items = await db.Set<ImportBatchItem>().AsNoTracking().Where(i => i.BatchId == batchId).ToListAsync(ct);
-        int removed = 0, restored = 0;
+        progress?.Report(new ImportProgress(0, items.Count));
+        int removed = 0, restored = 0, done = 0;
         var leftAlone = new List<int>();
         var touched = new List<int>();
         foreach (var chunk in items.Chunk(QueryChunk))
@@ -947,6 +949,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 logs.Select(l => new object?[] { l.CustomerId, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue) }),
                 [("UserId", user.UserId), ("At", now), ("Origin", Origin)], ct);
             await CustomerService.DeleteRowsAsync(db, remove, ct);
+            done += chunk.Length;
+            progress?.Report(new ImportProgress(done, items.Count));
         }
 
         batch = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batchId, ct);
