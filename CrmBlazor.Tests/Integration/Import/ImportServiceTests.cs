@@ -210,6 +210,7 @@ public sealed class ImportServiceTests
         {
             var m2 = await ctx.Customers.SingleAsync(c => c.Name == "Mới 2");
             m2.Update(new CustomerDetails { Name = "Mới 2 (đã sửa tay)", Phone = m2.Phone }, w.Minh, DateTime.UtcNow);
+            m2.AssignOwner(w.Minh, w.Minh, DateTime.UtcNow); // now Minh's: out of Lan's (Sales') sight
             var e2 = await ctx.Customers.SingleAsync(c => c.Id == existing2.Id);
             e2.Update(new CustomerDetails { Name = "Sửa tay", Phone = e2.Phone }, w.Minh, DateTime.UtcNow);
             await ctx.SaveChangesAsync();
@@ -222,6 +223,8 @@ public sealed class ImportServiceTests
         Assert.Equal((1, 1, 2), (undo.Removed, undo.Restored, undo.LeftAlone.Count));
         // The history page's bar: from nothing to all four of the import's customers handled.
         Assert.Equal([new ImportProgress(0, 4), new ImportProgress(4, 4)], reports);
+        // Named for the user to look at, only those the user may see (R7.4): "Mới 2" is Minh's now, out of Sales' scope.
+        Assert.Equal([new UndoKept(existing2.Id, "Sửa tay", NamedAsReferrer: false)], undo.Kept);
 
         await using var check = await w.Db.Factory.CreateDbContextAsync();
         var restored = await check.Customers.Include(c => c.Contacts).SingleAsync(c => c.Id == existing.Id);
@@ -266,6 +269,7 @@ public sealed class ImportServiceTests
 
         Assert.Equal((2, 0), (undo.Removed, undo.Restored));
         Assert.Equal(referredId, Assert.Single(undo.LeftAlone));
+        Assert.Equal(new UndoKept(referredId, "Mới 2", NamedAsReferrer: true), Assert.Single(undo.Kept));
         Assert.Equal(["Khách giới thiệu", "Mới 2"], await w.WithDb(ctx => ctx.Customers.OrderBy(c => c.Name).Select(c => c.Name).ToListAsync()));
     }
 

@@ -39,7 +39,14 @@ public sealed record ImportProgress(int Done, int Total);
 public sealed record ImportBatchView(int Id, string UserName, string FileName, DateTime StartedAt, DateTime? FinishedAt, int Created, int Updated,
     int Skipped, int Failed, int ContactsAdded, DateTime? UndoneAt, int UndoLeftAlone, bool CanUndo);
 
-public sealed record UndoResult(int Removed, int Restored, IReadOnlyList<int> LeftAlone);
+public sealed record UndoResult(int Removed, int Restored, IReadOnlyList<int> LeftAlone)
+{
+    /// <summary>The first <see cref="ImportService.KeptListed"/> customers left alone that the user may see, with why.</summary>
+    public IReadOnlyList<UndoKept> Kept { get; init; } = [];
+}
+
+/// <summary>A customer an undo left alone: changed after the import, or named by another customer as its referrer.</summary>
+public sealed record UndoKept(int Id, string Name, bool NamedAsReferrer);
 
 /// <summary>Reference data for templates and the options step.</summary>
 public sealed record ImportReference(IReadOnlyList<string> Relationships, IReadOnlyList<string> Sources, IReadOnlyList<string> Groups,
@@ -857,6 +864,9 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             x.b.Skipped, x.b.Failed, x.b.ContactsAdded, x.b.UndoneAt, x.b.UndoLeftAlone, x.b.CanUndo(now) && (x.b.UserId == user.UserId || user.Has(Rights.UserAdmin)))).ToList();
     }
 
+    /// <summary>How many of the customers an undo left alone it names (the count is always whole).</summary>
+    public const int KeptListed = 200;
+
     /// <summary>
     /// Undoes an import within 30 days: removes the customers it created that nobody changed since (same version) and
     /// restores the previous values of those it updated; customers changed after the import are left alone and reported.
@@ -884,6 +894,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         progress?.Report(new ImportProgress(0, items.Count));
         int removed = 0, restored = 0, done = 0;
         var leftAlone = new List<int>();
+        var namedAsReferrer = new HashSet<int>();
         var touched = new List<int>();
         foreach (var chunk in items.Chunk(QueryChunk))
         {
@@ -915,6 +926,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                     if (referred.Contains(c.Id))
                     {
                         leftAlone.Add(c.Id);
+                        namedAsReferrer.Add(c.Id);
                         continue;
                     }
 
@@ -957,12 +969,18 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         batch.MarkUndone(user.UserId, leftAlone.Count, now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        // Which customers were kept, for the user to look at: names only of those the user may see (R7.4).
+        var listed = leftAlone.Take(KeptListed).ToList();
+        var names = listed.Count == 0
+            ? []
+            : await CustomerScope.Apply(db.Customers.AsNoTracking().Where(c => listed.Contains(c.Id)), db, user).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+        var kept = listed.Where(names.ContainsKey).Select(id => new UndoKept(id, names[id], namedAsReferrer.Contains(id))).ToList();
         foreach (var ids in touched.Chunk(ChunkSize))
         {
             await live.PublishAsync(new CustomersChanged(ids, ChangeKinds.Updated, user.UserId), CancellationToken.None);
         }
 
-        return new UndoResult(removed, restored, leftAlone);
+        return new UndoResult(removed, restored, leftAlone) { Kept = kept };
     }
 }
 
