@@ -195,15 +195,16 @@ public sealed class ImportServiceTests
         var existing2 = await AddCustomer(w, "Cũng trước khi nhập", "0906000002", ownerId: w.Lan);
         var bytes = Xlsx(
         [
-            Row(("Tên", "Sau khi nhập"), ("SĐT", "0906000001"), ("Mối quan hệ", "Đã mua hàng"), ("Tên người liên hệ", "Người mới")),
-            Row(("Tên", "Cũng sau khi nhập"), ("SĐT", "0906000002"), ("Mối quan hệ", null), ("Tên người liên hệ", null)),
-            Row(("Tên", "Mới 1"), ("SĐT", "0906000003"), ("Mối quan hệ", null), ("Tên người liên hệ", null)),
-            Row(("Tên", "Mới 2"), ("SĐT", "0906000004"), ("Mối quan hệ", null), ("Tên người liên hệ", null)),
+            Row(("Tên", "Sau khi nhập"), ("SĐT", "0906000001"), ("Mối quan hệ", "Đã mua hàng"), ("Tên người liên hệ", "Người mới"), ("Nhóm khách hàng", "VIP")),
+            Row(("Tên", "Cũng sau khi nhập"), ("SĐT", "0906000002"), ("Mối quan hệ", null), ("Tên người liên hệ", null), ("Nhóm khách hàng", null)),
+            Row(("Tên", "Mới 1"), ("SĐT", "0906000003"), ("Mối quan hệ", null), ("Tên người liên hệ", null), ("Nhóm khách hàng", null)),
+            Row(("Tên", "Mới 2"), ("SĐT", "0906000004"), ("Mối quan hệ", null), ("Tên người liên hệ", null), ("Nhóm khách hàng", null)),
         ]);
         var (sheet, mapping) = await SheetAsync(w, w.Sales, bytes);
         var before = await w.WithDb(ctx => ctx.Customers.AsNoTracking().SingleAsync(c => c.Id == existing.Id));
         var result = await w.Service.ImportAsync(w.Sales, sheet, mapping, new ImportOptions { UpdateExisting = true });
         Assert.Equal((2, 2), (result.Created, result.Updated));
+        Assert.Equal(1, await w.WithDb(ctx => ctx.CustomerGroupMembers.CountAsync(m => m.CustomerId == existing.Id)));
 
         // Someone edits "Mới 2" and "Cũng sau khi nhập" after the import: undo must leave them alone.
         await using (var ctx = await w.Db.Factory.CreateDbContextAsync())
@@ -230,6 +231,7 @@ public sealed class ImportServiceTests
         var restored = await check.Customers.Include(c => c.Contacts).SingleAsync(c => c.Id == existing.Id);
         Assert.Equal((before.Name, before.RelationshipId), (restored.Name, restored.RelationshipId));
         Assert.Empty(restored.Contacts);
+        Assert.Empty(await check.CustomerGroupMembers.Where(m => m.CustomerId == existing.Id).ToListAsync()); // the import's VIP link goes
         // The restore is in the customer's stream like any change: by the user who undid, origin "import".
         var restoreLog = Assert.Single(await check.ChangeLog.Where(l => l.CustomerId == existing.Id && l.Field == "Name" && l.NewValue == before.Name).ToListAsync());
         Assert.Equal(("Sau khi nhập", w.Sales.UserId, "import"), (restoreLog.OldValue, restoreLog.UserId, restoreLog.Origin));

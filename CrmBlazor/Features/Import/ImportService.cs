@@ -896,20 +896,58 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var leftAlone = new List<int>();
         var namedAsReferrer = new HashSet<int>();
         var touched = new List<int>();
+        // SQLite and PostgreSQL: the restored customers go back through the import's set-based writes (a statement per set
+        // of changed columns and chunk, checked against the version read), not an EF UPDATE each; SQL Server through EF.
+        await using var direct = db.Database.IsSqlite() || db.Database.IsNpgsql() ? await DirectWrites.StartAsync(db, ct) : null;
         foreach (var chunk in items.Chunk(QueryChunk))
         {
-            var ids = chunk.Select(i => i.CustomerId).ToList();
-            var customers = await db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+            // Created customers: only their version matters. Updated ones: whole, with contacts and groups, to restore.
+            var created = chunk.Where(i => i.Created).Select(i => i.CustomerId).ToList();
+            var updatedIds = chunk.Where(i => !i.Created).Select(i => i.CustomerId).ToList();
+            var versions = created.Count == 0
+                ? []
+                : await db.Customers.AsNoTracking().Where(c => created.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Version, ct);
+            var query = db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => updatedIds.Contains(c.Id));
+            var customers = updatedIds.Count == 0
+                ? []
+                : await (direct is null ? query : query.AsNoTracking()).ToDictionaryAsync(c => c.Id, ct);
             // Created customers another customer names as its referrer stay, so that customer keeps its referrer (the
             // purge's delete would clear it): one query for the chunk, not one per customer.
-            var created = chunk.Where(i => i.Created).Select(i => (int?)i.CustomerId).ToList();
-            var remove = new List<int>();
-            var logs = new List<(int CustomerId, FieldChange Change)>();
             var referred = created.Count == 0
                 ? []
-                : (await db.Customers.Where(x => created.Contains(x.ReferrerCustomerId)).Select(x => x.ReferrerCustomerId!.Value).Distinct().ToListAsync(ct)).ToHashSet();
+                : (await db.Customers.Where(x => x.ReferrerCustomerId != null && created.Contains(x.ReferrerCustomerId.Value))
+                    .Select(x => x.ReferrerCustomerId!.Value).Distinct().ToListAsync(ct)).ToHashSet();
+            var remove = new List<int>();
+            var restoredInChunk = new List<Customer>();
+            var removedContacts = new List<int>();
+            var removedLinks = new List<(int CustomerId, int GroupId)>();
+            var logs = new List<(int CustomerId, FieldChange Change)>();
             foreach (var item in chunk)
             {
+                if (item.Created)
+                {
+                    if (!versions.TryGetValue(item.CustomerId, out var version))
+                    {
+                        continue;
+                    }
+
+                    if (version != item.VersionAfter || referred.Contains(item.CustomerId))
+                    {
+                        leftAlone.Add(item.CustomerId);
+                        if (version == item.VersionAfter)
+                        {
+                            namedAsReferrer.Add(item.CustomerId);
+                        }
+
+                        continue;
+                    }
+
+                    remove.Add(item.CustomerId);
+                    removed++;
+                    touched.Add(item.CustomerId);
+                    continue;
+                }
+
                 if (!customers.TryGetValue(item.CustomerId, out var c))
                 {
                     continue;
@@ -921,41 +959,50 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                     continue;
                 }
 
-                if (item.Created)
+                direct?.Remember(c);
+                var p = JsonSerializer.Deserialize<PreviousValues>(item.PreviousJson!)!;
+                var changes = new List<FieldChange>(c.Update(p.Details, user.UserId, now));
+                changes.AddRange(c.MoveTo(p.RelationshipId, user.UserId, now));
+                changes.AddRange(c.AssignOwner(p.OwnerId, user.UserId, now));
+                removedLinks.AddRange(c.Groups.Where(g => !p.GroupIds.Contains(g.GroupId)).Select(g => (c.Id, g.GroupId)));
+                c.SetGroups(p.GroupIds);
+                foreach (var contact in c.Contacts.Where(x => !p.ContactIds.Contains(x.Id)).ToList())
                 {
-                    if (referred.Contains(c.Id))
+                    c.RemoveContact(contact);
+                    removedContacts.Add(contact.Id);
+                    if (direct is null)
                     {
-                        leftAlone.Add(c.Id);
-                        namedAsReferrer.Add(c.Id);
-                        continue;
-                    }
-
-                    remove.Add(c.Id);
-                    removed++;
-                }
-                else
-                {
-                    var p = JsonSerializer.Deserialize<PreviousValues>(item.PreviousJson!)!;
-                    var changes = new List<FieldChange>(c.Update(p.Details, user.UserId, now));
-                    changes.AddRange(c.MoveTo(p.RelationshipId, user.UserId, now));
-                    changes.AddRange(c.AssignOwner(p.OwnerId, user.UserId, now));
-                    c.SetGroups(p.GroupIds);
-                    foreach (var contact in c.Contacts.Where(x => !p.ContactIds.Contains(x.Id)).ToList())
-                    {
-                        c.RemoveContact(contact);
                         db.Contacts.Remove(contact);
                     }
-
-                    logs.AddRange(changes.Select(change => (c.Id, change)));
-
-                    restored++;
                 }
 
+                logs.AddRange(changes.Select(change => (c.Id, change)));
+                restoredInChunk.Add(c);
+                restored++;
                 touched.Add(c.Id);
             }
 
-            await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
+            if (direct is not null)
+            {
+                // Columns (version-checked), re-added group links and primary flags; then what the import had added.
+                await direct.FlushAsync([], restoredInChunk, ct);
+                if (removedContacts.Count > 0)
+                {
+                    await db.Contacts.Where(x => removedContacts.Contains(x.Id)).ExecuteDeleteAsync(ct);
+                }
+
+                foreach (var group in removedLinks.GroupBy(l => l.GroupId))
+                {
+                    var customerIds = group.Select(l => l.CustomerId).ToList();
+                    await db.CustomerGroupMembers.Where(m => m.GroupId == group.Key && customerIds.Contains(m.CustomerId)).ExecuteDeleteAsync(ct);
+                }
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+
             // The restored values' change log as the import writes its own: one statement, not an entity per change.
             await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
                 logs.Select(l => new object?[] { l.CustomerId, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue) }),
@@ -965,10 +1012,21 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             progress?.Report(new ImportProgress(done, items.Count));
         }
 
+        if (direct is not null)
+        {
+            await direct.FinishAsync(ct);
+        }
+
         batch = await db.Set<ImportBatch>().SingleAsync(b => b.Id == batchId, ct);
         batch.MarkUndone(user.UserId, leftAlone.Count, now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        if (direct is not null && db.Database.IsSqlite())
+        {
+            // As after an import: the set-based writes turned the automatic checkpoint off for this connection.
+            PendingCheckpoint = SqliteCheckpoint.RunInBackground(db.Database.GetConnectionString(), logger);
+        }
+
         // Which customers were kept, for the user to look at: names only of those the user may see (R7.4).
         var listed = leftAlone.Take(KeptListed).ToList();
         var names = listed.Count == 0
