@@ -275,6 +275,38 @@ public sealed class ImportServiceTests
         Assert.Equal(["Khách giới thiệu", "Mới 2"], await w.WithDb(ctx => ctx.Customers.OrderBy(c => c.Name).Select(c => c.Name).ToListAsync()));
     }
 
+    /// <summary>Two users press undo on the same import at once: the undo is one write transaction, so the second
+    /// waits for the first and then finds it undone; nothing is removed or restored twice.</summary>
+    [Fact]
+    public async Task Two_undos_of_the_same_import_at_once_undo_it_once()
+    {
+        await using var w = await ImportTestWorld.CreateAsync();
+        var existing = await AddCustomer(w, "Trước khi nhập", "0906200001", ownerId: w.Lan);
+        var rows = Enumerable.Range(2, 1200).Select(i => Row(("Tên", $"Mới {i}"), ("SĐT", $"0906{i:D6}"))).Prepend(Row(("Tên", "Sau khi nhập"), ("SĐT", "0906200001"))).ToArray();
+        var (sheet, mapping) = await SheetAsync(w, w.Sales, Xlsx(rows));
+        var result = await w.Service.ImportAsync(w.Sales, sheet, mapping, new ImportOptions { UpdateExisting = true });
+        Assert.Equal((1200, 1), (result.Created, result.Updated));
+
+        var undos = new[] { Task.Run(() => w.Service.UndoAsync(w.Sales, result.BatchId)), Task.Run(() => w.Service.UndoAsync(w.Admin, result.BatchId)) };
+        var outcomes = await Task.WhenAll(undos.Select(async t =>
+        {
+            try
+            {
+                return (Result: await t, Error: (Exception?)null);
+            }
+            catch (Exception ex)
+            {
+                return (Result: (UndoResult?)null, Error: ex);
+            }
+        }));
+
+        var done = Assert.Single(outcomes, o => o.Result is not null).Result!;
+        Assert.Equal((1200, 1), (done.Removed, done.Restored));
+        var refused = Assert.Single(outcomes, o => o.Error is not null).Error;
+        Assert.Equal("import.undo-closed", Assert.IsType<CrmBlazor.Domain.Common.DomainException>(refused).Code);
+        Assert.Equal(["Trước khi nhập"], await w.WithDb(ctx => ctx.Customers.Select(c => c.Name).ToListAsync()));
+    }
+
     [Fact]
     public async Task Only_the_importer_or_a_user_admin_may_undo()
     {
