@@ -96,7 +96,20 @@ public sealed class ImportPostgresTests
                 Assert.Equal(1501, await db.Set<ImportBatchItem>().CountAsync(i => i.BatchId == batch.Id));
             }
 
-            var undo = await service.UndoAsync(admin, result.BatchId);
+            // Two undos of the same import at once: the batch's row lock makes the second wait and then refuses it.
+            var undos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                try
+                {
+                    return (Result: await service.UndoAsync(admin, result.BatchId), Code: (string?)null);
+                }
+                catch (CrmBlazor.Domain.Common.DomainException ex)
+                {
+                    return (Result: (UndoResult?)null, Code: (string?)ex.Code);
+                }
+            })));
+            var undo = Assert.Single(undos, u => u.Result is not null).Result!;
+            Assert.Equal("import.undo-closed", Assert.Single(undos, u => u.Result is null).Code);
             Assert.Equal((1500, 1, 0), (undo.Removed, undo.Restored, undo.LeftAlone.Count));
             await using (var db = factory.CreateDbContext())
             {

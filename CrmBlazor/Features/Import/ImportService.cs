@@ -885,7 +885,12 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             throw new AccessDeniedException("Only the user who imported (or a user administrator) can undo an import.");
         }
 
-        if (!batch.CanUndo(now))
+        // Claimed in this transaction: the UPDATE locks the batch's row on PostgreSQL and SQL Server (SQLite's write
+        // transaction is exclusive already), so a second undo of the same import started meanwhile waits here for this
+        // one to commit and is then refused, instead of undoing it a second time.
+        if (!batch.CanUndo(now)
+            || await db.Set<ImportBatch>().Where(b => b.Id == batchId && b.UndoneAt == null && b.UndoneById == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.UndoneById, user.UserId), ct) == 0)
         {
             throw new DomainException("import.undo-closed", "This import can no longer be undone (already undone or older than 30 days).");
         }
