@@ -30,24 +30,10 @@ public sealed class ImportPostgresTests
         var factory = new Factory(options);
         try
         {
-            string userId;
-            int relationship;
+            var (userId, relationship) = await SeedAsync(factory);
             await using (var db = factory.CreateDbContext())
             {
-                await db.Database.MigrateAsync();
-                var dept = new Department("Công ty");
-                var group = new PermissionGroup("Quản trị", Rights.All);
-                var rel = new Relationship("Khách hàng mới", null, null, 0, isDefault: true);
-                db.AddRange(dept, group, rel);
-                await db.SaveChangesAsync();
-                dept.RefreshPath(null);
-                var user = new AppUser { UserName = "admin", NormalizedUserName = "ADMIN" };
-                db.Users.Add(user);
-                db.StaffProfiles.Add(new StaffProfile(user.Id, "admin", "Quản trị", dept.Id, group.Id));
-                await db.SaveChangesAsync();
-                userId = user.Id;
-                relationship = rel.Id;
-                var existing = Customer.Create(new CustomerDetails { Name = "Có sẵn", Phone = "0909000001" }, rel.Id, user.Id, user.Id, DateTime.UtcNow);
+                var existing = Customer.Create(new CustomerDetails { Name = "Có sẵn", Phone = "0909000001" }, relationship, userId, userId, DateTime.UtcNow);
                 db.Customers.Add(existing);
                 await db.SaveChangesAsync();
                 existing.AssignGeneratedCode();
@@ -123,6 +109,59 @@ public sealed class ImportPostgresTests
             await using var db = factory.CreateDbContext();
             await db.Database.EnsureDeletedAsync();
         }
+    }
+
+    /// <summary>Scale-out: two app instances import the same file at once into one PostgreSQL database. Imports take
+    /// turns (a transaction-scoped advisory lock), so the second one's check inside its transaction sees the customers
+    /// the first committed and skips them: each customer exists once.</summary>
+    [Fact]
+    public async Task Two_imports_of_the_same_file_at_once_create_its_customers_once()
+    {
+        var database = "crm_import_twice_" + Guid.NewGuid().ToString("N")[..12];
+        var cs = new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString) { Database = database, Pooling = false }.ConnectionString;
+        var factory = new Factory(new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).Options);
+        try
+        {
+            var (userId, _) = await SeedAsync(factory);
+            var admin = (await CurrentUser.LoadAsync(factory, userId))!;
+            var file = Xlsx(Enumerable.Range(1, 1500).Select(i => Row(("Tên", $"Khách {i}"), ("SĐT", $"0907{i:D6}"))).ToList());
+            var imports = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                // Each "instance" with its own service, as two app processes would have.
+                var service = new ImportService(factory, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System, new ImportLimits());
+                var sheet = service.ReadFile(admin, "twice.xlsx", file);
+                return await service.ImportAsync(admin, sheet, await service.ProposeMappingAsync(admin, sheet.Headers), new ImportOptions());
+            })).ToList();
+            var results = await Task.WhenAll(imports);
+
+            Assert.Equal((1500, 1500), (results.Sum(r => r.Created), results.Sum(r => r.Skipped)));
+            await using var db = factory.CreateDbContext();
+            Assert.Equal(1500, await db.Customers.CountAsync());
+            Assert.Equal(1500, await db.Customers.Select(c => c.Phone).Distinct().CountAsync());
+        }
+        finally
+        {
+            await using var db = factory.CreateDbContext();
+            await db.Database.EnsureDeletedAsync();
+        }
+    }
+
+    /// <summary>Migrates the database and adds a department, an all-rights group, a default relationship and an admin.</summary>
+    private static async Task<(string UserId, int RelationshipId)> SeedAsync(Factory factory)
+    {
+        await using var db = factory.CreateDbContext();
+        await db.Database.MigrateAsync();
+        var dept = new Department("Công ty");
+        var group = new PermissionGroup("Quản trị", Rights.All);
+        var rel = new Relationship("Khách hàng mới", null, null, 0, isDefault: true);
+        db.AddRange(dept, group, rel);
+        await db.SaveChangesAsync();
+        dept.RefreshPath(null);
+        var user = new AppUser { UserName = "admin", NormalizedUserName = "ADMIN" };
+        db.Users.Add(user);
+        db.StaffProfiles.Add(new StaffProfile(user.Id, "admin", "Quản trị", dept.Id, group.Id));
+        await db.SaveChangesAsync();
+        return (user.Id, rel.Id);
     }
 
     [Fact]

@@ -275,6 +275,23 @@ public sealed class ImportServiceTests
         Assert.Equal(["Khách giới thiệu", "Mới 2"], await w.WithDb(ctx => ctx.Customers.OrderBy(c => c.Name).Select(c => c.Name).ToListAsync()));
     }
 
+    /// <summary>Two imports of the same file at once (two users, or two instances): SQLite's write transaction lets one
+    /// in at a time and the second's check inside its transaction sees what the first wrote, so it skips them.</summary>
+    [Fact]
+    public async Task Two_imports_of_the_same_file_at_once_create_its_customers_once()
+    {
+        await using var w = await ImportTestWorld.CreateAsync();
+        var file = Xlsx(Enumerable.Range(1, 1200).Select(i => Row(("Tên", $"Khách {i}"), ("SĐT", $"0907{i:D6}"))).ToArray());
+        var results = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            var (sheet, mapping) = await SheetAsync(w, w.Sales, file);
+            return await w.Service.ImportAsync(w.Sales, sheet, mapping, new ImportOptions());
+        })));
+
+        Assert.Equal((1200, 1200), (results.Sum(r => r.Created), results.Sum(r => r.Skipped)));
+        Assert.Equal(1200, await w.WithDb(ctx => ctx.Customers.CountAsync()));
+    }
+
     /// <summary>Two users press undo on the same import at once: the undo is one write transaction, so the second
     /// waits for the first and then finds it undone; nothing is removed or restored twice.</summary>
     [Fact]

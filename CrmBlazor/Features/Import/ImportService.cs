@@ -324,6 +324,9 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         return result;
     }
 
+    /// <summary>PostgreSQL advisory lock key that imports hold for their transaction.</summary>
+    private const long ImportLockKey = 0x43524D5F494D50; // "CRM_IMP"
+
     /// <summary>
     /// Imports in ONE transaction: every valid row or none (a crash or a cancel leaves the database as it was). Rows
     /// are written in batches of <see cref="ChunkSize"/>; the change log gets entries with origin "import"; after the
@@ -344,6 +347,14 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (db.Database.IsNpgsql())
+        {
+            // Imports take turns, also across app instances: the check below then sees what an import that committed
+            // meanwhile wrote, so two imports of the same file do not both create its customers. (SQLite's write
+            // transaction is exclusive already.)
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({ImportLockKey})", ct);
+        }
+
         var check = await CheckAsync(db, user, sheet, mapping, options, ct, checkedBefore);
         if (checkedBefore is not null)
         {
