@@ -70,6 +70,9 @@ public static class ImportFeature
         ? t["Skip this field"]
         : t[ImportFields.Of(f).English];
 
+    /// <summary>A count as the user's culture writes it (40.000 in Vietnamese, 40,000 in English).</summary>
+    public static string Number(int n) => n.ToString("N0", System.Globalization.CultureInfo.CurrentCulture);
+
     public static string SkipReason(IStringLocalizer<ImportText> t, string reason, int? row) => reason switch
     {
         ImportSkipReasons.CodeExists => t["The code exists (overwrite is off)"],
