@@ -162,7 +162,7 @@ internal sealed class DirectWrites : IAsyncDisposable
         catch (DbUpdateConcurrencyException)
         {
             throw new Domain.Common.DomainException("import.changed-meanwhile",
-                "A customer was changed by someone else during the import; nothing was written. Run the import again.");
+                "Someone changed one of these customers meanwhile, so nothing was written. Run it again.");
         }
 
         _before.Clear();

@@ -70,6 +70,18 @@ public static class ImportFeature
         ? t["Skip this field"]
         : t[ImportFields.Of(f).English];
 
+    /// <summary>The user's words for an import or undo that stopped with a domain error (the code's English message otherwise).</summary>
+    public static string ErrorText(IStringLocalizer<ImportText> t, string? code, string message) => code switch
+    {
+        "import.name-unmapped" => t["Map a column to the customer name."],
+        "import.owner-inactive" => t["A user chosen to share the customers is no longer active. Go back to the options and choose again."],
+        "import.changed-meanwhile" => t["Someone changed one of these customers meanwhile, so nothing was written. Run it again."],
+        "import.undo-closed" => t["This import can no longer be undone: it was undone already or is older than 30 days."],
+        "import.undo-denied" => t["Only the user who imported, or a user administrator, can undo an import."],
+        "import.failed" => t["The import failed; nothing was written."],
+        _ => message,
+    };
+
     /// <summary>A count as the user's culture writes it (40.000 in Vietnamese, 40,000 in English).</summary>
     public static string Number(int n) => n.ToString("N0", System.Globalization.CultureInfo.CurrentCulture);
 

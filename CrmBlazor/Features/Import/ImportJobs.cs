@@ -39,6 +39,9 @@ public sealed class ImportJob
     public int Total { get; internal set; }
     public ImportResult? Result { get; internal set; }
     public string? Error { get; internal set; }
+
+    /// <summary>The domain error's code ("import.failed" for any other failure), for the page's own words.</summary>
+    public string? ErrorCode { get; internal set; }
     internal CancellationTokenSource Cancellation { get; } = new();
     internal ImportCheck? Check { get; set; }
 
@@ -130,6 +133,7 @@ public sealed class ImportJobs(IServiceProvider services, ILogger<ImportJobs> lo
         {
             logger.LogError(ex, "Import job {Job} failed.", job.Id);
             job.Error = ex is Domain.Common.DomainException or UnauthorizedAccessException ? ex.Message : "The import failed; nothing was written.";
+            job.ErrorCode = ex is Domain.Common.DomainException domain ? domain.Code : ex is UnauthorizedAccessException ? null : "import.failed";
             job.State = ImportJobState.Failed;
         }
 
