@@ -922,7 +922,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             var updatedIds = chunk.Where(i => !i.Created).Select(i => i.CustomerId).ToList();
             var versions = created.Count == 0
                 ? []
-                : await db.Customers.AsNoTracking().Where(c => created.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Version, ct);
+                : await db.Customers.Where(c => created.Contains(c.Id)).Select(c => new { c.Id, c.Version }).ToDictionaryAsync(c => c.Id, c => c.Version, ct);
             var query = db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => updatedIds.Contains(c.Id));
             var customers = updatedIds.Count == 0
                 ? []
@@ -1047,7 +1047,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var listed = leftAlone.Take(KeptListed).ToList();
         var names = listed.Count == 0
             ? []
-            : await CustomerScope.Apply(db.Customers.AsNoTracking().Where(c => listed.Contains(c.Id)), db, user).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+            : await CustomerScope.Apply(db.Customers.Where(c => listed.Contains(c.Id)), db, user).Select(c => new { c.Id, c.Name })
+                .ToDictionaryAsync(c => c.Id, c => c.Name, ct);
         var kept = listed.Where(names.ContainsKey).Select(id => new UndoKept(id, names[id], namedAsReferrer.Contains(id))).ToList();
         foreach (var ids in touched.Chunk(ChunkSize))
         {
