@@ -1,5 +1,6 @@
 using CrmBlazor.Data;
 using CrmBlazor.Features.Board;
+using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Relationships;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
@@ -17,7 +18,7 @@ internal static class BoardBench
     public static BoardService Service(IDbContextFactory<CrmDbContext> factory)
     {
         var bus = new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance);
-        return new BoardService(factory, bus, TimeProvider.System, new RelationshipService(factory, bus, TimeProvider.System));
+        return new BoardService(factory, new CustomerService(factory, TimeProvider.System, bus), TimeProvider.System, new RelationshipService(factory, bus, TimeProvider.System));
     }
 
     public static IEnumerable<(string Name, Func<Task<object>> Action)> Cases(IDbContextFactory<CrmDbContext> factory, UserAccess viewAll)

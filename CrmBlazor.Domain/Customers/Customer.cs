@@ -213,6 +213,12 @@ public sealed class Customer
         Touch([new FieldChange(nameof(IsDeleted), "true", "false")], userId, utcNow);
     }
 
+    /// <summary>
+    /// Records changes made to parts of the customer that are entities of their own (contacts, group links): like a change
+    /// of a field they bump the version, so a screen that saw the old contacts cannot overwrite the new ones.
+    /// </summary>
+    public void RecordChanges(IReadOnlyCollection<FieldChange> changes, string? userId, DateTime utcNow) => Touch(changes, userId, utcNow);
+
     /// <summary>A contact event happened (R4.2); staff comments count too.</summary>
     public void RecordContact(DateTime utcNow)
     {

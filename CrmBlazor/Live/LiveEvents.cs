@@ -1,19 +1,120 @@
+using System.Globalization;
+
 namespace CrmBlazor.Live;
 
-/// <summary>A small live event: ids, never entities. A receiver reloads what it may see.</summary>
-public abstract record LiveEvent;
+/// <summary>
+/// A small live event: ids, never entities. A receiver reloads what it may see. Each event names the topics it is
+/// delivered on (<see cref="Topics"/>): only subscriptions to one of them receive it.
+/// </summary>
+public abstract record LiveEvent
+{
+    /// <summary>The topics this event is delivered on (besides <see cref="LiveTopics.All"/>). A method, not a property,
+    /// so that it is not serialised when the event crosses instances.</summary>
+    public abstract IEnumerable<string> Topics();
+}
 
-/// <summary>One customer was created, updated, moved, trashed, restored or purged (<see cref="ChangeKinds"/>).</summary>
-public sealed record CustomerChanged(int CustomerId, string Kind, string? ByUserId) : LiveEvent;
+/// <summary>What a customer change touched; it decides which list topics hear about it (a name change reaches only the
+/// screens that show that customer, a stage change every board too).</summary>
+[Flags]
+public enum CustomerChange
+{
+    None = 0,
+    /// <summary>Name, phone, e-mail, address, contacts and the other plain fields.</summary>
+    Details = 1,
+    /// <summary>The relationship (pipeline stage).</summary>
+    Stage = 2,
+    /// <summary>The owner: who may see it (scope), "mine", "unassigned".</summary>
+    Owner = 4,
+    /// <summary>Created, trashed, restored or purged: every count.</summary>
+    Lifecycle = 8,
+    /// <summary>Comments, interactions, last contact.</summary>
+    Activity = 16,
+    /// <summary>Source, groups, related users, referrer, custom fields.</summary>
+    Links = 32,
+    All = Details | Stage | Owner | Lifecycle | Activity | Links,
+}
+
+/// <summary>Topic names. A customer's own topic, a user's own topic, and one topic per kind of customer change.</summary>
+public static class LiveTopics
+{
+    /// <summary>Every event (hub forwarder, webhooks, tests).</summary>
+    public const string All = "*";
+    public const string Relationships = "relationships";
+    public const string Presence = "presence";
+    /// <summary>Every <see cref="UserAccessChanged"/> (circuits' authentication re-checks).</summary>
+    public const string Access = "access";
+
+    public static string Customer(int id) => "customer:" + id.ToString(CultureInfo.InvariantCulture);
+
+    public static string User(string id) => "user:" + id;
+
+    /// <summary>The topic of one kind of customer change (a single flag).</summary>
+    public static string Customers(CustomerChange change) => change switch
+    {
+        CustomerChange.Details => "customers:details",
+        CustomerChange.Stage => "customers:stage",
+        CustomerChange.Owner => "customers:owner",
+        CustomerChange.Lifecycle => "customers:lifecycle",
+        CustomerChange.Activity => "customers:activity",
+        CustomerChange.Links => "customers:links",
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change, "One flag at a time."),
+    };
+
+    /// <summary>The list topics of every flag in <paramref name="changes"/>.</summary>
+    public static IEnumerable<string> CustomersAll(CustomerChange changes)
+    {
+        foreach (var flag in Flags)
+        {
+            if ((changes & flag) != 0)
+            {
+                yield return Customers(flag);
+            }
+        }
+    }
+
+    private static readonly CustomerChange[] Flags =
+        [CustomerChange.Details, CustomerChange.Stage, CustomerChange.Owner, CustomerChange.Lifecycle, CustomerChange.Activity, CustomerChange.Links];
+}
+
+/// <summary>
+/// One customer was created, updated, moved, trashed, restored or purged (<see cref="ChangeKinds"/>). <see cref="Version"/>
+/// is the customer's version after the change (null when the change does not bump it): a screen that already shows that
+/// version skips the event.
+/// </summary>
+public sealed record CustomerChanged(int CustomerId, string Kind, string? ByUserId, CustomerChange Changes = CustomerChange.All, int? Version = null)
+    : LiveEvent
+{
+    public override IEnumerable<string> Topics() =>
+        [LiveTopics.Customer(CustomerId), .. LiveTopics.CustomersAll(ChangeKinds.WithKind(Kind, Changes))];
+}
 
 /// <summary>Many customers changed at once (bulk action, import): one event, not one per row.</summary>
-public sealed record CustomersChanged(IReadOnlyList<int> CustomerIds, string Kind, string? ByUserId) : LiveEvent;
+public sealed record CustomersChanged(IReadOnlyList<int> CustomerIds, string Kind, string? ByUserId, CustomerChange Changes = CustomerChange.All)
+    : LiveEvent
+{
+    public override IEnumerable<string> Topics() =>
+        [.. CustomerIds.Select(LiveTopics.Customer), .. LiveTopics.CustomersAll(ChangeKinds.WithKind(Kind, Changes))];
+}
 
 /// <summary>A user's rights, group, department or active state changed: their open pages re-read their scope.</summary>
-public sealed record UserAccessChanged(string UserId) : LiveEvent;
+public sealed record UserAccessChanged(string UserId) : LiveEvent
+{
+    public override IEnumerable<string> Topics() => [LiveTopics.User(UserId), LiveTopics.Access];
+}
 
 /// <summary>Relationships (pipeline stages) were added, edited, reordered, deleted or restored.</summary>
-public sealed record RelationshipsChanged(string? ByUserId) : LiveEvent;
+public sealed record RelationshipsChanged(string? ByUserId) : LiveEvent
+{
+    public override IEnumerable<string> Topics() => [LiveTopics.Relationships];
+}
+
+/// <summary>A subscriber's queue overflowed and events were dropped: it reloads what it shows. Never published.</summary>
+public sealed record LiveResync : LiveEvent
+{
+    public static readonly LiveResync Instance = new();
+
+    public override IEnumerable<string> Topics() => [];
+}
 
 public static class ChangeKinds
 {
@@ -22,71 +123,48 @@ public static class ChangeKinds
     public const string Trashed = "trashed";
     public const string Restored = "restored";
     public const string Purged = "purged";
+
+    /// <summary>Creating, trashing, restoring and purging change every count, whatever fields were named.</summary>
+    public static CustomerChange WithKind(string kind, CustomerChange changes) =>
+        kind == Updated ? changes : changes | CustomerChange.Lifecycle;
 }
 
-/// <summary>The live event bus every feature publishes on (in-process; Redis when configured).</summary>
+/// <summary>How many events the bus handed over, delivered to subscriptions, and dropped from full queues.</summary>
+public sealed record LiveBusStats(long Published, long Delivered, long Dropped, int Subscriptions);
+
+/// <summary>A subscription: receives the events of its topics in its own queue, handled one at a time by its own loop.</summary>
+public interface ILiveSubscription : IDisposable
+{
+    /// <summary>Replaces the topics (the rows on screen changed).</summary>
+    void Watch(IEnumerable<string> topics);
+}
+
+/// <summary>
+/// The live event bus every feature publishes on (in-process; Redis when configured). Publishing is a hand-off: the
+/// event is put in the queue of each subscription of its topics and <see cref="Publish"/> returns; a slow or dead
+/// subscriber never delays the writer or another subscriber.
+/// </summary>
 public interface ILiveEventBus
 {
-    Task PublishAsync(LiveEvent e, CancellationToken ct = default);
+    /// <summary>Hands the event to this instance's subscribers and to the other instances (Redis). Never waits for them.</summary>
+    void Publish(LiveEvent e);
 
-    IDisposable Subscribe(Func<LiveEvent, Task> handler);
+    /// <summary>Hands the event to this instance's subscribers only (state every instance derives on its own, like presence).</summary>
+    void PublishLocal(LiveEvent e);
+
+    ILiveSubscription Subscribe(IEnumerable<string> topics, Func<LiveEvent, Task> handler);
 
     /// <summary>Only the events published by this instance (not those relayed from other instances): for work that must
     /// happen once per event across instances, like recording webhook deliveries.</summary>
-    IDisposable SubscribeOwn(Func<LiveEvent, Task> handler) => Subscribe(handler);
+    ILiveSubscription SubscribeOwn(IEnumerable<string> topics, Func<LiveEvent, Task> handler);
+
+    LiveBusStats Stats { get; }
 }
 
-/// <summary>One server: events go to every subscriber of this process.</summary>
-public sealed class InProcessLiveEventBus(ILogger<InProcessLiveEventBus> logger) : ILiveEventBus
+public static class LiveEventBusExtensions
 {
-    private readonly Lock _gate = new();
-    private ImmutableHandlers _handlers = ImmutableHandlers.Empty;
+    /// <summary>Every event (forwarders, tests).</summary>
+    public static ILiveSubscription Subscribe(this ILiveEventBus bus, Func<LiveEvent, Task> handler) => bus.Subscribe([LiveTopics.All], handler);
 
-    public async Task PublishAsync(LiveEvent e, CancellationToken ct = default)
-    {
-        foreach (var handler in _handlers.Items)
-        {
-            try
-            {
-                await handler(e);
-            }
-            catch (Exception ex)
-            {
-                // One broken subscriber (a dead circuit) never stops the others.
-                logger.LogWarning(ex, "A live event subscriber failed on {Event}.", e);
-            }
-        }
-    }
-
-    public IDisposable Subscribe(Func<LiveEvent, Task> handler)
-    {
-        lock (_gate)
-        {
-            _handlers = _handlers.Add(handler);
-        }
-
-        return new Subscription(() =>
-        {
-            lock (_gate)
-            {
-                _handlers = _handlers.Remove(handler);
-            }
-        });
-    }
-
-    private sealed record ImmutableHandlers(Func<LiveEvent, Task>[] Items)
-    {
-        public static readonly ImmutableHandlers Empty = new([]);
-
-        public ImmutableHandlers Add(Func<LiveEvent, Task> h) => new([.. Items, h]);
-
-        public ImmutableHandlers Remove(Func<LiveEvent, Task> h) => new(Items.Where(x => x != h).ToArray());
-    }
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
-    }
+    public static ILiveSubscription SubscribeOwn(this ILiveEventBus bus, Func<LiveEvent, Task> handler) => bus.SubscribeOwn([LiveTopics.All], handler);
 }

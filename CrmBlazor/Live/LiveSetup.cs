@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Components.Server.Circuits;
+
 namespace CrmBlazor.Live;
 
 public static class LiveSetup
@@ -15,6 +17,9 @@ public static class LiveSetup
             services.AddSingleton<ILiveEventBus>(sp => new RedisLiveEventBus(redis, sp.GetRequiredService<ILoggerFactory>()));
         }
 
+        // One per circuit: live components follow its connection (a closed tab stops receiving at once).
+        services.AddScoped<LiveCircuit>();
+        services.AddScoped<CircuitHandler>(sp => sp.GetRequiredService<LiveCircuit>());
         services.AddSignalR();
         services.AddHostedService<HubEventForwarder>();
         return services;

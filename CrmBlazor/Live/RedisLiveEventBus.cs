@@ -4,16 +4,15 @@ using StackExchange.Redis;
 namespace CrmBlazor.Live;
 
 /// <summary>
-/// Several app instances: an event is handed to this instance's subscribers at once and published on a Redis
-/// channel; every other instance receives it from Redis and hands it to its own subscribers (scale-out).
+/// Several app instances: an event is handed to this instance's subscribers and published on a Redis channel without
+/// waiting for Redis; every other instance receives it from Redis and hands it to its own subscribers (scale-out).
 /// </summary>
 public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
 {
     public const string Channel = "crmblazor:live";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly InProcessLiveEventBus _local;
-    private readonly InProcessLiveEventBus _own;
+    private readonly LiveRouter _router;
     private readonly ConnectionMultiplexer _redis;
     private readonly ISubscriber _subscriber;
     private readonly ILogger<RedisLiveEventBus> _logger;
@@ -22,21 +21,23 @@ public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
     public RedisLiveEventBus(string configuration, ILoggerFactory loggers)
     {
         _logger = loggers.CreateLogger<RedisLiveEventBus>();
-        _local = new InProcessLiveEventBus(loggers.CreateLogger<InProcessLiveEventBus>());
-        _own = new InProcessLiveEventBus(loggers.CreateLogger<InProcessLiveEventBus>());
+        _router = new LiveRouter(_logger);
         _redis = ConnectionMultiplexer.Connect(configuration);
         _subscriber = _redis.GetSubscriber();
-        _subscriber.Subscribe(RedisChannel.Literal(Channel), (_, message) => { var unused = OnMessageAsync(message); });
+        // StackExchange.Redis calls this in order on its own thread; routing only queues, so it never holds Redis up.
+        _subscriber.Subscribe(RedisChannel.Literal(Channel)).OnMessage(m => OnMessage(m.Message));
     }
 
-    public async Task PublishAsync(LiveEvent e, CancellationToken ct = default)
+    public LiveBusStats Stats => _router.Stats;
+
+    public void Publish(LiveEvent e)
     {
-        await _local.PublishAsync(e, ct);
-        await _own.PublishAsync(e, ct);
-        var envelope = new Envelope(_instanceId, e.GetType().FullName!, JsonSerializer.SerializeToElement(e, e.GetType(), Json));
+        _router.Route(e, own: true);
         try
         {
-            await _subscriber.PublishAsync(RedisChannel.Literal(Channel), JsonSerializer.Serialize(envelope, Json));
+            var envelope = new Envelope(_instanceId, e.GetType().FullName!, JsonSerializer.SerializeToElement(e, e.GetType(), Json));
+            // Fire and forget: the writer does not wait for Redis either; the multiplexer keeps the order of messages.
+            _subscriber.Publish(RedisChannel.Literal(Channel), JsonSerializer.Serialize(envelope, Json), CommandFlags.FireAndForget);
         }
         catch (RedisException ex)
         {
@@ -45,11 +46,13 @@ public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
         }
     }
 
-    public IDisposable Subscribe(Func<LiveEvent, Task> handler) => _local.Subscribe(handler);
+    public void PublishLocal(LiveEvent e) => _router.Route(e, own: true);
 
-    public IDisposable SubscribeOwn(Func<LiveEvent, Task> handler) => _own.Subscribe(handler);
+    public ILiveSubscription Subscribe(IEnumerable<string> topics, Func<LiveEvent, Task> handler) => _router.Subscribe(topics, handler, ownOnly: false);
 
-    private async Task OnMessageAsync(RedisValue message)
+    public ILiveSubscription SubscribeOwn(IEnumerable<string> topics, Func<LiveEvent, Task> handler) => _router.Subscribe(topics, handler, ownOnly: true);
+
+    private void OnMessage(RedisValue message)
     {
         try
         {
@@ -68,7 +71,7 @@ public sealed class RedisLiveEventBus : ILiveEventBus, IAsyncDisposable
 
             if (envelope.Data.Deserialize(type, Json) is LiveEvent e)
             {
-                await _local.PublishAsync(e);
+                _router.Route(e, own: false);
             }
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)

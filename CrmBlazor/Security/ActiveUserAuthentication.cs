@@ -31,7 +31,7 @@ public sealed class ActiveUserAuthenticationStateProvider : RevalidatingServerAu
         _dbFactory = dbFactory;
         _identity = identity;
         _logger = loggerFactory.CreateLogger<ActiveUserAuthenticationStateProvider>();
-        _subscription = live.Subscribe(OnLiveEventAsync);
+        _subscription = live.Subscribe([LiveTopics.Access], OnLiveEventAsync);
     }
 
     protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(15);

@@ -4,6 +4,7 @@ using AngleSharp.Dom;
 using Bunit;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Board;
+using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Relationships;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
@@ -56,6 +57,7 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         Services.AddSingleton<ILiveEventBus>(_bus);
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Customers:DontForgetDays"] = "30" }).Build());
         Services.AddScoped<CurrentUser>();
+        Services.AddScoped<CustomerService>();
         Services.AddBoardFeature();
     }
 

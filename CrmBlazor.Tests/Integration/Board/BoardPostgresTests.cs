@@ -3,6 +3,7 @@ using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
 using CrmBlazor.Features.Board;
+using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Relationships;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
@@ -66,7 +67,7 @@ public sealed class BoardPostgresTests : IAsyncLifetime
 
         var bus = new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance);
         var relationships = new RelationshipService(_factory, bus, TimeProvider.System);
-        var board = new BoardService(_factory, bus, TimeProvider.System, relationships);
+        var board = new BoardService(_factory, new CustomerService(_factory, TimeProvider.System, bus), TimeProvider.System, relationships);
         var me = (await CurrentUser.LoadAsync(_factory, userId))!;
 
         var snapshot = await board.LoadAsync(me, new BoardFilter());
@@ -76,8 +77,8 @@ public sealed class BoardPostgresTests : IAsyncLifetime
         Assert.Equal(75, first.Concat(next).Select(c => c.Id).Distinct().Count());
 
         var card = first[0];
-        var moved = await board.MoveCardAsync(me, card.Id, stages[2], card.Version);
-        await Assert.ThrowsAsync<CardConflictException>(() => board.MoveCardAsync(me, card.Id, stages[1], card.Version));
+        var moved = (await board.MoveCardAsync(me, card.Id, stages[2], card.Version)).Card!;
+        Assert.Equal(SaveStatus.Conflict, (await board.MoveCardAsync(me, card.Id, stages[1], card.Version)).Status);
         Assert.Equal([74, 0, 1], (await board.LoadAsync(me, new BoardFilter())).Columns.Select(c => c.Count));
         Assert.Equal(moved.Id, (await board.LoadAsync(me, new BoardFilter { Search = "nguyen van 00" })).Cards[stages[2]].Single().Id);
 

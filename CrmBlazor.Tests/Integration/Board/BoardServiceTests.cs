@@ -3,6 +3,7 @@ using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
 using CrmBlazor.Features.Board;
+using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Relationships;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
@@ -16,7 +17,7 @@ namespace CrmBlazor.Tests.Integration.Board;
 public sealed class BoardServiceTests : IAsyncLifetime
 {
     private TestDatabase _db = null!;
-    private readonly List<LiveEvent> _events = [];
+    private List<LiveEvent> _events = [];
     private BoardService _board = null!;
     private RelationshipService _relationships = null!;
     private UserAccess _manager = null!;
@@ -45,18 +46,11 @@ public sealed class BoardServiceTests : IAsyncLifetime
         await _db.AddCustomerAsync("Trần Thị Ánh", "0987000111", _lead, lan.Id);
         _minhsCustomer = await _db.AddCustomerAsync("Khách của Minh", "0903000222", _contacted, minh.Id);
 
-        var bus = new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance);
-        bus.Subscribe(e =>
-        {
-            lock (_events)
-            {
-                _events.Add(e);
-            }
-
-            return Task.CompletedTask;
-        });
+        // Records what the services publish, as they publish it.
+        var bus = new CrmBlazor.Tests.Integration.Customers.RecordingBus();
+        _events = bus.Events;
         _relationships = new RelationshipService(_db.Factory, bus, TimeProvider.System);
-        _board = new BoardService(_db.Factory, bus, TimeProvider.System, _relationships);
+        _board = new BoardService(_db.Factory, new CustomerService(_db.Factory, TimeProvider.System, bus), TimeProvider.System, _relationships);
         _manager = (await CurrentUser.LoadAsync(_db.Factory, manager.Id))!;
         _lan = (await CurrentUser.LoadAsync(_db.Factory, lan.Id))!;
         _minh = (await CurrentUser.LoadAsync(_db.Factory, minh.Id))!;
@@ -150,14 +144,14 @@ public sealed class BoardServiceTests : IAsyncLifetime
     public async Task R7_4_moving_a_card_needs_the_edit_right()
     {
         var card = (await _board.LoadAsync(_viewer, new BoardFilter())).Cards[_lead].First(c => c.Id == _lansCustomer.Id);
-        await Assert.ThrowsAsync<AccessDeniedException>(() => _board.MoveCardAsync(_viewer, card.Id, _quoted, card.Version));
+        Assert.Equal(SaveStatus.Denied, (await _board.MoveCardAsync(_viewer, card.Id, _quoted, card.Version)).Status);
         await AssertRelationshipAsync(_lansCustomer.Id, _lead);
     }
 
     [Fact]
     public async Task R7_3_a_card_outside_the_scope_cannot_be_moved()
     {
-        await Assert.ThrowsAsync<AccessDeniedException>(() => _board.MoveCardAsync(_lan, _minhsCustomer.Id, _quoted, _minhsCustomer.Version));
+        Assert.Equal(SaveStatus.NotFound, (await _board.MoveCardAsync(_lan, _minhsCustomer.Id, _quoted, _minhsCustomer.Version)).Status);
         await AssertRelationshipAsync(_minhsCustomer.Id, _contacted);
         Assert.DoesNotContain(_events, e => e is CustomerChanged);
     }
@@ -165,14 +159,15 @@ public sealed class BoardServiceTests : IAsyncLifetime
     [Fact]
     public async Task R2_6_moving_a_card_changes_the_relationship_logs_it_and_tells_the_boards()
     {
-        var moved = await _board.MoveCardAsync(_lan, _lansCustomer.Id, _quoted, _lansCustomer.Version);
+        var moved = (await _board.MoveCardAsync(_lan, _lansCustomer.Id, _quoted, _lansCustomer.Version)).Card!;
         Assert.Equal(_quoted, moved.RelationshipId);
         Assert.Equal(_lansCustomer.Version + 1, moved.Version);
         await AssertRelationshipAsync(_lansCustomer.Id, _quoted);
         await using var db = await _db.Factory.CreateDbContextAsync();
         var log = await db.ChangeLog.SingleAsync(l => l.CustomerId == _lansCustomer.Id);
         Assert.Equal(("RelationshipId", "board", _lan.UserId), (log.Field, log.Origin, log.UserId));
-        Assert.Contains(_events, e => e is CustomerChanged c && c.CustomerId == _lansCustomer.Id && c.ByUserId == _lan.UserId);
+        Assert.Contains(_events, e => e is CustomerChanged c && c.CustomerId == _lansCustomer.Id && c.ByUserId == _lan.UserId
+            && c.Changes == CustomerChange.Stage && c.Version == moved.Version);
     }
 
     [Fact]
@@ -180,8 +175,9 @@ public sealed class BoardServiceTests : IAsyncLifetime
     {
         var stale = _lansCustomer.Version;
         await _board.MoveCardAsync(_manager, _lansCustomer.Id, _contacted, stale);
-        var conflict = await Assert.ThrowsAsync<CardConflictException>(() => _board.MoveCardAsync(_lan, _lansCustomer.Id, _quoted, stale));
-        Assert.Equal("Trần Quốc Bảo", conflict.ChangedBy);
+        var conflict = await _board.MoveCardAsync(_lan, _lansCustomer.Id, _quoted, stale);
+        Assert.Equal(SaveStatus.Conflict, conflict.Status);
+        Assert.Equal("Trần Quốc Bảo", conflict.Result.ChangedBy);
         await AssertRelationshipAsync(_lansCustomer.Id, _contacted);
     }
 

@@ -13,17 +13,21 @@ public sealed class RecordingBus : ILiveEventBus
 {
     public List<LiveEvent> Events { get; } = [];
 
-    public Task PublishAsync(LiveEvent e, CancellationToken ct = default)
+    public LiveBusStats Stats => new(Events.Count, 0, 0, 0);
+
+    public void Publish(LiveEvent e)
     {
         lock (Events)
         {
             Events.Add(e);
         }
-
-        return Task.CompletedTask;
     }
 
-    public IDisposable Subscribe(Func<LiveEvent, Task> handler) => throw new NotSupportedException();
+    public void PublishLocal(LiveEvent e) => Publish(e);
+
+    public ILiveSubscription Subscribe(IEnumerable<string> topics, Func<LiveEvent, Task> handler) => throw new NotSupportedException();
+
+    public ILiveSubscription SubscribeOwn(IEnumerable<string> topics, Func<LiveEvent, Task> handler) => throw new NotSupportedException();
 }
 
 /// <summary>

@@ -47,8 +47,8 @@ public sealed class HubTests : IAsyncLifetime
         await hub.InvokeAsync("JoinCustomer", own);
 
         var bus = _app.Services.GetRequiredService<ILiveEventBus>();
-        await bus.PublishAsync(new CustomerChanged(foreign, ChangeKinds.Updated, null)); // must not arrive
-        await bus.PublishAsync(new CustomerChanged(own, ChangeKinds.Updated, null));
+        bus.Publish(new CustomerChanged(foreign, ChangeKinds.Updated, null)); // must not arrive
+        bus.Publish(new CustomerChanged(own, ChangeKinds.Updated, null));
         var e = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(own, e.CustomerId);
     }

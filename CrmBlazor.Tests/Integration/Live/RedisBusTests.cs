@@ -19,7 +19,7 @@ public class RedisBusTests
         using var subB = b.Subscribe(e => { onB.TrySetResult(e); return Task.CompletedTask; });
         await Task.Delay(200); // subscriptions reach the server
 
-        await a.PublishAsync(new CustomerChanged(42, ChangeKinds.Updated, "u1"));
+        a.Publish(new CustomerChanged(42, ChangeKinds.Updated, "u1"));
 
         var received = await onB.Task.WaitAsync(TimeSpan.FromSeconds(2));
         Assert.Equal(new CustomerChanged(42, ChangeKinds.Updated, "u1"), received);
@@ -41,8 +41,8 @@ public class RedisBusTests
         using var sub = b.Subscribe(e => { if (e is CustomersChanged) { got.TrySetResult(e); } return Task.CompletedTask; });
         await Task.Delay(200);
 
-        await a.PublishAsync(new UserAccessChanged("u9"));
-        await a.PublishAsync(new CustomersChanged([1, 2, 3], ChangeKinds.Trashed, "u1"));
+        a.Publish(new UserAccessChanged("u9"));
+        a.Publish(new CustomersChanged([1, 2, 3], ChangeKinds.Trashed, "u1"));
 
         var e = Assert.IsType<CustomersChanged>(await got.Task.WaitAsync(TimeSpan.FromSeconds(2)));
         Assert.Equal([1, 2, 3], e.CustomerIds);

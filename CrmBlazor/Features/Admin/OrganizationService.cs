@@ -92,7 +92,7 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         var ancestorIds = AncestorIds(oldParentPath).Concat(AncestorIds(newParent.Path)).Concat(byId.Keys).ToHashSet();
         var affected = await db.StaffProfiles.Where(p => ancestorIds.Contains(p.DepartmentId)).Select(p => p.Id).ToListAsync(ct);
         await tx.CommitAsync(ct);
-        await PublishAsync(affected, ct);
+        Publish(affected);
     }
 
     /// <summary>Deletes a department that has no users and no child departments.</summary>
@@ -164,7 +164,7 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
 
         await db.SaveChangesAsync(ct);
         var members = await db.StaffProfiles.Where(p => p.PermissionGroupId == id).Select(p => p.Id).ToListAsync(ct);
-        await PublishAsync(members, ct);
+        Publish(members);
     }
 
     public async Task DeleteGroupAsync(UserAccess actor, int id, CancellationToken ct = default)
@@ -187,11 +187,11 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         await db.SaveChangesAsync(ct);
     }
 
-    private async Task PublishAsync(IEnumerable<string> userIds, CancellationToken ct)
+    private void Publish(IEnumerable<string> userIds)
     {
         foreach (var userId in userIds.Distinct())
         {
-            await live.PublishAsync(new UserAccessChanged(userId), ct);
+            live.Publish(new UserAccessChanged(userId));
         }
     }
 

@@ -128,7 +128,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
         await tx.CommitAsync(ct);
         if (placementChanged)
         {
-            await live.PublishAsync(new UserAccessChanged(userId), ct);
+            live.Publish(new UserAccessChanged(userId));
         }
     }
 
@@ -162,7 +162,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
         }
 
         await tx.CommitAsync(ct);
-        await live.PublishAsync(new UserAccessChanged(userId), ct);
+        live.Publish(new UserAccessChanged(userId));
     }
 
     public async Task ReactivateAsync(UserAccess actor, string userId, CancellationToken ct = default)
@@ -177,7 +177,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
 
         profile.Reactivate();
         await db.SaveChangesAsync(ct);
-        await live.PublishAsync(new UserAccessChanged(userId), ct);
+        live.Publish(new UserAccessChanged(userId));
     }
 
     /// <summary>Sets a new password chosen by the administrator; the user's sessions end (the stamp changes).</summary>
@@ -196,7 +196,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
 
         await users.SetLockoutEndDateAsync(account, null);
         await users.ResetAccessFailedCountAsync(account);
-        await live.PublishAsync(new UserAccessChanged(userId), ct);
+        live.Publish(new UserAccessChanged(userId));
     }
 
     /// <summary>Identity's password rules, for the forms' hints.</summary>

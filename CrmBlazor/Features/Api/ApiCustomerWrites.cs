@@ -136,6 +136,8 @@ public static class ApiCustomerWrites
                 }, statusCode: StatusCodes.Status409Conflict, contentType: "application/problem+json");
             case SaveStatus.NotFound:
                 return Results.NotFound();
+            case SaveStatus.Denied:
+                return Results.Problem(result.ErrorMessage, statusCode: StatusCodes.Status403Forbidden);
             default:
                 return Results.ValidationProblem(new Dictionary<string, string[]> { [FieldOf(result.ErrorCode)] = [result.ErrorMessage ?? result.ErrorCode ?? "Invalid."] },
                     statusCode: StatusCodes.Status422UnprocessableEntity);

@@ -32,12 +32,10 @@ public sealed record BoardOption(string Value, string Text);
 
 public sealed record BoardOptions(IReadOnlyList<BoardOption> Owners, IReadOnlyList<BoardOption> Sources, IReadOnlyList<BoardOption> Groups);
 
-/// <summary>Someone else changed the customer after the user saw it (optimistic concurrency).</summary>
-public sealed class CardConflictException(int customerId, string? changedBy)
-    : InvalidOperationException($"Customer {customerId} was changed by {changedBy ?? "someone else"} in the meantime.")
+/// <summary>The outcome of moving a card: the customer write path's result, with the card as it is now when saved.</summary>
+public sealed record BoardMove(FieldSaveResult Result, BoardCard? Card)
 {
-    public int CustomerId { get; } = customerId;
-    public string? ChangedBy { get; } = changedBy;
+    public SaveStatus Status => Result.Status;
 }
 
 /// <summary>
@@ -45,10 +43,9 @@ public sealed class CardConflictException(int customerId, string? changedBy)
 /// (NameKey, Id) keyset over the (IsDeleted, RelationshipId, NameKey) index, so a column of 100,000 customers opens
 /// as fast as one of 10, and counts come from one GROUP BY through the same scope.
 /// </summary>
-public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus live, TimeProvider clock, RelationshipService relationships)
+public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, CustomerService customers, TimeProvider clock, RelationshipService relationships)
 {
     public const int PageSize = 50;
-    public const string Origin = "board";
 
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
@@ -102,6 +99,39 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiv
         return list.Select(c => c.ToCard(owners)).FirstOrDefault();
     }
 
+    /// <summary>Of <paramref name="ids"/>, the cards the user may see now with these filters (a live refresh of the cards
+    /// that changed: one query, not a reload of the board).</summary>
+    public async Task<IReadOnlyList<BoardCard>> FindCardsAsync(UserAccess user, BoardFilter filter, IReadOnlyCollection<int> ids, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = ids.ToList();
+        var cards = await Project(Filtered(db, user, filter).Where(c => list.Contains(c.Id))).ToListAsync(ct);
+        var owners = await OwnerNames(db, cards, ct);
+        return cards.Select(c => c.ToCard(owners)).ToList();
+    }
+
+    /// <summary>Exact counts of some columns (or all, when <paramref name="relationshipIds"/> is null) with these filters.</summary>
+    public async Task<IReadOnlyDictionary<int, int>> CountAsync(UserAccess user, BoardFilter filter, IReadOnlyCollection<int>? relationshipIds,
+        CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var scoped = Filtered(db, user, filter);
+        if (relationshipIds is not null)
+        {
+            var list = relationshipIds.ToList();
+            scoped = scoped.Where(c => list.Contains(c.RelationshipId));
+        }
+
+        return await CountAsync(scoped, ct);
+    }
+
     public async Task<BoardOptions> OptionsAsync(UserAccess user, CancellationToken ct = default)
     {
         RequireAccess(user);
@@ -116,73 +146,20 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, ILiv
     }
 
     /// <summary>
-    /// Drag a card to another column (R2.6): the customer must be visible to the user (R7.3), the user needs the edit
-    /// right (R7.4), and the save carries the version the user saw; a concurrent change is reported with who made it.
+    /// Drag a card to another column (R2.6) through the customers' one write path: visible to the user (R7.3), the edit
+    /// right (R7.4), the version the user saw (a concurrent change answers a conflict with who made it), the change log.
     /// </summary>
-    public async Task<BoardCard> MoveCardAsync(UserAccess user, int customerId, int toRelationshipId, int seenVersion, CancellationToken ct = default)
+    public async Task<BoardMove> MoveCardAsync(UserAccess user, int customerId, int toRelationshipId, int seenVersion, CancellationToken ct = default)
     {
-        RequireAccess(user);
-        if (!user.Has(Rights.CustomersEdit))
-        {
-            throw new AccessDeniedException("Moving a customer to another relationship needs the edit right (R7.3).");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var customer = await CustomerScope.Visible(db, user).FirstOrDefaultAsync(c => c.Id == customerId, ct)
-            ?? throw new AccessDeniedException($"Customer {customerId} is not visible to you (R7.3).");
-        if (!await db.Relationships.AnyAsync(r => r.Id == toRelationshipId && !r.IsDeleted, ct))
-        {
-            throw new Domain.Common.DomainException(Domain.Relationships.Pipeline.NotFound, $"Relationship {toRelationshipId} does not exist or was deleted.");
-        }
-
-        if (customer.Version != seenVersion)
-        {
-            // The row is already newer than the card the user dragged.
-            throw await ConflictAsync(customerId, ct);
-        }
-
-        // And if it changes between this read and the save, the UPDATE … WHERE Version = seen matches no row.
-        db.Entry(customer).Property(c => c.Version).OriginalValue = seenVersion;
-        var now = UtcNow;
-        var changes = customer.MoveTo(toRelationshipId, user.UserId, now);
-
-        foreach (var change in changes)
-        {
-            db.ChangeLog.Add(new ChangeLogEntry(customer.Id, user.UserId, now, change, Origin));
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw await ConflictAsync(customerId, ct);
-        }
-
-        if (changes.Count > 0)
-        {
-            await live.PublishAsync(new CustomerChanged(customer.Id, ChangeKinds.Updated, user.UserId), ct);
-        }
-
-        var owner = customer.OwnerId is null ? null
-            : await db.StaffProfiles.Where(p => p.Id == customer.OwnerId).Select(p => p.FullName).FirstOrDefaultAsync(ct);
-        return new BoardCard(customer.Id, customer.RelationshipId, customer.Name, customer.NameKey, customer.Phone, owner,
-            customer.LastContactAt, customer.CreatedAt, customer.Version);
+        var result = await customers.SaveFieldAsync(user, customerId, GridFields.Relationship,
+            toRelationshipId.ToString(System.Globalization.CultureInfo.InvariantCulture), seenVersion, CustomerService.OriginBoard, ct);
+        var card = result.Status == SaveStatus.Saved ? await FindCardAsync(user, new BoardFilter(), customerId, ct) : null;
+        return new BoardMove(result, card);
     }
 
     /// <summary>Drag a column header (R2.2): the CRM settings right is checked by the relationship service.</summary>
     public Task MoveColumnAsync(UserAccess user, int relationshipId, int toIndex, CancellationToken ct = default) =>
         relationships.MoveAsync(user, relationshipId, toIndex, ct);
-
-    private async Task<CardConflictException> ConflictAsync(int customerId, CancellationToken ct)
-    {
-        await using var fresh = await dbFactory.CreateDbContextAsync(ct);
-        var by = await fresh.Customers.Where(c => c.Id == customerId)
-            .Select(c => fresh.StaffProfiles.Where(p => p.Id == c.UpdatedById).Select(p => p.FullName).FirstOrDefault())
-            .FirstOrDefaultAsync(ct);
-        return new CardConflictException(customerId, by);
-    }
 
     /// <summary>Exact customers per relationship (R2.7), through the scope.</summary>
     private static async Task<Dictionary<int, int>> CountAsync(IQueryable<Customer> scoped, CancellationToken ct)

@@ -115,12 +115,14 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
         var now = Now;
         var comment = new Comment(customerId, user.UserId, body, now);
-        var customer = await db.Customers.SingleAsync(c => c.Id == customerId, ct);
-        // A staff comment is a contact and an interaction (R4.2, R4.3).
-        customer.RecordInteraction(now, isContact: true);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Comments.Add(comment);
         await db.SaveChangesAsync(ct);
+        // A staff comment is a contact and an interaction (R4.2, R4.3), counted in SQL: fifty comments posted at once
+        // add fifty (a read-modify-write of the loaded customer lost most of them).
+        await db.Customers.Where(c => c.Id == customerId).ExecuteUpdateAsync(s => s
+            .SetProperty(c => c.InteractionCount, c => c.InteractionCount + 1)
+            .SetProperty(c => c.LastContactAt, c => c.LastContactAt == null || c.LastContactAt < now ? now : c.LastContactAt), ct);
 
         var stored = new List<string>();
         try
@@ -144,16 +146,21 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
                 db.Notifications.Add(new Notification(id, NotificationKind.Mention, customerId, comment.Id, user.UserId, now));
             }
 
+            // Whose "new updates" grow (R5.1): the owner and the related users.
+            var watchers = await db.Customers.Where(c => c.Id == customerId).Select(c => c.OwnerId).Where(o => o != null).Select(o => o!)
+                .Concat(db.CustomerRelatedUsers.Where(r => r.CustomerId == customerId).Select(r => r.UserId))
+                .ToListAsync(ct);
+
             // My own comment is read by me.
             await MarkReadAsync(db, user.UserId, customerId, now, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
 
-            await bus.PublishAsync(new CommentPosted(customerId, comment.Id, user.UserId, CommentChangeKinds.Posted), ct);
-            await bus.PublishAsync(new CrmBlazor.Live.CustomerChanged(customerId, ChangeKinds.Updated, user.UserId), ct);
-            foreach (var id in notified)
+            bus.Publish(new CommentPosted(customerId, comment.Id, user.UserId, CommentChangeKinds.Posted));
+            bus.Publish(new CrmBlazor.Live.CustomerChanged(customerId, ChangeKinds.Updated, user.UserId, CustomerChange.Activity));
+            foreach (var id in notified.Concat(watchers).Where(id => id != user.UserId).Distinct())
             {
-                await bus.PublishAsync(new UnreadChanged(id), ct);
+                bus.Publish(new UnreadChanged(id));
             }
 
             return comment.Id;
@@ -179,7 +186,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         var previous = comment.Edit(user.UserId, body, now);
         db.CommentRevisions.Add(new CommentRevision(comment.Id, previous, now));
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(new CommentPosted(comment.CustomerId, comment.Id, user.UserId, CommentChangeKinds.Edited), ct);
+        bus.Publish(new CommentPosted(comment.CustomerId, comment.Id, user.UserId, CommentChangeKinds.Edited));
     }
 
     public async Task DeleteAsync(UserAccess user, long commentId, CancellationToken ct = default)
@@ -189,7 +196,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         await RequireVisibleAsync(db, user, comment.CustomerId, ct);
         comment.Delete(user.UserId);
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(new CommentPosted(comment.CustomerId, comment.Id, user.UserId, CommentChangeKinds.Deleted), ct);
+        bus.Publish(new CommentPosted(comment.CustomerId, comment.Id, user.UserId, CommentChangeKinds.Deleted));
     }
 
     /// <summary>Likes or unlikes a comment; returns whether it is liked now.</summary>
@@ -209,7 +216,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         }
 
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(new CommentPosted(comment.CustomerId, commentId, user.UserId, CommentChangeKinds.Liked), ct);
+        bus.Publish(new CommentPosted(comment.CustomerId, commentId, user.UserId, CommentChangeKinds.Liked));
         return like is null;
     }
 
@@ -223,7 +230,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         var mentions = await db.Notifications.Where(n => n.UserId == user.UserId && n.CustomerId == customerId && n.ReadAt == null).ToListAsync(ct);
         mentions.ForEach(n => n.MarkRead(now));
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(new UnreadChanged(user.UserId), ct);
+        bus.Publish(new UnreadChanged(user.UserId));
     }
 
     public async Task MarkAllReadAsync(UserAccess user, CancellationToken ct = default)
@@ -238,7 +245,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
         await db.Notifications.Where(n => n.UserId == user.UserId && n.ReadAt == null).ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), ct);
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(new UnreadChanged(user.UserId), ct);
+        bus.Publish(new UnreadChanged(user.UserId));
     }
 
     /// <summary>"New updates" (R5.1): comments by others in customers I own or am related to, newer than my read marker.</summary>

@@ -64,37 +64,53 @@ public sealed partial class CustomerService
 
         var changedIds = new List<int>();
         var touched = 0;
-        foreach (var batch in requested.Chunk(BatchSize))
+        // One transaction for the whole action, committed before anyone hears of it: a failure half-way changes nothing.
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var query = CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && !c.IsDeleted), db, user);
-            if (request.Kind == BulkKind.AddToGroup)
+            foreach (var batch in requested.Chunk(BatchSize))
             {
-                query = query.Include(c => c.Groups);
-            }
-
-            var customers = await query.ToListAsync(ct);
-            touched += customers.Count;
-            var now = UtcNow;
-            foreach (var c in customers)
-            {
-                IReadOnlyList<FieldChange> changes = request.Kind switch
+                var query = CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && !c.IsDeleted), db, user);
+                if (request.Kind == BulkKind.AddToGroup)
                 {
-                    BulkKind.ChangeRelationship => c.MoveTo(request.RelationshipId!.Value, user.UserId, now),
-                    BulkKind.ChangeOwner => c.AssignOwner(request.OwnerId, user.UserId, now),
-                    BulkKind.AddToGroup => AddToGroup(c, request.GroupId!.Value),
-                    _ => Trash(c, user.UserId, now),
-                };
-                Log(db, c.Id, user.UserId, now, changes, OriginBulk);
-                changedIds.Add(c.Id);
+                    query = query.Include(c => c.Groups);
+                }
+
+                var customers = await query.ToListAsync(ct);
+                touched += customers.Count;
+                var now = UtcNow;
+                foreach (var c in customers)
+                {
+                    IReadOnlyList<FieldChange> changes = request.Kind switch
+                    {
+                        BulkKind.ChangeRelationship => c.MoveTo(request.RelationshipId!.Value, user.UserId, now),
+                        BulkKind.ChangeOwner => c.AssignOwner(request.OwnerId, user.UserId, now),
+                        BulkKind.AddToGroup => AddToGroup(c, request.GroupId!.Value, user.UserId, now),
+                        _ => Trash(c, user.UserId, now),
+                    };
+                    if (changes.Count > 0)
+                    {
+                        Log(db, c.Id, user.UserId, now, changes, OriginBulk);
+                        changedIds.Add(c.Id);
+                    }
+                }
+
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
             }
 
-            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
         }
 
         if (changedIds.Count > 0)
         {
-            await PublishAsync(new CustomersChanged(changedIds, request.Kind == BulkKind.Delete ? ChangeKinds.Trashed : ChangeKinds.Updated, user.UserId));
+            Publish(new CustomersChanged(changedIds, request.Kind == BulkKind.Delete ? ChangeKinds.Trashed : ChangeKinds.Updated, user.UserId, request.Kind switch
+            {
+                BulkKind.ChangeRelationship => CustomerChange.Stage,
+                BulkKind.ChangeOwner => CustomerChange.Owner,
+                BulkKind.AddToGroup => CustomerChange.Links,
+                _ => CustomerChange.Lifecycle,
+            }));
         }
 
         return new BulkResult(touched, requested.Count - touched);
@@ -104,7 +120,7 @@ public sealed partial class CustomerService
     public async Task<bool> DeleteAsync(UserAccess user, int id, CancellationToken ct = default) =>
         (await BulkAsync(user, new BulkRequest(BulkKind.Delete, [id]), ct)).Changed == 1;
 
-    private static FieldChange[] AddToGroup(Customer c, int groupId)
+    private static FieldChange[] AddToGroup(Customer c, int groupId, string userId, DateTime now)
     {
         if (c.Groups.Any(g => g.GroupId == groupId))
         {
@@ -113,7 +129,9 @@ public sealed partial class CustomerService
 
         var before = string.Join(',', c.Groups.Select(g => g.GroupId));
         c.SetGroups(c.Groups.Select(g => g.GroupId).Append(groupId).ToList());
-        return [new FieldChange("Groups", before, string.Join(',', c.Groups.Select(g => g.GroupId)))];
+        FieldChange[] changes = [new FieldChange("Groups", before, string.Join(',', c.Groups.Select(g => g.GroupId)))];
+        c.RecordChanges(changes, userId, now);
+        return changes;
     }
 
     private static FieldChange[] Trash(Customer c, string userId, DateTime now)
@@ -159,7 +177,7 @@ public sealed partial class CustomerService
 
         if (restored.Count > 0)
         {
-            await PublishAsync(new CustomersChanged(restored, ChangeKinds.Restored, user.UserId));
+            Publish(new CustomersChanged(restored, ChangeKinds.Restored, user.UserId, CustomerChange.Lifecycle));
         }
 
         return new BulkResult(restored.Count, ids.Distinct().Count() - restored.Count);
@@ -181,7 +199,7 @@ public sealed partial class CustomerService
         if (purged.Count > 0)
         {
             logger?.LogInformation("User {User} purged {Count} customers from the trash.", user.UserName, purged.Count);
-            await PublishAsync(new CustomersChanged(purged, ChangeKinds.Purged, user.UserId));
+            Publish(new CustomersChanged(purged, ChangeKinds.Purged, user.UserId, CustomerChange.Lifecycle));
         }
 
         return new BulkResult(purged.Count, ids.Distinct().Count() - purged.Count);
@@ -203,7 +221,7 @@ public sealed partial class CustomerService
 
             await PurgeRowsAsync(db, ids, ct);
             total += ids.Count;
-            await PublishAsync(new CustomersChanged(ids, ChangeKinds.Purged, null));
+            Publish(new CustomersChanged(ids, ChangeKinds.Purged, null, CustomerChange.Lifecycle));
         }
 
         return total;

@@ -37,14 +37,22 @@ public enum SaveStatus
     Invalid,
     /// <summary>The customer is gone or no longer visible.</summary>
     NotFound,
+    /// <summary>The user lacks the right (R7.4); nothing was saved.</summary>
+    Denied,
 }
 
 /// <summary>
-/// The outcome of saving a cell or a form. On a conflict, <see cref="TheirValue"/> is the other person's value (display
-/// text), <see cref="ChangedBy"/> their name and <see cref="CurrentVersion"/> the version to carry when applying one's own.
+/// The outcome of every customer write: saved; a conflict, with the other person's value (display text) in
+/// <see cref="TheirValue"/>, their name in <see cref="ChangedBy"/> and the version to carry when applying one's own in
+/// <see cref="CurrentVersion"/>; or refused with a reason (<see cref="ErrorCode"/>, <see cref="ErrorMessage"/>).
 /// </summary>
 public sealed record FieldSaveResult(SaveStatus Status, CustomerRow? Row = null, string? ErrorCode = null, string? ErrorMessage = null,
-    string? TheirValue = null, string? ChangedBy = null, int CurrentVersion = 0, int? CustomerId = null);
+    string? TheirValue = null, string? ChangedBy = null, int CurrentVersion = 0, int? CustomerId = null)
+{
+    public static FieldSaveResult Denied(string reason) => new(SaveStatus.Denied, ErrorCode: DeniedCode, ErrorMessage: reason);
+
+    public const string DeniedCode = "customer.denied";
+}
 
 public sealed partial class CustomerService
 {
@@ -52,6 +60,7 @@ public sealed partial class CustomerService
     public const string OriginForm = "form";
     public const string OriginBulk = "bulk";
     public const string OriginDetail = "detail";
+    public const string OriginBoard = "board";
     public const string OriginSystem = "system";
 
     /// <summary>
@@ -61,14 +70,29 @@ public sealed partial class CustomerService
     public async Task<FieldSaveResult> SaveFieldAsync(UserAccess user, int customerId, string field, string? value, int seenVersion, CancellationToken ct = default) =>
         await SaveFieldAsync(user, customerId, field, value, seenVersion, OriginGrid, ct);
 
-    /// <summary>The same save from another place (the detail page), logged with its <paramref name="origin"/>.</summary>
-    public async Task<FieldSaveResult> SaveFieldAsync(UserAccess user, int customerId, string field, string? value, int seenVersion, string origin, CancellationToken ct = default)
+    /// <summary>The same save from another place (the detail page, the board), logged with its <paramref name="origin"/>.</summary>
+    public Task<FieldSaveResult> SaveFieldAsync(UserAccess user, int customerId, string field, string? value, int seenVersion, string origin, CancellationToken ct = default) =>
+        WriteAsync(user, customerId, seenVersion, origin, field,
+            q => GridFields.CustomId(field) is null ? q : q.Include(c => c.CustomValues),
+            (db, customer, now) => ApplyFieldAsync(db, customer, field, value, user.UserId, now, ct), ct);
+
+    /// <summary>
+    /// The one write path for an existing customer, used by the grid cell, the form, the detail page, the board and the API:
+    /// load through the user's scope, check the right, check the version the user saw, let the domain apply the change,
+    /// log it, save both in one transaction (one SaveChanges; the UPDATE also carries "WHERE Version = seen"), publish after
+    /// the commit, and answer with one result type.
+    /// </summary>
+    private async Task<FieldSaveResult> WriteAsync(UserAccess user, int customerId, int seenVersion, string origin, string conflictField,
+        Func<IQueryable<Customer>, IQueryable<Customer>> load, Func<CrmDbContext, Customer, DateTime, Task<IReadOnlyList<FieldChange>>> change,
+        CancellationToken ct)
     {
-        Require(user, Rights.CustomersEdit, "edit customers");
+        if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersEdit))
+        {
+            return FieldSaveResult.Denied("You may not edit customers.");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var customer = await CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId && !c.IsDeleted), db, user)
-            .Include(c => c.CustomValues)
-            .SingleOrDefaultAsync(ct);
+        var customer = await load(CustomerScope.Apply(db.Customers.Where(c => c.Id == customerId && !c.IsDeleted), db, user)).SingleOrDefaultAsync(ct);
         if (customer is null)
         {
             return new FieldSaveResult(SaveStatus.NotFound);
@@ -76,20 +100,23 @@ public sealed partial class CustomerService
 
         if (customer.Version != seenVersion)
         {
-            return await ConflictAsync(db, customer, field, ct);
+            return await ConflictAsync(db, customer, conflictField, ct);
         }
 
-        // The UPDATE carries "WHERE Version = seen": a writer that got there first makes this one fail.
         db.Entry(customer).Property(c => c.Version).OriginalValue = seenVersion;
         var now = UtcNow;
         IReadOnlyList<FieldChange> changes;
         try
         {
-            changes = await ApplyFieldAsync(db, customer, field, value, user.UserId, now, ct);
+            changes = await change(db, customer, now);
         }
         catch (DomainException ex)
         {
             return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: ex.Code, ErrorMessage: ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: CustomerRuleCodes.ReferrerInvalid, ErrorMessage: ex.Message);
         }
 
         if (changes.Count > 0)
@@ -105,13 +132,33 @@ public sealed partial class CustomerService
                 var current = await fresh.Customers.AsNoTracking().Include(c => c.CustomValues).SingleOrDefaultAsync(c => c.Id == customerId, ct);
                 return current is null || current.IsDeleted
                     ? new FieldSaveResult(SaveStatus.NotFound)
-                    : await ConflictAsync(fresh, current, field, ct);
+                    : await ConflictAsync(fresh, current, conflictField, ct);
             }
 
-            await PublishAsync(new CustomerChanged(customer.Id, ChangeKinds.Updated, user.UserId));
+            Publish(new CustomerChanged(customer.Id, ChangeKinds.Updated, user.UserId, ChangesOf(changes), customer.Version));
         }
 
         return new FieldSaveResult(SaveStatus.Saved, await RowAsync(user, customerId, ct), CurrentVersion: customer.Version, CustomerId: customer.Id);
+    }
+
+    /// <summary>Which list topics a change reaches (a name change only the screens that show the customer).</summary>
+    internal static CustomerChange ChangesOf(IEnumerable<FieldChange> changes)
+    {
+        var result = CustomerChange.None;
+        foreach (var change in changes)
+        {
+            result |= change.Field switch
+            {
+                nameof(Customer.RelationshipId) => CustomerChange.Stage,
+                nameof(Customer.OwnerId) => CustomerChange.Owner,
+                nameof(Customer.IsDeleted) or "Created" => CustomerChange.Lifecycle,
+                nameof(Customer.SourceId) or "Groups" or nameof(Customer.ReferrerCustomerId) or nameof(Customer.ReferrerUserId) => CustomerChange.Links,
+                _ when GridFields.CustomId(change.Field) is not null => CustomerChange.Links,
+                _ => CustomerChange.Details,
+            };
+        }
+
+        return result;
     }
 
     private async Task<FieldSaveResult> ConflictAsync(CrmDbContext db, Customer current, string field, CancellationToken ct)

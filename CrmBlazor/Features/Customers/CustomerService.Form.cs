@@ -140,100 +140,40 @@ public sealed partial class CustomerService
         return result;
     }
 
-    /// <summary>Creates or updates a customer from the dialog (R1, R1.4). An edit carries the version the user saw.</summary>
+    /// <summary>Creates or updates a customer from the dialog or the API (R1, R1.4). An edit carries the version the user
+    /// saw and goes through the one write path (<see cref="WriteAsync"/>).</summary>
     public async Task<FieldSaveResult> SaveFormAsync(UserAccess user, CustomerForm form, CancellationToken ct = default)
     {
-        Require(user, form.Id is null ? Rights.CustomersAdd : Rights.CustomersEdit, form.Id is null ? "add customers" : "edit customers");
+        if (form.Id is int id)
+        {
+            return await WriteAsync(user, id, form.Version, OriginForm, GridFields.Name,
+                q => q.Include(c => c.Contacts).Include(c => c.Groups).Include(c => c.CustomValues).AsSplitQuery(),
+                async (db, customer, now) =>
+                {
+                    var changes = new List<FieldChange>();
+                    await ApplyFormAsync(db, user, customer, form, now, changes, ct);
+                    return changes;
+                }, ct);
+        }
+
+        return await CreateAsync(user, form, ct);
+    }
+
+    /// <summary>A new customer: inserted, given its generated code (which needs the id) and logged in one transaction.</summary>
+    private async Task<FieldSaveResult> CreateAsync(UserAccess user, CustomerForm form, CancellationToken ct)
+    {
+        if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersAdd))
+        {
+            return FieldSaveResult.Denied("You may not add customers.");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = UtcNow;
-        Customer? customer;
-        var isNew = form.Id is null;
-        if (isNew)
-        {
-            customer = null;
-        }
-        else
-        {
-            customer = await CustomerScope.Apply(db.Customers.Where(c => c.Id == form.Id && !c.IsDeleted), db, user)
-                .Include(c => c.Contacts).Include(c => c.Groups).Include(c => c.CustomValues).SingleOrDefaultAsync(ct);
-            if (customer is null)
-            {
-                return new FieldSaveResult(SaveStatus.NotFound);
-            }
-
-            if (customer.Version != form.Version)
-            {
-                return await ConflictAsync(db, customer, GridFields.Name, ct);
-            }
-
-            db.Entry(customer).Property(c => c.Version).OriginalValue = form.Version;
-        }
-
         var changes = new List<FieldChange>();
+        Customer customer;
         try
         {
-            var details = new CustomerDetails
-            {
-                Name = form.Name, Phone = form.Phone, Email = form.Email, Address = form.Address,
-                Birthday = form.Birthday is DateTime b ? DateOnly.FromDateTime(b) : null, Gender = form.Gender, TaxCode = form.TaxCode,
-                Country = form.Country, Province = form.Province, District = form.District, Website = form.Website, Industry = form.Industry,
-                SourceId = form.SourceId, AvatarUrl = form.AvatarUrl,
-            };
-            if (form.SourceId is int sid && !await db.Sources.AnyAsync(s => s.Id == sid && !s.IsDeleted, ct))
-            {
-                throw new DomainException(CustomerRuleCodes.SourceUnknown, "The source does not exist.");
-            }
-
-            var relationshipId = form.RelationshipId > 0
-                ? await RequireRelationshipAsync(db, form.RelationshipId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct)
-                : await DefaultRelationshipAsync(db, ct);
-            var owner = string.IsNullOrWhiteSpace(form.OwnerId) ? null : form.OwnerId;
-            if (owner is not null && !await db.StaffProfiles.AnyAsync(p => p.Id == owner && p.IsActive, ct))
-            {
-                throw new DomainException(CustomerRuleCodes.OwnerUnknown, "The owner is not an active staff member.");
-            }
-
-            var code = CustomerCode.Clean(form.Code);
-            if (code is not null && await db.Customers.AnyAsync(c => c.Code == code && c.Id != (form.Id ?? 0), ct))
-            {
-                throw new DomainException(CustomerRuleCodes.CodeTaken, $"The code '{code}' is already used by another customer.");
-            }
-
-            if (customer is null)
-            {
-                customer = Customer.Create(details, relationshipId, owner, user.UserId, now, code);
-                db.Customers.Add(customer);
-                changes.Add(new FieldChange("Created", null, customer.Name));
-            }
-            else
-            {
-                if (code is not null && code != customer.Code)
-                {
-                    changes.Add(new FieldChange("Code", customer.Code, code));
-                    customer.SetCode(code);
-                }
-
-                changes.AddRange(customer.Update(details, user.UserId, now));
-                changes.AddRange(customer.MoveTo(relationshipId, user.UserId, now));
-                changes.AddRange(customer.AssignOwner(owner, user.UserId, now));
-            }
-
-            await ApplyReferrerAsync(db, user, customer, form.Referrer, changes, now, ct);
-            ApplyContacts(customer, form.Contacts);
-            var groups = form.GroupIds.Distinct().ToList();
-            var knownGroups = await db.CustomerGroups.Where(g => groups.Contains(g.Id) && !g.IsDeleted).Select(g => g.Id).ToListAsync(ct);
-            if (!customer.Groups.Select(g => g.GroupId).ToHashSet().SetEquals(knownGroups))
-            {
-                changes.Add(new FieldChange("Groups", string.Join(',', customer.Groups.Select(g => g.GroupId)), string.Join(',', knownGroups)));
-                customer.SetGroups(knownGroups);
-            }
-
-            var definitions = await db.CustomFields.Where(f => !f.IsDeleted).ToListAsync(ct);
-            foreach (var definition in definitions)
-            {
-                form.Custom.TryGetValue(definition.Id, out var raw);
-                changes.AddRange(customer.SetCustomValue(definition, raw, user.UserId, isNew ? null : now));
-            }
+            customer = await ApplyFormAsync(db, user, null, form, now, changes, ct);
         }
         catch (DomainException ex)
         {
@@ -244,30 +184,97 @@ public sealed partial class CustomerService
             return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: CustomerRuleCodes.ReferrerInvalid, ErrorMessage: ex.Message);
         }
 
-        try
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             await db.SaveChangesAsync(ct);
-            if (isNew)
-            {
-                customer.AssignGeneratedCode();
-                Log(db, customer.Id, user.UserId, now, changes, OriginForm);
-                await db.SaveChangesAsync(ct);
-            }
-            else if (changes.Count > 0)
-            {
-                Log(db, customer.Id, user.UserId, now, changes, OriginForm);
-                await db.SaveChangesAsync(ct);
-            }
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            await using var fresh = await dbFactory.CreateDbContextAsync(ct);
-            var current = await fresh.Customers.AsNoTracking().Include(c => c.CustomValues).SingleAsync(c => c.Id == customer.Id, ct);
-            return await ConflictAsync(fresh, current, GridFields.Name, ct);
+            customer.AssignGeneratedCode();
+            Log(db, customer.Id, user.UserId, now, changes, OriginForm);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
         }
 
-        await PublishAsync(new CustomerChanged(customer.Id, isNew ? ChangeKinds.Created : ChangeKinds.Updated, user.UserId));
+        Publish(new CustomerChanged(customer.Id, ChangeKinds.Created, user.UserId, CustomerChange.All, customer.Version));
         return new FieldSaveResult(SaveStatus.Saved, await RowAsync(user, customer.Id, ct), CurrentVersion: customer.Version, CustomerId: customer.Id);
+    }
+
+    /// <summary>Applies the form to <paramref name="customer"/> (or creates it when null), collecting the changes to log.</summary>
+    private static async Task<Customer> ApplyFormAsync(CrmDbContext db, UserAccess user, Customer? customer, CustomerForm form, DateTime now,
+        List<FieldChange> changes, CancellationToken ct)
+    {
+        var isNew = customer is null;
+        var details = new CustomerDetails
+        {
+            Name = form.Name, Phone = form.Phone, Email = form.Email, Address = form.Address,
+            Birthday = form.Birthday is DateTime b ? DateOnly.FromDateTime(b) : null, Gender = form.Gender, TaxCode = form.TaxCode,
+            Country = form.Country, Province = form.Province, District = form.District, Website = form.Website, Industry = form.Industry,
+            SourceId = form.SourceId, AvatarUrl = form.AvatarUrl,
+        };
+        if (form.SourceId is int sid && !await db.Sources.AnyAsync(s => s.Id == sid && !s.IsDeleted, ct))
+        {
+            throw new DomainException(CustomerRuleCodes.SourceUnknown, "The source does not exist.");
+        }
+
+        var relationshipId = form.RelationshipId > 0
+            ? await RequireRelationshipAsync(db, form.RelationshipId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct)
+            : await DefaultRelationshipAsync(db, ct);
+        var owner = string.IsNullOrWhiteSpace(form.OwnerId) ? null : form.OwnerId;
+        if (owner is not null && !await db.StaffProfiles.AnyAsync(p => p.Id == owner && p.IsActive, ct))
+        {
+            throw new DomainException(CustomerRuleCodes.OwnerUnknown, "The owner is not an active staff member.");
+        }
+
+        var code = CustomerCode.Clean(form.Code);
+        if (code is not null && await db.Customers.AnyAsync(c => c.Code == code && c.Id != (form.Id ?? 0), ct))
+        {
+            throw new DomainException(CustomerRuleCodes.CodeTaken, $"The code '{code}' is already used by another customer.");
+        }
+
+        if (customer is null)
+        {
+            customer = Customer.Create(details, relationshipId, owner, user.UserId, now, code);
+            db.Customers.Add(customer);
+            changes.Add(new FieldChange("Created", null, customer.Name));
+        }
+        else
+        {
+            if (code is not null && code != customer.Code)
+            {
+                changes.Add(new FieldChange("Code", customer.Code, code));
+                customer.SetCode(code);
+            }
+
+            changes.AddRange(customer.Update(details, user.UserId, now));
+            changes.AddRange(customer.MoveTo(relationshipId, user.UserId, now));
+            changes.AddRange(customer.AssignOwner(owner, user.UserId, now));
+        }
+
+        await ApplyReferrerAsync(db, user, customer, form.Referrer, changes, now, ct);
+        var contactChanges = ApplyContacts(customer, form.Contacts);
+        var groups = form.GroupIds.Distinct().ToList();
+        var knownGroups = await db.CustomerGroups.Where(g => groups.Contains(g.Id) && !g.IsDeleted).Select(g => g.Id).ToListAsync(ct);
+        var groupChanges = new List<FieldChange>();
+        if (!customer.Groups.Select(g => g.GroupId).ToHashSet().SetEquals(knownGroups))
+        {
+            groupChanges.Add(new FieldChange("Groups", string.Join(',', customer.Groups.Select(g => g.GroupId)), string.Join(',', knownGroups)));
+            customer.SetGroups(knownGroups);
+        }
+
+        var definitions = await db.CustomFields.Where(f => !f.IsDeleted).ToListAsync(ct);
+        foreach (var definition in definitions)
+        {
+            form.Custom.TryGetValue(definition.Id, out var raw);
+            changes.AddRange(customer.SetCustomValue(definition, raw, user.UserId, isNew ? null : now));
+        }
+
+        if (!isNew)
+        {
+            // Contacts and groups belong to the customer: their change is a change of it (version, change log).
+            customer.RecordChanges([.. contactChanges, .. groupChanges], user.UserId, now);
+            changes.AddRange(contactChanges);
+        }
+
+        changes.AddRange(groupChanges);
+        return customer;
     }
 
     private static async Task<int> DefaultRelationshipAsync(CrmDbContext db, CancellationToken ct) =>
@@ -292,10 +299,13 @@ public sealed partial class CustomerService
         changes.AddRange(customer.SetReferrer(customerId, userId, user.UserId, now));
     }
 
-    private static void ApplyContacts(Customer customer, List<ContactForm> forms)
+    /// <summary>Adds, edits and removes contacts as the form says (R1.2); each change a log entry ("Contact", before, after).</summary>
+    private static List<FieldChange> ApplyContacts(Customer customer, List<ContactForm> forms)
     {
+        var changes = new List<FieldChange>();
         foreach (var removed in customer.Contacts.Where(c => forms.All(f => f.Id != c.Id)).ToList())
         {
+            changes.Add(new FieldChange(ContactField, ContactText(removed), null));
             customer.RemoveContact(removed);
         }
 
@@ -307,10 +317,16 @@ public sealed partial class CustomerService
             if (contact is null)
             {
                 contact = customer.AddContact(new Contact(f.Name, f.Salutation, f.Phone, f.Email, birthday, f.Gender, f.Note));
+                changes.Add(new FieldChange(ContactField, null, ContactText(contact)));
             }
             else
             {
+                var before = ContactText(contact);
                 contact.Edit(f.Name, f.Salutation, f.Phone, f.Email, birthday, f.Gender, f.Note);
+                if (ContactText(contact) != before)
+                {
+                    changes.Add(new FieldChange(ContactField, before, ContactText(contact)));
+                }
             }
 
             if (f.IsPrimary)
@@ -319,9 +335,27 @@ public sealed partial class CustomerService
             }
         }
 
-        if (primary is not null)
+        if (primary is not null && !primary.IsPrimary)
+        {
+            customer.MakePrimary(primary);
+            changes.Add(new FieldChange(PrimaryContactField, null, ContactText(primary)));
+        }
+        else if (primary is not null)
         {
             customer.MakePrimary(primary);
         }
+
+        return changes;
     }
+
+    /// <summary>The change-log field of a contact added, edited or removed.</summary>
+    public const string ContactField = "Contact";
+    public const string PrimaryContactField = "PrimaryContact";
+
+    private static string ContactText(Contact c) => string.Join(" · ", new[]
+    {
+        string.Join(' ', new[] { c.Salutation, c.Name }.Where(x => !string.IsNullOrWhiteSpace(x))),
+        PhoneNormalizer.ToDisplay(c.Phone), c.Email, c.Birthday is DateOnly d ? VnDate.ToText(d) : null,
+        c.Gender == Gender.Unknown ? null : GenderWords.ToVietnamese(c.Gender), c.Note,
+    }.Where(x => !string.IsNullOrWhiteSpace(x)));
 }

@@ -204,6 +204,43 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         return rows.Count == 0 ? null : (await WithCustomValuesAsync(db, rows, ct))[0];
     }
 
+    /// <summary>Of <paramref name="ids"/>, the rows still in the list <paramref name="query"/> describes (its scope, search and
+    /// filters; no paging): a live refresh of the rows on screen, one query instead of the page's.</summary>
+    public async Task<IReadOnlyList<CustomerRow>> RowsInListAsync(UserAccess user, CustomerListQuery query, IReadOnlyCollection<int> ids,
+        CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = ids.ToList();
+        var rows = await Project(db, Filter(db, user, query with { Search = null }).Where(c => list.Contains(c.Id))).ToListAsync(ct);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            // The search on a handful of ids: a plain match on their search text (the text index answers whole lists).
+            var matching = await CustomerSearch.Apply(db.Customers.Where(c => list.Contains(c.Id)), query.Search).Select(c => c.Id).ToListAsync(ct);
+            rows = rows.Where(r => matching.Contains(r.Id)).ToList();
+        }
+
+        return await WithCustomValuesAsync(db, rows, ct);
+    }
+
+    /// <summary>How many customers the list <paramref name="query"/> describes holds (the grid's total, recounted live).</summary>
+    public async Task<int> CountAsync(UserAccess user, CustomerListQuery query, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (query.Sort == CustomerSort.Name && CustomerSearch.UsesTextIndex(query.Search) && db.Database.IsSqlite())
+        {
+            return (await ByNameWithSearchAsync(db, user, query with { Page = 0, PageSize = 1 }, ct)).Total;
+        }
+
+        return await CountAsync(db, user, query, ct);
+    }
+
     /// <summary>Of <paramref name="ids"/>, those the user may see now (live events are re-checked before showing, R7.3).</summary>
     public async Task<IReadOnlyList<int>> VisibleIdsAsync(UserAccess user, IReadOnlyCollection<int> ids, bool includeTrash = false, CancellationToken ct = default)
     {
@@ -431,13 +468,8 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         }
     }
 
-    private async Task PublishAsync(LiveEvent e)
-    {
-        if (live is not null)
-        {
-            await live.PublishAsync(e);
-        }
-    }
+    /// <summary>Hands the event to the live bus after the commit; never waits for the screens that receive it.</summary>
+    private void Publish(LiveEvent e) => live?.Publish(e);
 
     private static void Log(CrmDbContext db, int customerId, string? userId, DateTime now, IEnumerable<FieldChange> changes, string origin)
     {

@@ -608,7 +608,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
         foreach (var ids in changedChunks)
         {
-            await live.PublishAsync(new CustomersChanged(ids, ChangeKinds.Updated, user.UserId), CancellationToken.None);
+            live.Publish(new CustomersChanged(ids, ChangeKinds.Updated, user.UserId));
         }
 
         if (total == 0)
@@ -1052,7 +1052,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var kept = listed.Where(names.ContainsKey).Select(id => new UndoKept(id, names[id], namedAsReferrer.Contains(id))).ToList();
         foreach (var ids in touched.Chunk(ChunkSize))
         {
-            await live.PublishAsync(new CustomersChanged(ids, ChangeKinds.Updated, user.UserId), CancellationToken.None);
+            live.Publish(new CustomersChanged(ids, ChangeKinds.Updated, user.UserId));
         }
 
         return new UndoResult(removed, restored, leftAlone) { Kept = kept };

@@ -53,7 +53,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         var r = new Relationship(name, color, description, Pipeline.NextPosition(all));
         db.Relationships.Add(r);
         await db.SaveChangesAsync(ct);
-        await PublishAsync(user, ct);
+        Publish(user);
         return r.Id;
     }
 
@@ -66,7 +66,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         Pipeline.EnsureUniqueName(all, name, r);
         r.Edit(name, color, description);
         await db.SaveChangesAsync(ct);
-        await PublishAsync(user, ct);
+        Publish(user);
     }
 
     /// <summary>Moves a relationship to <paramref name="toIndex"/> among the active ones (R2.2).</summary>
@@ -78,7 +78,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         var r = Find(all, id);
         Pipeline.Move(all, r, toIndex);
         await db.SaveChangesAsync(ct);
-        await PublishAsync(user, ct);
+        Publish(user);
     }
 
     /// <summary>R2.3/R2.4: the first one never; one used by any customer (trash included) neither, and says how many.</summary>
@@ -106,7 +106,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         }
 
         await db.SaveChangesAsync(ct);
-        await PublishAsync(user, ct);
+        Publish(user);
     }
 
     /// <summary>R2.5: a deleted relationship comes back at the end of the pipeline (its name must still be free).</summary>
@@ -122,7 +122,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         r.Restore();
         r.MoveTo(position);
         await db.SaveChangesAsync(ct);
-        await PublishAsync(user, ct);
+        Publish(user);
     }
 
     private static Relationship Find(List<Relationship> all, int id) =>
@@ -137,7 +137,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         }
     }
 
-    private Task PublishAsync(UserAccess user, CancellationToken ct) => live.PublishAsync(new RelationshipsChanged(user.UserId), ct);
+    private void Publish(UserAccess user) => live.Publish(new RelationshipsChanged(user.UserId));
 }
 
 public static class RelationshipsFeature

@@ -30,7 +30,7 @@ public sealed class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Only events published by this instance: every instance records its own, so each event is delivered once.
-        using var subscription = bus.SubscribeOwn(e =>
+        using var subscription = bus.SubscribeOwn([LiveTopics.All], e =>
         {
             if (e is CustomerChanged or CustomersChanged or CommentPosted)
             {
