@@ -76,20 +76,28 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
         if (filter != StreamFilter.Comments)
         {
-            var logs = await db.ChangeLog.AsNoTracking()
-                .Where(l => l.CustomerId == customerId)
-                .OrderByDescending(l => l.At).Take(StreamPageSize)
-                .ToListAsync(ct);
-            var names = await NamesAsync(db, logs.Where(l => l.UserId != null).Select(l => l.UserId!), ct);
-            var labels = await ValueLabelsAsync(db, logs, ct);
-            foreach (var l in logs)
-            {
-                items.Add(new StreamItem(l.At, l.UserId, l.UserId is null ? "CrmBlazor" : Name(names, l.UserId),
-                    null, new LogView(l.Id, l.Field, Label(labels, l.Field, l.OldValue), Label(labels, l.Field, l.NewValue), l.Origin)));
-            }
+            items.AddRange(await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId), ct));
         }
 
         return items.OrderByDescending(i => i.At).Take(StreamPageSize).ToList();
+    }
+
+    /// <summary>The change-log entries written after <paramref name="afterId"/> (a live stream adds a change's lines
+    /// instead of reading the whole stream again).</summary>
+    public async Task<IReadOnlyList<StreamItem>> GetLogsSinceAsync(UserAccess user, int customerId, long afterId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await RequireVisibleAsync(db, user, customerId, ct);
+        return await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId && l.Id > afterId), ct);
+    }
+
+    private static async Task<List<StreamItem>> LogItemsAsync(CrmDbContext db, IQueryable<ChangeLogEntry> source, CancellationToken ct)
+    {
+        var logs = await source.AsNoTracking().OrderByDescending(l => l.At).Take(StreamPageSize).ToListAsync(ct);
+        var names = await NamesAsync(db, logs.Where(l => l.UserId != null).Select(l => l.UserId!), ct);
+        var labels = await ValueLabelsAsync(db, logs, ct);
+        return logs.Select(l => new StreamItem(l.At, l.UserId, l.UserId is null ? "CrmBlazor" : Name(names, l.UserId),
+            null, new LogView(l.Id, l.Field, Label(labels, l.Field, l.OldValue), Label(labels, l.Field, l.NewValue), l.Origin))).ToList();
     }
 
     /// <summary>Owner, related users and users with edit right on a customer they can see may comment (R4.5).</summary>
@@ -371,7 +379,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
     private static async Task<Dictionary<string, string>> NamesAsync(CrmDbContext db, IEnumerable<string> ids, CancellationToken ct)
     {
         var list = ids.Distinct().ToList();
-        return await db.StaffProfiles.Where(p => list.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
+        return list.Count == 0 ? [] : await db.StaffProfiles.Where(p => list.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
     }
 
     private static string Name(Dictionary<string, string> names, string id) => names.TryGetValue(id, out var n) ? n : "?";
@@ -383,9 +391,10 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         var relIds = Values("RelationshipId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var srcIds = Values("SourceId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).ToList();
-        var rels = await db.Relationships.Where(r => relIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Name, ct);
-        var srcs = await db.Sources.Where(s => srcIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s => s.Name, ct);
-        var users = await db.StaffProfiles.Where(p => userIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
+        // Only the lookups the entries need (a live change adds one or two lines, usually of a plain field).
+        var rels = relIds.Count == 0 ? [] : await db.Relationships.Where(r => relIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Name, ct);
+        var srcs = srcIds.Count == 0 ? [] : await db.Sources.Where(s => srcIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s => s.Name, ct);
+        var users = userIds.Count == 0 ? [] : await db.StaffProfiles.Where(p => userIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
         return new() { ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users };
     }
 
