@@ -58,7 +58,7 @@ builder.Services.ConfigureApplicationCookie(o =>
 {
     o.LoginPath = "/account/login";
     o.LogoutPath = "/account/logout";
-    o.AccessDeniedPath = "/account/login";
+    o.AccessDeniedPath = "/access-denied";
     o.Cookie.Name = "crm.auth";
     o.SlidingExpiration = true;
     o.ExpireTimeSpan = TimeSpan.FromHours(12);
@@ -94,6 +94,12 @@ app.UseRequestLocalization(o =>
     o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
 });
 
+// An unknown address opened in a browser answers 404 with a page of the app, not the browser's bare error; API clients
+// and scripts keep their plain status codes.
+app.UseWhen(
+    context => HttpMethods.IsGet(context.Request.Method) && !context.Request.Path.StartsWithSegments("/api")
+        && context.Request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true),
+    browser => browser.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -51,3 +51,32 @@ public sealed class RightHandler(IDbContextFactory<CrmDbContext> dbFactory) : Au
         }
     }
 }
+
+/// <summary>Which right a page needs: read from its <c>[Authorize(Policy = …)]</c>, for the page that says what is missing.</summary>
+public static class PageRights
+{
+    private static readonly Lazy<(Type Page, string[] Segments)[]> Routes = new(() =>
+        typeof(PageRights).Assembly.GetTypes()
+            .SelectMany(t => t.GetCustomAttributes(typeof(Microsoft.AspNetCore.Components.RouteAttribute), false)
+                .Cast<Microsoft.AspNetCore.Components.RouteAttribute>()
+                .Select(r => (t, r.Template.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries))))
+            .ToArray());
+
+    /// <summary>The right the page at <paramref name="path"/> needs (null: none beyond being signed in, or no such page).</summary>
+    public static Rights? ForPath(string? path)
+    {
+        var segments = (path ?? string.Empty).Split('?', '#')[0].Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var page = Routes.Value.FirstOrDefault(r => r.Segments.Length == segments.Length
+            && r.Segments.Zip(segments).All(p => p.First.StartsWith('{') || string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase))).Page;
+        return page is null ? null : ForPage(page);
+    }
+
+    /// <summary>The right a page type needs.</summary>
+    public static Rights? ForPage(Type? page)
+    {
+        var policy = page?.GetCustomAttributes(typeof(AuthorizeAttribute), true).Cast<AuthorizeAttribute>().Select(a => a.Policy).FirstOrDefault(p => p is not null);
+        return policy is not null && policy.StartsWith("right:", StringComparison.Ordinal) && Enum.TryParse<Rights>(policy["right:".Length..], out var right)
+            ? right
+            : null;
+    }
+}

@@ -20,6 +20,15 @@ public sealed record PermissionGroupRow(int Id, string Name, Rights Rights, bool
 /// </summary>
 public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus live)
 {
+    /// <summary>Who can grant rights (active users with the user-admin right), for a user told they lack one.</summary>
+    public async Task<IReadOnlyList<string>> UserAdministratorNamesAsync(int take, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.StaffProfiles.AsNoTracking()
+            .Where(p => p.IsActive && (p.PermissionGroup!.Rights & Rights.UserAdmin) != 0)
+            .OrderBy(p => p.FullName).Take(take).Select(p => p.FullName).ToListAsync(ct);
+    }
+
     public async Task<IReadOnlyList<DepartmentNode>> DepartmentsAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

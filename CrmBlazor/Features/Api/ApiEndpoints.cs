@@ -52,7 +52,7 @@ public static class ApiEndpoints
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policy).RequireRateLimiting(Policy).DisableAntiforgery().AddEndpointFilter(MapErrorsAsync);
 
         api.MapGet("/customers", async (HttpContext http, CustomerService customers, [AsParameters] CustomerListParameters query, CancellationToken ct) =>
-            Results.Ok(await customers.ListAsync(await MeAsync(http, ct), query.ToQuery(), ct)))
+            Results.Ok(await customers.ListAsync(await MeAsync(http, ct), CustomerListParameters.ToQuery(http.Request.Query), ct)))
             .WithName("ListCustomers").WithSummary("Customers the token's user may see, paged, searched, filtered and sorted like the grid.");
 
         api.MapGet("/customers/{id:int}", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using CrmBlazor.Features.Customers;
 
 namespace CrmBlazor.Features.Api;
@@ -31,28 +30,14 @@ public sealed record CustomerListParameters
     /// <summary>Customers with comments the token's user has not read yet (R5.1).</summary>
     public bool? NewUpdates { get; init; }
 
-    /// <summary>The service's query; an unreadable date throws <see cref="ArgumentException"/> (422 for that parameter).</summary>
-    public CustomerListQuery ToQuery() => new()
+    /// <summary>
+    /// The service's query, read from the request's query string by the list's one codec (<see cref="CustomerListUrl"/>,
+    /// which knows these names); an unreadable value throws <see cref="ArgumentException"/> (422 for that parameter).
+    /// This record documents the parameters (OpenAPI).
+    /// </summary>
+    public static CustomerListQuery ToQuery(IQueryCollection query)
     {
-        Search = Search,
-        Page = Math.Max(0, (Page ?? 1) - 1),
-        PageSize = PageSize ?? 25,
-        Sort = Sort ?? CustomerSort.Name,
-        Descending = Desc ?? false,
-        Mine = Mine ?? false,
-        Unassigned = Unassigned ?? false,
-        RelationshipId = RelationshipId,
-        SourceId = SourceId,
-        GroupId = GroupId,
-        OwnerId = string.IsNullOrWhiteSpace(OwnerId) ? null : OwnerId,
-        CreatedFrom = Day(CreatedFrom, "createdFrom"),
-        CreatedTo = Day(CreatedTo, "createdTo"),
-        DontForget = DontForget ?? false,
-        NewUpdates = NewUpdates ?? false,
-    };
-
-    private static DateOnly? Day(string? text, string name) =>
-        string.IsNullOrWhiteSpace(text) ? null
-        : DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day
-        : throw new ArgumentException($"'{text}' is not a date (yyyy-MM-dd).", name);
+        var result = CustomerListUrl.Parse(query, out var errors);
+        return errors.Count == 0 ? result : throw new ArgumentException($"'{query[errors[0]]}' cannot be read as {errors[0]}.", errors[0]);
+    }
 }

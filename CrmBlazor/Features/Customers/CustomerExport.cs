@@ -139,22 +139,9 @@ public static class CustomerEndpoints
                 return Results.StatusCode(StatusCodes.Status403Forbidden);
             }
 
-            var q = http.Request.Query;
-            var csv = string.Equals(q["format"], "csv", StringComparison.OrdinalIgnoreCase);
-            var query = new CustomerListQuery
-            {
-                Search = q["search"],
-                Mine = q["mine"] == "true",
-                Unassigned = q["unassigned"] == "true",
-                DontForget = q["dontForget"] == "true",
-                NewUpdates = q["newUpdates"] == "true",
-                RelationshipId = Int(q["relationship"]),
-                SourceId = Int(q["source"]),
-                GroupId = Int(q["group"]),
-                OwnerId = string.IsNullOrEmpty(q["owner"]) ? null : q["owner"].ToString(),
-                CreatedFrom = DateOnly.TryParseExact(q["from"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var f) ? f : null,
-                CreatedTo = DateOnly.TryParseExact(q["to"], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : null,
-            };
+            var csv = string.Equals(http.Request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase);
+            // The list the user sees, read by the list's own codec (paging aside: the export is the whole list).
+            var query = CustomerListUrl.Parse(http.Request.Query, out _) with { Page = 0 };
             var path = Path.Combine(Path.GetTempPath(), $"crm-export-{Guid.NewGuid():N}.{(csv ? "csv" : "xlsx")}");
             await customers.ExportToFileAsync(user, query, path, csv, ct);
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
@@ -163,8 +150,6 @@ public static class CustomerEndpoints
         }).RequireAuthorization();
         return app;
     }
-
-    private static int? Int(string? s) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null;
 
     /// <summary>The customer feature's services.</summary>
     public static IServiceCollection AddCustomersFeature(this IServiceCollection services)
