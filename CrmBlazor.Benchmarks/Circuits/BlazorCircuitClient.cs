@@ -383,17 +383,21 @@ public sealed partial class BlazorCircuitClient : IAsyncDisposable
     /// <summary>
     /// The JSON result of a JS call: an object reference for IJSObjectReference results (JSCallResultType 1, e.g.
     /// <c>import</c> of a module; later calls on it get null too), a stream reference for 2, null for void (3) and
-    /// everything else. Known calls whose .NET side needs a value type get one.
+    /// everything else (no call of the app's pages needs a value: none failed with null).
     /// </summary>
-    private string ResultFor(string identifier, int resultType) => resultType switch
+    private string ResultFor(string identifier, int resultType)
     {
-        1 => "{\"__jsObjectId\":" + Interlocked.Increment(ref _nextObjectId) + "}",
-        2 => "{\"__jsObjectId\":" + Interlocked.Increment(ref _nextObjectId) + ",\"__jsStreamReferenceLength\":0}",
-        _ => identifier switch
+        JsIdentifiers.AddOrUpdate(identifier, 1, (_, n) => n + 1);
+        return resultType switch
         {
+            1 => "{\"__jsObjectId\":" + Interlocked.Increment(ref _nextObjectId) + "}",
+            2 => "{\"__jsObjectId\":" + Interlocked.Increment(ref _nextObjectId) + ",\"__jsStreamReferenceLength\":0}",
             _ => "null",
-        },
-    };
+        };
+    }
+
+    /// <summary>Every JS function the server asked any client of this process to call (with a result), and how often.</summary>
+    public static System.Collections.Concurrent.ConcurrentDictionary<string, long> JsIdentifiers { get; } = new();
 
     private void OnBatch(long id, byte[] data)
     {

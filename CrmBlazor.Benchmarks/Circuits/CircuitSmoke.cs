@@ -6,8 +6,9 @@ namespace CrmBlazor.Benchmarks.Circuits;
 
 /// <summary>
 /// circuit-smoke: the app in its own process on a fresh copy of the demo database; admin opens /customers in a
-/// headless circuit; a customer of the first page gets a new phone through the REST API; prints how long until the
-/// circuit received a render batch showing the new phone in display form. Asserts nothing; a failure says where.
+/// headless circuit (then /board and that customer's detail page in two more); a customer of the first page gets a new
+/// phone through the REST API; prints how long until each circuit received a render batch showing the new phone in
+/// display form. Asserts nothing; a failure says where.
 /// </summary>
 public static class CircuitSmoke
 {
@@ -36,10 +37,27 @@ public static class CircuitSmoke
                           $"(also the name in UTF-8: {client.HasSeen(target.Name)})");
         client.StopRecording();
 
+        // The same customer on the board and on its detail page, in two more circuits.
+        await using var board = await BlazorCircuitClient.ConnectAsync(admin, "/board", "admin /board", ct);
+        await using var detail = await BlazorCircuitClient.ConnectAsync(admin, $"/customers/{target.Id}", $"admin /customers/{target.Id}", ct);
+        await Task.WhenAll(board.WaitForQuietAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), ct), detail.WaitForQuietAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), ct));
+        var viewers = new List<BlazorCircuitClient> { client };
+        foreach (var other in new[] { board, detail })
+        {
+            var shows = other.HasSeen(PhoneNormalizer.ToDisplay(target.Phone));
+            Console.WriteLine($"circuit-smoke: {other.Label}: {other.Batches} batches, {other.BytesReceived:N0} bytes; shows the phone: {shows}");
+            if (shows)
+            {
+                viewers.Add(other);
+            }
+
+            other.StopRecording();
+        }
+
         var current = await writer.GetAsync(target.Id, ct);
         var phone = "0390" + (Environment.TickCount64 % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         var display = PhoneNormalizer.ToDisplay(phone);
-        var shown = client.WaitForTextAsync(display, ct);
+        var shown = viewers.Select(v => v.WaitForTextAsync(display, ct)).ToList();
         var start = Stopwatch.GetTimestamp();
         var status = await writer.PutPhoneAsync(target.Id, phone, current.Version, ct);
         var saveMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -49,20 +67,25 @@ public static class CircuitSmoke
             throw new InvalidOperationException($"The save answered {(int)status}.");
         }
 
-        try
+        for (var i = 0; i < viewers.Count; i++)
         {
-            var at = await shown.WaitAsync(TimeSpan.FromSeconds(60), ct);
-            Console.WriteLine($"circuit-smoke: the circuit showed '{display}' {Stopwatch.GetElapsedTime(start, at).TotalMilliseconds:N1} ms after the save started " +
-                              $"({client.Batches} batches, {client.BytesReceived:N0} bytes received in all)");
-        }
-        catch (TimeoutException)
-        {
-            Console.WriteLine($"circuit-smoke: MISSED — no render batch showed '{display}' within 60 s. Circuit errors: {string.Join("; ", client.Errors)}");
+            try
+            {
+                var at = await shown[i].WaitAsync(TimeSpan.FromSeconds(60), ct);
+                Console.WriteLine($"circuit-smoke: {viewers[i].Label} showed '{display}' {Stopwatch.GetElapsedTime(start, at).TotalMilliseconds:N1} ms after the save started " +
+                                  $"({viewers[i].Batches} batches, {viewers[i].BytesReceived:N0} bytes received in all)");
+            }
+            catch (TimeoutException)
+            {
+                Console.WriteLine($"circuit-smoke: MISSED — {viewers[i].Label} received no render batch showing '{display}' within 60 s. Errors: {string.Join("; ", viewers[i].Errors)}");
+            }
         }
 
-        if (client.Errors.Count > 0)
+        Console.WriteLine("circuit-smoke: JS calls answered (with a result): " +
+                          string.Join(", ", BlazorCircuitClient.JsIdentifiers.OrderByDescending(p => p.Value).Select(p => $"{p.Key} ×{p.Value}")));
+        foreach (var v in viewers.Where(v => v.Errors.Count > 0))
         {
-            Console.WriteLine($"circuit-smoke: circuit errors: {string.Join("; ", client.Errors)}");
+            Console.WriteLine($"circuit-smoke: {v.Label} errors: {string.Join("; ", v.Errors)}");
         }
     }
 }
