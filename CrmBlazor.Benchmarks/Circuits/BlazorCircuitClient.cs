@@ -172,11 +172,13 @@ public sealed partial class BlazorCircuitClient : IAsyncDisposable
 
         var state = ServerState().Match(html) is { Success: true } m ? m.Groups[1].Value : string.Empty;
         var client = new BlazorCircuitClient(user, path, label);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
         try
         {
-            await client._connection.StartAsync(ct);
+            await client._connection.StartAsync(timeout.Token);
             var uri = new Uri(user.BaseAddress, path).AbsoluteUri;
-            client.CircuitId = await client._connection.InvokeAsync<string?>("StartCircuit", user.BaseAddress.AbsoluteUri, uri, "[]", state, ct)
+            client.CircuitId = await client._connection.InvokeAsync<string?>("StartCircuit", user.BaseAddress.AbsoluteUri, uri, "[]", state, timeout.Token)
                 ?? throw new InvalidOperationException($"{label}: StartCircuit returned no circuit ({string.Join("; ", client.Errors)}).");
 
             // One batch of "add" operations, ssrComponentId 1, 2, … in marker order (what WebRootComponentManager sends).
@@ -187,8 +189,8 @@ public sealed partial class BlazorCircuitClient : IAsyncDisposable
             }
 
             var batch = new JsonObject { ["batchId"] = 1, ["operations"] = operations }.ToJsonString();
-            await client._connection.SendAsync("UpdateRootComponents", batch, state, ct);
-            await client._rootComponentsUpdated.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+            await client._connection.SendAsync("UpdateRootComponents", batch, state, timeout.Token);
+            await client._rootComponentsUpdated.Task.WaitAsync(timeout.Token);
             if (client.Failed)
             {
                 throw new InvalidOperationException($"{label}: the circuit failed while starting: {string.Join("; ", client.Errors)}");

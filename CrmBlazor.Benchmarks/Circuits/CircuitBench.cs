@@ -301,6 +301,12 @@ public static class CircuitBench
             }
 
             var cpu = apps.Sum(a => a.CpuSeconds()) - cpu0;
+            if (viewers.Any(x => x.Client.Failed))
+            {
+                Console.WriteLine($"  [{setup}] V={v}: {viewers.Count(x => x.Client.Failed)} circuit(s) failed; the server's exceptions are in " +
+                                  string.Join(", ", apps.Select(a => a.LogPath)));
+            }
+
             // Render batch bytes each viewer received per save, by page (a detail viewer only shows every fourth customer written).
             double? KbPerSave(Kind kind) => viewers.Any(x => x.Kind == kind) && saves.Count > 0
                 ? viewers.Where(x => x.Kind == kind).Average(x => (x.Client.BytesReceived - bytes0[x]) / 1024.0 / saves.Count)
