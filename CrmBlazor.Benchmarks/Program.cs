@@ -28,6 +28,22 @@ if (options.Suites.Contains("hub"))
     return;
 }
 
+if (options.Suites.Contains("circuit-smoke") || options.Suites.Contains("circuits"))
+{
+    // Live collaboration with real Blazor Server circuits (headless clients), the app in a separate process.
+    if (options.Suites.Contains("circuit-smoke"))
+    {
+        await CrmBlazor.Benchmarks.Circuits.CircuitSmoke.RunAsync();
+    }
+
+    if (options.Suites.Contains("circuits"))
+    {
+        await CrmBlazor.Benchmarks.Circuits.CircuitBench.RunAsync(options.Viewers, options.Runs, options.ScaleOut);
+    }
+
+    return;
+}
+
 var factory = new SqliteFactory(options.DbPath);
 var data = await BenchData.EnsureAsync(factory, options.Customers, options.Users, options.Depth);
 var service = new CustomerService(factory, TimeProvider.System);
@@ -123,11 +139,17 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
     public int Seconds { get; private init; } = 30;
     public bool Wrk { get; private init; }
 
+    /// <summary>circuits suite: viewer counts (--viewers 0,10,50,200) and whether the two-instance run follows (--no-scale-out).</summary>
+    public IReadOnlyList<int> Viewers { get; private init; } = [0, 10, 50, 200];
+    public bool ScaleOut { get; private init; } = true;
+
     public static BenchOptions Parse(string[] args)
     {
         var suites = new HashSet<string>();
         int customers = 1_000_000, users = 12, depth = 3, runs = 60, clients = 16, seconds = 30;
         var wrk = false;
+        var scaleOut = true;
+        int[] viewers = [0, 10, 50, 200];
         string? db = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -141,6 +163,8 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
                 case "--clients": clients = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--wrk": wrk = true; break;
+                case "--viewers": viewers = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--no-scale-out": scaleOut = false; break;
                 default: suites.Add(args[i]); break;
             }
         }
@@ -152,7 +176,7 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
 
         db ??= Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "bench-data", $"bench-{customers}-{users}-{depth}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(db))!);
-        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs) { Clients = clients, Seconds = seconds, Wrk = wrk };
+        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs) { Clients = clients, Seconds = seconds, Wrk = wrk, Viewers = viewers, ScaleOut = scaleOut };
     }
 }
 
