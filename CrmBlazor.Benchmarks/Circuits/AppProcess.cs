@@ -52,8 +52,11 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The app as the solution's Release build leaves it.</summary>
-    public static string AppDll => Path.Combine(RepoRoot, "bin", "Release", "net10.0", "CrmBlazor.dll");
+    /// <summary>The app as the solution's Release build leaves it, or a copy of it named by CRM_BENCH_APP (so the tree can be
+    /// built again while a long bench runs).</summary>
+    public static string AppDll => Environment.GetEnvironmentVariable("CRM_BENCH_APP") is { Length: > 0 } copy
+        ? copy
+        : Path.Combine(RepoRoot, "bin", "Release", "net10.0", "CrmBlazor.dll");
 
     /// <summary>Starts the app with <paramref name="environment"/> (on top of this process's) and waits until /health answers.</summary>
     public static async Task<AppProcess> StartAsync(string name, IReadOnlyDictionary<string, string> environment, string logFolder, TimeSpan startTimeout)

@@ -15,6 +15,13 @@ public abstract class LiveComponentBase : ComponentBase, IHandleAfterRender, IAs
     /// <summary>The least time between two batches.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long the first event of a quiet spell waits for the rest of its burst: one write publishes several events (a
+    /// comment: the comment, the customer's counters, the unread counts), which then make one refresh, not three; and the
+    /// writer's own request finishes before the screens watching start their work on the same cores.
+    /// </summary>
+    public static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Past this many waiting events the batch becomes a full refresh.</summary>
     private const int MaxPending = 500;
 
@@ -180,15 +187,10 @@ public abstract class LiveComponentBase : ComponentBase, IHandleAfterRender, IAs
 
     private void Schedule()
     {
-        var wait = Interval - _clock.GetElapsedTime(Interlocked.Read(ref _lastFlush));
-        if (wait <= TimeSpan.Zero || Interlocked.Read(ref _lastFlush) == 0)
-        {
-            _ = FlushAsync();
-        }
-        else
-        {
-            _timer?.Change(wait, Timeout.InfiniteTimeSpan);
-        }
+        var last = Interlocked.Read(ref _lastFlush);
+        var sinceLast = last == 0 ? TimeSpan.MaxValue : _clock.GetElapsedTime(last);
+        var wait = sinceLast >= Interval ? Gather : Interval - sinceLast;
+        _timer?.Change(wait < Gather ? Gather : wait, Timeout.InfiniteTimeSpan);
     }
 
     private async Task FlushAsync()
