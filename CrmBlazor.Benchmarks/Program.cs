@@ -44,6 +44,13 @@ if (options.Suites.Contains("circuit-smoke") || options.Suites.Contains("circuit
     return;
 }
 
+if (options.Suites.Contains("viewer-cost"))
+{
+    // Run the circuits suite once first: it makes the demo database this reads.
+    await ViewerCostBench.RunAsync(Path.Combine(CrmBlazor.Benchmarks.Circuits.CircuitApps.DataRoot, "template-5000", "crm.db"), options.Runs);
+    return;
+}
+
 var factory = new SqliteFactory(options.DbPath);
 var data = await BenchData.EnsureAsync(factory, options.Customers, options.Users, options.Depth);
 var service = new CustomerService(factory, TimeProvider.System);

@@ -20,10 +20,24 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
+    // The settings belong to the native connection, which the pool keeps open between uses: set them once per native
+    // connection, not at every Open (each Open of a pooled connection ran them again: a statement per query).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Applied = new();
+
     private static void Apply(DbConnection connection)
     {
+        var native = (connection as Microsoft.Data.Sqlite.SqliteConnection)?.Handle;
+        if (native is not null && Applied.TryGetValue(native, out _))
+        {
+            return;
+        }
+
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;";
         command.ExecuteNonQuery();
+        if (native is not null)
+        {
+            Applied.AddOrUpdate(native, native);
+        }
     }
 }

@@ -17,7 +17,7 @@ namespace CrmBlazor.Tests.Integration.Comments;
 public sealed class CommentServiceTests : IAsyncLifetime
 {
     private readonly TestClock _clock = new(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
-    private readonly List<LiveEvent> _events = [];
+    private List<LiveEvent> _events = [];
     private TestDatabase _db = null!;
     private CommentService _service = null!;
     private string _dataFolder = null!;
@@ -52,8 +52,9 @@ public sealed class CommentServiceTests : IAsyncLifetime
         _viewerNoEdit = (await CurrentUser.LoadAsync(_db.Factory, ha.Id))!;
         _outsider = (await CurrentUser.LoadAsync(_db.Factory, duc.Id))!;
 
-        var bus = new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance);
-        bus.Subscribe(e => { lock (_events) { _events.Add(e); } return Task.CompletedTask; });
+        // Records what the service publishes, as it publishes it (the real bus delivers on each subscriber's own loop).
+        var bus = new CrmBlazor.Tests.Integration.Customers.RecordingBus();
+        _events = bus.Events;
         _dataFolder = Path.Combine(Path.GetTempPath(), "crm-attach-" + Guid.NewGuid().ToString("N"));
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Database:DataFolder"] = _dataFolder, ["Comments:MaxAttachmentBytes"] = "1000" }).Build();
         _service = new CommentService(_db.Factory, bus, _clock, new AttachmentStore(config, new FakeEnvironment()));

@@ -20,7 +20,7 @@ public sealed class ImportTestWorld : IAsyncDisposable
 
     public TestDatabase Db { get; }
     public ImportService Service { get; private set; } = null!;
-    public List<LiveEvent> Events { get; } = [];
+    public List<LiveEvent> Events { get; private set; } = [];
     public UserAccess Admin { get; private set; } = null!;
     public UserAccess Sales { get; private set; } = null!;
     public UserAccess Viewer { get; private set; } = null!;
@@ -55,16 +55,9 @@ public sealed class ImportTestWorld : IAsyncDisposable
         w.Viewer = (await CurrentUser.LoadAsync(w.Db.Factory, view.Id))!;
         w.Lan = lan.Id;
         w.Minh = minh.Id;
-        var bus = new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance);
-        bus.Subscribe(e =>
-        {
-            lock (w.Events)
-            {
-                w.Events.Add(e);
-            }
-
-            return Task.CompletedTask;
-        });
+        // Records what the service publishes, as it publishes it (the real bus delivers on each subscriber's own loop).
+        var bus = new CrmBlazor.Tests.Integration.Customers.RecordingBus();
+        w.Events = bus.Events;
         w.Service = new ImportService(w.Db.Factory, bus, TimeProvider.System, limits ?? new ImportLimits());
         return w;
     }

@@ -2,8 +2,19 @@
 let observer = null;
 let board = null;
 
+// A column header being dragged: mark the document, so that every column's overlay takes the drop (CSS).
+const columnDragStart = e => {
+    if (e.target instanceof Element && e.target.closest('[data-testid=board-column-header][draggable=true]')) {
+        document.documentElement.classList.add('board-column-dragging');
+    }
+};
+const columnDragEnd = () => document.documentElement.classList.remove('board-column-dragging');
+
 export function init(dotnet) {
     board = dotnet;
+    document.addEventListener('dragstart', columnDragStart, true);
+    document.addEventListener('dragend', columnDragEnd, true);
+    document.addEventListener('drop', columnDragEnd, true);
     if (!('IntersectionObserver' in window)) {
         return;
     }
@@ -28,6 +39,10 @@ export function scan() {
 }
 
 export function dispose() {
+    document.removeEventListener('dragstart', columnDragStart, true);
+    document.removeEventListener('dragend', columnDragEnd, true);
+    document.removeEventListener('drop', columnDragEnd, true);
+    columnDragEnd();
     observer?.disconnect();
     observer = null;
     board = null;
