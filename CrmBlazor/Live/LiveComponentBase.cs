@@ -62,6 +62,12 @@ public abstract class LiveComponentBase : ComponentBase, IHandleAfterRender, IAs
     /// <summary>The circuit's connection went down (false) or came back (true); on the renderer.</summary>
     protected virtual Task OnLiveConnectionChangedAsync(bool connected) => Task.CompletedTask;
 
+    /// <summary>
+    /// Set by <see cref="OnLiveAsync"/> when it has redrawn what changed itself (a card's own view, the grid alone): the
+    /// page is then not rendered again for the batch.
+    /// </summary>
+    protected bool LiveRedrawn { get; set; }
+
     /// <summary>Whether the component is subscribed now (after its first render, while connected).</summary>
     protected bool IsLive => Volatile.Read(ref _subscription) is not null;
 
@@ -234,8 +240,12 @@ public abstract class LiveComponentBase : ComponentBase, IHandleAfterRender, IAs
                     }
                 }
 
+                LiveRedrawn = false;
                 await OnLiveAsync(new LiveBatch(resync ? [] : events, resync));
-                StateHasChanged();
+                if (!LiveRedrawn)
+                {
+                    StateHasChanged();
+                }
             });
         }
         catch (Exception ex)
