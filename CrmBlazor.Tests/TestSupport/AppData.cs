@@ -31,6 +31,19 @@ public static class AppData
         return await db.StaffProfiles.Where(p => p.UserName == DatabaseInitializer.AdminUserName).Select(p => p.Id).SingleAsync();
     }
 
+    public static async Task<string> UserIdAsync(this CrmAppFactory app, string login)
+    {
+        await using var db = await app.DbFactory.CreateDbContextAsync();
+        return await db.StaffProfiles.Where(p => p.UserName == login).Select(p => p.Id).SingleAsync();
+    }
+
+    /// <summary>A live customer the user owns (the demo company gives every salesperson some).</summary>
+    public static async Task<int> FirstCustomerOfAsync(this CrmAppFactory app, string ownerId)
+    {
+        await using var db = await app.DbFactory.CreateDbContextAsync();
+        return await db.Customers.Where(c => c.OwnerId == ownerId && !c.IsDeleted).OrderBy(c => c.Id).Select(c => c.Id).FirstAsync();
+    }
+
     public static async Task<int> CreateCustomerAsync(this CrmAppFactory app, string name, string phone, string? ownerId)
     {
         await using var db = await app.DbFactory.CreateDbContextAsync();

@@ -1,0 +1,166 @@
+using System.Text.RegularExpressions;
+using CrmBlazor.Data.Seeding;
+using CrmBlazor.Features.Comments;
+using CrmBlazor.Security;
+using CrmBlazor.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace CrmBlazor.Tests.EndToEnd;
+
+/// <summary>
+/// Issue 19, with the mouse as users work: the account menu signs out, the bell leads to a mention, a board column's title
+/// leads to its customers and its "+" creates a customer in it, a column dropped on another column's body moves there,
+/// a missing right is named inside the app. On the demo company (a small one), in Vietnamese.
+/// </summary>
+public sealed class PolishEndToEndTests : IAsyncLifetime
+{
+    private static readonly Regex LoginPage = new("/account/login");
+    private readonly CrmAppFactory _app = new(kestrel: true, new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "120" });
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app.StartServer();
+        (_playwright, _browser) = await Chromium.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        _app.Dispose();
+    }
+
+    private async Task<IPage> SignedInAsync(string user, string password)
+    {
+        var page = await (await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } })).NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        await Chromium.SignInAsync(page, _app.ServerAddress, user, password);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers"), new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        return page;
+    }
+
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(RepoRoot.Path, "artifacts", name + ".png") });
+    }
+
+    [Fact]
+    public async Task The_account_menu_opens_on_a_click_and_signs_out()
+    {
+        var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await page.GetByTestId("account-menu").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Đăng xuất" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(LoginPage);
+
+        // Signed out for real: the list sends back to the sign-in page.
+        await page.GotoAsync(_app.ServerAddress + "/customers");
+        await Assertions.Expect(page).ToHaveURLAsync(LoginPage);
+    }
+
+    [Fact]
+    public async Task The_bell_opens_on_a_click_and_its_mention_leads_to_the_customer()
+    {
+        var page = await SignedInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
+        int customer;
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var lanId = await _app.UserIdAsync("lan.nguyen");
+            customer = await _app.FirstCustomerOfAsync(lanId);
+            var manager = (await CurrentUser.LoadAsync(_app.DbFactory, await _app.UserIdAsync("truongkd")))!;
+            await scope.ServiceProvider.GetRequiredService<CommentService>().PostAsync(manager, customer, "@lan.nguyen gọi lại khách giúp anh nhé");
+        }
+
+        var bell = page.GetByTestId("notifications");
+        await Assertions.Expect(page.Locator(".mud-badge").Filter(new() { HasText = "1" })).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await bell.ClickAsync();
+        var item = page.GetByText("gọi lại khách giúp anh nhé");
+        await Assertions.Expect(item).ToBeVisibleAsync();
+        await ShotAsync(page, "polish-bell");
+        await item.ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/customers/{customer}$"));
+        await Assertions.Expect(page.GetByTestId("comment").First).ToContainTextAsync("gọi lại khách giúp anh nhé");
+    }
+
+    [Fact]
+    public async Task A_board_column_leads_to_its_customers_and_its_plus_creates_a_customer_in_it()
+    {
+        var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await page.GotoAsync(_app.ServerAddress + "/board");
+        await Assertions.Expect(page.Locator("[data-testid=board-toolbar][data-live=on]")).ToBeVisibleAsync();
+        var column = page.GetByTestId("board-column").Nth(1);
+        var stage = await column.GetAttributeAsync("data-relationship");
+        var stageName = (await column.Locator(".board-column-title").TextContentAsync())!.Trim();
+        var count = (await column.GetByTestId("board-column-count").Locator("b").TextContentAsync())!.Trim();
+
+        await column.Locator(".board-column-title").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/customers\\?relationship={stage}$"));
+        await Assertions.Expect(page.Locator("[data-testid=customer-grid][data-live=on]")).ToBeVisibleAsync();
+        // The list is that column: its filter says so, and the pager counts the column's customers.
+        await Assertions.Expect(page.Locator(".mud-table-pagination-caption").Last).ToContainTextAsync("/ " + count);
+        foreach (var row in await page.Locator("tbody tr").AllAsync())
+        {
+            await Assertions.Expect(row).ToContainTextAsync(stageName);
+        }
+
+        // Reload keeps the list; back returns to the board.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator(".mud-table-pagination-caption").Last).ToContainTextAsync("/ " + count);
+        await ShotAsync(page, "polish-board-column-list");
+
+        await page.GotoAsync(_app.ServerAddress + "/board");
+        await Assertions.Expect(page.Locator("[data-testid=board-toolbar][data-live=on]")).ToBeVisibleAsync();
+        var third = page.GetByTestId("board-column").Nth(2);
+        var thirdStage = await third.GetAttributeAsync("data-relationship");
+        var thirdName = (await third.Locator(".board-column-title").TextContentAsync())!.Trim();
+        await third.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Thêm khách hàng vào") }).ClickAsync();
+        var dialog = page.Locator(".mud-dialog");
+        await Assertions.Expect(dialog).ToContainTextAsync(thirdName);
+        await dialog.GetByLabel("Họ và tên").FillAsync("Công ty Mới Toanh");
+        await dialog.GetByLabel("Điện thoại").FillAsync("0905 123 999");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Lưu" }).ClickAsync();
+        await Assertions.Expect(page.Locator($"[data-testid=board-column][data-relationship='{thirdStage}'] [data-testid=board-card]", new() { HasText = "Công ty Mới Toanh" }))
+            .ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_column_dropped_on_another_columns_body_takes_its_place()
+    {
+        var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await page.GotoAsync(_app.ServerAddress + "/board");
+        await Assertions.Expect(page.Locator("[data-testid=board-toolbar][data-live=on]")).ToBeVisibleAsync();
+        var columns = page.GetByTestId("board-column");
+        var first = await columns.Nth(0).GetAttributeAsync("data-relationship");
+        var third = await columns.Nth(2).GetAttributeAsync("data-relationship");
+
+        // Drag the third column's header and drop it low in the first column, among its cards.
+        var body = columns.Nth(0).Locator(".board-column-body");
+        var box = (await body.BoundingBoxAsync())!;
+        await columns.Nth(2).GetByTestId("board-column-header").DragToAsync(body, new() { TargetPosition = new() { X = box.Width / 2, Y = Math.Min(box.Height - 10, 200) } });
+
+        await Assertions.Expect(columns.Nth(0)).ToHaveAttributeAsync("data-relationship", third!);
+        await Assertions.Expect(columns.Nth(1)).ToHaveAttributeAsync("data-relationship", first!);
+    }
+
+    [Fact]
+    public async Task A_missing_right_is_named_in_the_app_and_the_navigation_offers_only_what_opens()
+    {
+        var page = await SignedInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Cài đặt" })).ToHaveCountAsync(0);
+        foreach (var (path, right) in new[] { ("/settings/users", "Quản trị người dùng"), ("/settings/relationships", "Cài đặt CRM"), ("/customers/import", "tải lên") })
+        {
+            await page.GotoAsync(_app.ServerAddress + path);
+            await Assertions.Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("missing-right")).ToContainTextAsync(right);
+            await Assertions.Expect(page).Not.ToHaveURLAsync(LoginPage);
+        }
+
+        await ShotAsync(page, "polish-access-denied");
+        await page.GotoAsync(_app.ServerAddress + "/khong-co-trang-nay");
+        await Assertions.Expect(page.GetByTestId("not-found")).ToHaveTextAsync("Không tìm thấy trang");
+    }
+}
