@@ -163,4 +163,42 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
         await page.GotoAsync(_app.ServerAddress + "/khong-co-trang-nay");
         await Assertions.Expect(page.GetByTestId("not-found")).ToHaveTextAsync("Không tìm thấy trang");
     }
+
+    [Fact]
+    public async Task The_list_has_one_labelled_toolbar_filters_as_chips_and_compact_rows_on_a_phone()
+    {
+        var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        var toolbar = page.GetByRole(AriaRole.Toolbar, new() { Name = "Thao tác với danh sách" });
+        foreach (var action in new[] { "Bộ lọc", "Cột hiển thị", "Xuất dữ liệu", "Nhập", "Thùng rác" })
+        {
+            await Assertions.Expect(toolbar.GetByRole(AriaRole.Button, new() { NameRegex = new Regex(action) }).Or(toolbar.GetByRole(AriaRole.Link, new() { Name = action }))).ToBeVisibleAsync();
+        }
+
+        // One row at 1440 px: every action on the same line as the filters button.
+        var filters = page.GetByTestId("filters-button");
+        var top = (await filters.BoundingBoxAsync())!.Y;
+        Assert.Equal(top, (await toolbar.GetByRole(AriaRole.Link, new() { Name = "Thùng rác" }).BoundingBoxAsync())!.Y, 8.0);
+        // The filters stay out of the way until asked for, and a chosen filter shows as a chip that removes it.
+        await Assertions.Expect(page.GetByTestId("filters-panel")).ToHaveCountAsync(0);
+        await filters.ClickAsync();
+        await page.GetByTestId("filters-panel").GetByText("Chưa phân công").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Xong" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("filter-chip")).ToHaveTextAsync("Chưa phân công");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("unassigned=true"));
+        await ShotAsync(page, "polish-grid-1440");
+        await page.GetByTestId("filter-chip").Locator(".mud-chip-close-button").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("filter-chip")).ToHaveCountAsync(0);
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("unassigned"));
+
+        // A phone: compact rows (name, tap-to-call phone, stage) and no wall of filters.
+        var phone = await (await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true })).NewPageAsync();
+        await Chromium.SignInAsync(phone, _app.ServerAddress, "lan.nguyen", DemoDataSeeder.DemoPassword);
+        await Assertions.Expect(phone.Locator("[data-testid=customer-grid][data-live=on]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(phone.Locator("tbody tr").First.Locator("a.name-link")).ToBeVisibleAsync();
+        Assert.StartsWith("tel:+84", await phone.Locator("tbody a.tel-link").First.GetAttributeAsync("href"), StringComparison.Ordinal);
+        await Assertions.Expect(phone.GetByTestId("filters-panel")).ToHaveCountAsync(0);
+        var height = await phone.EvaluateAsync<int>("() => document.body.scrollHeight");
+        Assert.True(height < 2_000, $"the phone's list is {height} px tall");
+        await ShotAsync(phone, "polish-grid-phone");
+    }
 }
