@@ -43,7 +43,7 @@ public sealed class Comment
 
         if (utcNow - CreatedAt > EditWindow)
         {
-            throw new DomainException(RuleCodes.CommentEditWindowClosed, "A comment can be edited only within 2 hours of posting (R4.5).");
+            throw new DomainException(RuleCodes.CommentEditWindowClosed, "A comment can be edited only within 2 hours of posting.");
         }
 
         var previous = Body;

@@ -338,7 +338,7 @@ public sealed class Customer
         var name = d.Name?.Trim() ?? string.Empty;
         if (name.Length == 0)
         {
-            throw new DomainException(RuleCodes.NameRequired, "A customer needs a name (R1.4).");
+            throw new DomainException(RuleCodes.NameRequired, "A customer needs a name.");
         }
 
         string? phone = null;
@@ -357,7 +357,7 @@ public sealed class Customer
 
         if (phone is null && email is null)
         {
-            throw new DomainException(RuleCodes.PhoneOrEmailRequired, "A customer needs a phone or an email (R1.4).");
+            throw new DomainException(RuleCodes.PhoneOrEmailRequired, "A customer needs a phone or an email.");
         }
 
         Name = name.Length > 200 ? name[..200] : name;

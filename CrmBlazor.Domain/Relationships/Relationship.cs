@@ -51,12 +51,12 @@ public sealed class Relationship
     {
         if (IsDefault)
         {
-            throw new DomainException(RuleCodes.FirstRelationshipUndeletable, "The first relationship can never be deleted (R2.3).");
+            throw new DomainException(RuleCodes.FirstRelationshipUndeletable, "The first relationship can never be deleted.");
         }
 
         if (customersUsingIt > 0)
         {
-            throw new DomainException(RuleCodes.RelationshipInUse, $"{customersUsingIt} customers still use this relationship (R2.4).");
+            throw new DomainException(RuleCodes.RelationshipInUse, $"{customersUsingIt} customers still use this relationship.");
         }
 
         IsDeleted = true;

@@ -16,7 +16,7 @@ public sealed record RelationshipList(IReadOnlyList<RelationshipRow> Active, IRe
 
 /// <summary>R2.4: the relationship is still used by <see cref="Customers"/> customers (trash included).</summary>
 public sealed class RelationshipInUseException(int relationshipId, int customers)
-    : InvalidOperationException($"{customers} customers still use relationship {relationshipId} (R2.4).")
+    : InvalidOperationException($"{customers} customers still use relationship {relationshipId}.")
 {
     public int RelationshipId { get; } = relationshipId;
     public int Customers { get; } = customers;
@@ -133,7 +133,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
     {
         if (!user.Has(Rights.CrmSettings))
         {
-            throw new AccessDeniedException("Managing relationships needs the CRM settings right (R2.1).");
+            throw new AccessDeniedException("Managing relationships needs the CRM settings right.");
         }
     }
 
