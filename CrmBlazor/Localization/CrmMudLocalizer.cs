@@ -18,6 +18,3 @@ public sealed class CrmMudLocalizer(IStringLocalizer<MudText> texts) : MudLocali
         }
     }
 }
-
-/// <summary>The resource of MudBlazor's texts (keys are MudBlazor's).</summary>
-public sealed class MudText;
