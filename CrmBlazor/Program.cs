@@ -122,6 +122,19 @@ app.MapCustomerEndpoints();
 // The live bus's counters (events handed over, delivered to subscriptions, dropped from full queues): the circuits bench
 // reads events delivered per save from here; they say nothing about anyone's data.
 app.MapGet("/health", (ILiveEventBus live) => Results.Ok(new { status = "ok", live = live.Stats })).AllowAnonymous();
+if (app.Configuration.GetValue("Diagnostics:AllowCollect", false))
+{
+    // Benchmarks only (off unless configured): a full, compacting collection, then the memory that is really held — what a
+    // circuit keeps, without the garbage a working set also counts.
+    app.MapPost("/health/collect", () =>
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return Results.Ok(new { heapBytes = GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, totalBytes = GC.GetTotalMemory(false) });
+    }).AllowAnonymous().DisableAntiforgery();
+}
 
 if (app.Configuration.GetValue("Demo:Enabled", false))
 {

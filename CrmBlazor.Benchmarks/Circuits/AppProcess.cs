@@ -124,6 +124,21 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>User + system CPU time of the process so far, in seconds (clock ticks of 1/100 s).</summary>
+    /// <summary>The app's managed heap after a full, compacting collection (POST /health/collect), or null when the app
+    /// does not offer it.</summary>
+    public async Task<long?> HeldHeapBytesAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var response = await http.PostAsync("health/collect", null, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        return json.RootElement.GetProperty("heapBytes").GetInt64();
+    }
+
     public double CpuSeconds()
     {
         var stat = File.ReadAllText($"/proc/{Pid}/stat");

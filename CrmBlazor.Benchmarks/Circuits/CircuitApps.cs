@@ -38,6 +38,8 @@ public static class CircuitApps
         ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Error",
         ["Logging__LogLevel__Microsoft.AspNetCore.DataProtection"] = "Error",
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        // POST /health/collect: a full collection, then the heap really held (per-circuit memory without the garbage).
+        ["Diagnostics__AllowCollect"] = "true",
     };
 
     /// <summary>A fresh copy of the seeded SQLite template (seeding it first if there is none) in a new folder.</summary>

@@ -45,7 +45,7 @@ public sealed record BoardMove(FieldSaveResult Result, BoardCard? Card)
 /// </summary>
 public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, CustomerService customers, TimeProvider clock, RelationshipService relationships)
 {
-    public const int PageSize = 50;
+    public const int PageSize = 20;
 
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
