@@ -44,6 +44,12 @@ if (options.Suites.Contains("circuit-smoke") || options.Suites.Contains("circuit
     return;
 }
 
+if (options.Suites.Contains("circuit-memory"))
+{
+    await CrmBlazor.Benchmarks.Circuits.CircuitMemory.RunAsync(Math.Min(options.Runs, 40));
+    return;
+}
+
 if (options.Suites.Contains("viewer-cost"))
 {
     // Run the circuits suite once first: it makes the demo database this reads.
