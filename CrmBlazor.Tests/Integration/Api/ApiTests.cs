@@ -220,6 +220,56 @@ public sealed class ApiTests : IAsyncLifetime
         var doc = await Client(null).GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/v1/customers", doc, StringComparison.Ordinal);
         Assert.Contains("/api/v1/customers/{id}/comments", doc, StringComparison.Ordinal);
+        Assert.Contains("/api/v1/customers/{id}/related-users", doc, StringComparison.Ordinal);
+        Assert.Contains("Sets the related users", doc, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Related_users_are_read_and_set_with_the_version_and_widen_the_related_users_scope()
+    {
+        var lan = Client(await TokenAsync(_lan));
+        var minh = Client(await TokenAsync(_minh));
+        var read = await lan.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}/related-users");
+        var version = read.GetProperty("version").GetInt32();
+        Assert.Equal(0, read.GetProperty("users").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{_lanCustomer}")).StatusCode);
+
+        var set = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = new[] { _minh }, version });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var body = await set.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Đỗ Văn Minh", body.GetProperty("users").EnumerateArray().Single().GetProperty("fullName").GetString());
+        Assert.True(body.GetProperty("version").GetInt32() > version);
+        // Minh sees it now, as his own.
+        Assert.Equal(HttpStatusCode.OK, (await minh.GetAsync($"/api/v1/customers/{_lanCustomer}")).StatusCode);
+        var minhList = await minh.GetFromJsonAsync<JsonElement>("/api/v1/customers");
+        Assert.Contains(minhList.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetInt32() == _lanCustomer);
+
+        var stale = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = Array.Empty<string>(), version });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("application/problem+json", stale.Content.Headers.ContentType?.MediaType);
+
+        var current = body.GetProperty("version").GetInt32();
+        var unknown = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = new[] { "nobody" }, version = current });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+        Assert.True((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("userIds", out _));
+        var noVersion = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = new[] { _minh } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noVersion.StatusCode);
+        Assert.True((await noVersion.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("version", out _));
+
+        // The viewer sees every customer but may not edit; Minh may edit but does not see Lan's other customers.
+        var viewer = Client(await TokenAsync(_viewer));
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/api/v1/customers/{_lanCustomer}/related-users")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = Array.Empty<string>(), version = current })).StatusCode);
+        var otherOfLan = await _app.CreateCustomerAsync("Khách khác của Lan", "0912000004", _lan);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{otherOfLan}/related-users")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.PutAsJsonAsync($"/api/v1/customers/{otherOfLan}/related-users", new { userIds = new[] { _minh }, version = 1 })).StatusCode);
+
+        // An empty list removes everyone, and Minh loses the customer again.
+        var cleared = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = Array.Empty<string>(), version = current });
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{_lanCustomer}")).StatusCode);
+        await using var db = await _app.DbFactory.CreateDbContextAsync();
+        Assert.Equal(["api", "api"], await db.ChangeLog.Where(l => l.CustomerId == _lanCustomer && l.Field == "RelatedUser").Select(l => l.Origin).ToListAsync());
     }
 }
 

@@ -37,6 +37,12 @@ public sealed record CustomerWriteRequest
     public int? Version { get; init; }
 }
 
+/// <summary>The related users (người liên quan, R7.3) to set, with the version the client read.</summary>
+public sealed record RelatedUsersRequest(List<string>? UserIds, int? Version);
+
+/// <summary>A customer's related users and the version to send back when changing them.</summary>
+public sealed record RelatedUsersResponse(int Version, IReadOnlyList<PersonRef> Users);
+
 /// <summary>Create, update (with the concurrency version), trash and restore through the grid's CustomerService.</summary>
 public static class ApiCustomerWrites
 {
@@ -81,6 +87,44 @@ public static class ApiCustomerWrites
             var result = await customers.RestoreAsync(me, [id], ct);
             return result.Changed == 1 ? Results.Ok(await details.GetAsync(me, id, ct)) : Results.NotFound();
         }).WithName("RestoreCustomer");
+
+        api.MapGet("/customers/{id:int}/related-users", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>
+            await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(new RelatedUsersResponse(c.Version, c.RelatedUsers)) : Results.NotFound())
+            .WithName("ListRelatedUsers")
+            .WithSummary("The customer's related users (người liên quan): staff who see it as their own (R7.3), and the version to send when changing them.");
+
+        api.MapPut("/customers/{id:int}/related-users", async (HttpContext http, CustomerService customers, CustomerDetailService details, int id,
+            RelatedUsersRequest request, CancellationToken ct) =>
+        {
+            var me = await MeAsync(http, ct);
+            var missing = new Dictionary<string, string[]>();
+            if (request.UserIds is null)
+            {
+                missing["userIds"] = ["The user ids to relate are required (an empty list removes everyone)."];
+            }
+
+            if (request.Version is null)
+            {
+                missing["version"] = ["The version you read is required to update."];
+            }
+
+            if (missing.Count > 0)
+            {
+                return Results.ValidationProblem(missing, statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+
+            var result = await customers.SetRelatedUsersAsync(me, id, request.UserIds!, request.Version!.Value, CustomerService.OriginApi, ct);
+            if (result.Status == SaveStatus.Saved)
+            {
+                return await details.GetAsync(me, id, ct) is { } c ? Results.Ok(new RelatedUsersResponse(c.Version, c.RelatedUsers)) : Results.NotFound();
+            }
+
+            return result.Status == SaveStatus.Invalid
+                ? Results.ValidationProblem(new Dictionary<string, string[]> { ["userIds"] = [result.ErrorMessage ?? "Unknown user."] },
+                    statusCode: StatusCodes.Status422UnprocessableEntity)
+                : await ResultOf(result, me, details, created: false, id, ct);
+        }).WithName("SetRelatedUsers")
+            .WithSummary("Sets the related users (user ids from /users; an empty list removes them all). Needs the 'edit' right on a customer you see; a stale version answers 409.");
 
         return api;
     }

@@ -23,7 +23,8 @@ public sealed record CommentView(long Id, string AuthorId, string AuthorName, st
     IReadOnlyList<string> LikerNames, bool LikedByMe, bool CanEdit, bool CanDelete, IReadOnlyList<RevisionView> Revisions,
     IReadOnlyList<AttachmentView> Attachments);
 
-public sealed record LogView(long Id, string Field, string? OldValue, string? NewValue, string Origin);
+/// <summary>A change-log line; <see cref="FieldName"/> names a field whose label is data (a custom field, R1.3).</summary>
+public sealed record LogView(long Id, string Field, string? OldValue, string? NewValue, string Origin, string? FieldName = null);
 
 /// <summary>One entry of a customer's stream: a comment or a change-log line (R4.5), newest first.</summary>
 public sealed record StreamItem(DateTime At, string? UserId, string UserName, CommentView? Comment, LogView? Log);
@@ -96,8 +97,12 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         var logs = await source.AsNoTracking().OrderByDescending(l => l.At).Take(StreamPageSize).ToListAsync(ct);
         var names = await NamesAsync(db, logs.Where(l => l.UserId != null).Select(l => l.UserId!), ct);
         var labels = await ValueLabelsAsync(db, logs, ct);
+        var customIds = logs.Select(l => Domain.Customers.Customer.CustomFieldId(l.Field)).OfType<int>().Distinct().ToList();
+        var customNames = customIds.Count == 0 ? []
+            : await db.CustomFields.Where(f => customIds.Contains(f.Id)).ToDictionaryAsync(f => f.Id, f => f.Name, ct);
         return logs.Select(l => new StreamItem(l.At, l.UserId, l.UserId is null ? "CrmBlazor" : Name(names, l.UserId),
-            null, new LogView(l.Id, l.Field, Label(labels, l.Field, l.OldValue), Label(labels, l.Field, l.NewValue), l.Origin))).ToList();
+            null, new LogView(l.Id, l.Field, Label(labels, l.Field, l.OldValue), Label(labels, l.Field, l.NewValue), l.Origin,
+                Domain.Customers.Customer.CustomFieldId(l.Field) is int cf ? customNames.GetValueOrDefault(cf) : null))).ToList();
     }
 
     /// <summary>Owner, related users and users with edit right on a customer they can see may comment (R4.5).</summary>
@@ -390,16 +395,32 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         IEnumerable<string> Values(string field) => logs.Where(l => l.Field == field).SelectMany(l => new[] { l.OldValue, l.NewValue }).OfType<string>().Distinct();
         var relIds = Values("RelationshipId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var srcIds = Values("SourceId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
-        var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).ToList();
+        var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).Concat(Values(Domain.Customers.Customer.RelatedUserField)).Distinct().ToList();
+        var groupIds = Values("Groups").SelectMany(v => v.Split(',')).Select(v => int.TryParse(v, out var i) ? i : 0).Distinct().ToList();
         // Only the lookups the entries need (a live change adds one or two lines, usually of a plain field).
         var rels = relIds.Count == 0 ? [] : await db.Relationships.Where(r => relIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Name, ct);
         var srcs = srcIds.Count == 0 ? [] : await db.Sources.Where(s => srcIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s => s.Name, ct);
         var users = userIds.Count == 0 ? [] : await db.StaffProfiles.Where(p => userIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
-        return new() { ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users };
+        var groups = groupIds.Count == 0 ? [] : await db.CustomerGroups.Where(g => groupIds.Contains(g.Id)).ToDictionaryAsync(g => g.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Name, ct);
+        return new()
+        {
+            ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users,
+            [Domain.Customers.Customer.RelatedUserField] = users, ["Groups"] = groups,
+        };
     }
 
-    private static string? Label(Dictionary<string, Dictionary<string, string>> labels, string field, string? value) =>
-        value is not null && labels.TryGetValue(field, out var map) && map.TryGetValue(value, out var label) ? label : value;
+    private static string? Label(Dictionary<string, Dictionary<string, string>> labels, string field, string? value)
+    {
+        if (value is null || !labels.TryGetValue(field, out var map))
+        {
+            return value;
+        }
+
+        // Groups are logged as a list of ids ("3,7").
+        return field == "Groups"
+            ? string.Join(", ", value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => map.GetValueOrDefault(v, v)))
+            : map.GetValueOrDefault(value, value);
+    }
 
     private static string Excerpt(string? body) =>
         body is null ? string.Empty : body.Length <= 120 ? body : body[..117] + "…";
