@@ -225,6 +225,52 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Custom_fields_are_read_with_the_customer_and_written_by_id_or_name()
+    {
+        int tier, revenue;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            var t = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Hạng thẻ", CrmBlazor.Domain.CustomFields.CustomFieldKind.Choice, ["Vàng", "Bạc"]);
+            var r = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Doanh số năm", CrmBlazor.Domain.CustomFields.CustomFieldKind.Number, position: 1);
+            db.CustomFields.AddRange(t, r);
+            await db.SaveChangesAsync();
+            (tier, revenue) = (t.Id, r.Id);
+        }
+
+        var client = Client(await TokenAsync(_lan));
+        var created = await client.PostAsJsonAsync("/api/v1/customers", new
+        {
+            name = "Công ty Custom", phone = "0912000020",
+            customFields = new Dictionary<string, object> { ["hang the"] = "vàng", [revenue.ToString(System.Globalization.CultureInfo.InvariantCulture)] = 1500000.5 },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = body.GetProperty("id").GetInt32();
+        var fields = body.GetProperty("customFields").EnumerateArray().ToList();
+        Assert.Equal([(tier, "Hạng thẻ", "choice", "Vàng"), (revenue, "Doanh số năm", "number", "1500000.5")],
+            fields.Select(f => (f.GetProperty("id").GetInt32(), f.GetProperty("name").GetString(), f.GetProperty("kind").GetString(), f.GetProperty("value").GetString())));
+
+        // An update names one field; the other keeps its value. null clears.
+        var version = body.GetProperty("version").GetInt32();
+        var updated = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { customFields = new Dictionary<string, object?> { ["Doanh số năm"] = null }, version });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        var read = await client.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{id}");
+        var values = read.GetProperty("customFields").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value"));
+        Assert.Equal("Vàng", values["Hạng thẻ"].GetString());
+        Assert.Equal(JsonValueKind.Null, values["Doanh số năm"].ValueKind);
+
+        version = read.GetProperty("version").GetInt32();
+        var notANumber = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { customFields = new Dictionary<string, object> { ["Doanh số năm"] = "nhiều" }, version });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, notANumber.StatusCode);
+        var errors = (await notANumber.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("Doanh số năm", errors.GetProperty("customFields")[0].GetString(), StringComparison.Ordinal);
+        var unknown = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { customFields = new Dictionary<string, object> { ["Không có"] = "x" }, version });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+        Assert.True((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("customFields", out _));
+        Assert.Equal(version, (await client.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{id}")).GetProperty("version").GetInt32());
+    }
+
+    [Fact]
     public async Task Related_users_are_read_and_set_with_the_version_and_widen_the_related_users_scope()
     {
         var lan = Client(await TokenAsync(_lan));

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
@@ -34,6 +36,12 @@ public sealed record CustomerWriteRequest
     public int? RelationshipId { get; init; }
     public string? OwnerId { get; init; }
     public List<int>? GroupIds { get; init; }
+    /// <summary>
+    /// Custom field values (R1.3) by the field's id or name: <c>{"3": "Vàng", "Doanh số năm": 1500000.5, "Ngày ký": "31/01/2025"}</c>.
+    /// Numbers as JSON numbers or text with a dot for decimals, dates dd/MM/yyyy, a choice as one of its options; null or ""
+    /// clears. Fields not named keep their value on update.
+    /// </summary>
+    public Dictionary<string, JsonElement>? CustomFields { get; init; }
     public int? Version { get; init; }
 }
 
@@ -53,6 +61,7 @@ public static class ApiCustomerWrites
             var me = await MeAsync(http, ct);
             var form = new CustomerForm { Country = null };
             Apply(form, request);
+            ApplyCustomFields(form, request.CustomFields, (await customers.LookupsAsync(ct)).CustomFields);
             var result = await customers.SaveFormAsync(me, form, ct);
             return await ResultOf(result, me, details, created: true, null, ct);
         }).WithName("CreateCustomer").WithSummary("Creates a customer (a landing page form, for example). Needs the 'add' right.");
@@ -73,6 +82,7 @@ public static class ApiCustomerWrites
             }
 
             Apply(form, request);
+            ApplyCustomFields(form, request.CustomFields, (await customers.LookupsAsync(ct)).CustomFields);
             form.Version = request.Version.Value;
             return await ResultOf(await customers.SaveFormAsync(me, form, ct), me, details, created: false, id, ct);
         }).WithName("UpdateCustomer").WithSummary("Updates a customer; a stale version answers 409 with the current record.");
@@ -160,6 +170,28 @@ public static class ApiCustomerWrites
         form.GroupIds = r.GroupIds ?? form.GroupIds;
     }
 
+    /// <summary>Custom field values by id or name (compared like import headers: no case, diacritics or spacing).</summary>
+    private static void ApplyCustomFields(CustomerForm form, Dictionary<string, JsonElement>? values, IReadOnlyList<CustomFieldInfo> fields)
+    {
+        foreach (var (key, value) in values ?? [])
+        {
+            var field = int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? fields.FirstOrDefault(f => f.Id == id) : null;
+            field ??= fields.FirstOrDefault(f => Domain.Importing.ImportFields.HeaderKey(f.Name) == Domain.Importing.ImportFields.HeaderKey(key));
+            if (field is null)
+            {
+                throw new ArgumentException($"'{key}' is not a custom field: give its id or its name (GET /api/v1/customers/{{id}} lists them).", "customFields");
+            }
+
+            form.Custom[field.Id] = value.ValueKind switch
+            {
+                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Number => value.GetRawText(),
+                _ => throw new ArgumentException($"The value of '{field.Name}' must be text or a number.", "customFields"),
+            };
+        }
+    }
+
     private static async Task<IResult> ResultOf(FieldSaveResult result, UserAccess me, CustomerDetailService details, bool created, int? knownId, CancellationToken ct)
     {
         switch (result.Status)
@@ -190,6 +222,7 @@ public static class ApiCustomerWrites
 
     private static string FieldOf(string? code) => code switch
     {
+        _ when code?.StartsWith("customfield.", StringComparison.Ordinal) == true => "customFields",
         RuleCodes.NameRequired => "name",
         RuleCodes.PhoneInvalid or RuleCodes.PhoneOrEmailRequired => "phone",
         RuleCodes.EmailInvalid => "email",
