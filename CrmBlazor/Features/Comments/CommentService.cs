@@ -27,7 +27,29 @@ public sealed record CommentView(long Id, string AuthorId, string AuthorName, st
 public sealed record LogView(long Id, string Field, string? OldValue, string? NewValue, string Origin, string? FieldName = null);
 
 /// <summary>One entry of a customer's stream: a comment or a change-log line (R4.5), newest first.</summary>
-public sealed record StreamItem(DateTime At, string? UserId, string UserName, CommentView? Comment, LogView? Log);
+public sealed record StreamItem(DateTime At, string? UserId, string UserName, CommentView? Comment, LogView? Log)
+{
+    /// <summary>Where this item stands in the stream's order (a page that ends here continues after it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StreamCursor Cursor => new(At, Comment is not null, Comment?.Id ?? Log?.Id ?? 0);
+
+    /// <summary>The stream's order: newest first; at the same instant comments before log lines, then the higher id first.</summary>
+    public static readonly IComparer<StreamItem> NewestFirst = Comparer<StreamItem>.Create((x, y) => StreamCursor.Compare(y.Cursor, x.Cursor));
+}
+
+/// <summary>
+/// A position in a customer's stream, by the item's time, kind and id: comments and log lines are two tables, so a page
+/// boundary is a key of all three (keyset paging, never an offset that shifts when something new arrives).
+/// </summary>
+public sealed record StreamCursor(DateTime At, bool IsComment, long Id)
+{
+    /// <summary>Ascending: older items first.</summary>
+    public static int Compare(StreamCursor x, StreamCursor y) =>
+        x.At != y.At ? x.At.CompareTo(y.At) : x.IsComment != y.IsComment ? x.IsComment.CompareTo(y.IsComment) : x.Id.CompareTo(y.Id);
+}
+
+/// <summary>A page of the stream, newest first, and whether older items remain.</summary>
+public sealed record StreamPage(IReadOnlyList<StreamItem> Items, bool HasMore);
 
 public sealed record NewAttachment(string FileName, string ContentType, long Size, Stream Content);
 
@@ -45,23 +67,56 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task<IReadOnlyList<StreamItem>> GetStreamAsync(UserAccess user, int customerId, StreamFilter filter, CancellationToken ct = default)
+    /// <summary>The newest page of the stream (<see cref="StreamPageSize"/> items).</summary>
+    public async Task<IReadOnlyList<StreamItem>> GetStreamAsync(UserAccess user, int customerId, StreamFilter filter, CancellationToken ct = default) =>
+        (await GetStreamPageAsync(user, customerId, filter, null, ct: ct)).Items;
+
+    /// <summary>
+    /// A page of the stream: the newest items, or those older than <paramref name="before"/> ("show older"), newest first.
+    /// Each table is read along its (customer, time) index from the cursor on, one item more than the page to know whether
+    /// older ones remain.
+    /// </summary>
+    public async Task<StreamPage> GetStreamPageAsync(UserAccess user, int customerId, StreamFilter filter, StreamCursor? before,
+        int pageSize = StreamPageSize, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await RequireVisibleAsync(db, user, customerId, ct);
+        var size = Math.Clamp(pageSize, 1, MaxStreamRead);
+        var items = await ReadStreamAsync(db, user, customerId, filter, q => Older(q, before), q => Older(q, before), size + 1, ct);
+        return new StreamPage(items.Take(size).ToList(), items.Count > size);
+    }
+
+    /// <summary>
+    /// Every item from <paramref name="oldest"/> (included) to the newest: a live refresh of a stream whose reader has paged
+    /// back keeps what they loaded. At most <see cref="MaxStreamRead"/> of each kind.
+    /// </summary>
+    public async Task<IReadOnlyList<StreamItem>> GetStreamSinceAsync(UserAccess user, int customerId, StreamFilter filter, StreamCursor oldest,
+        CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await RequireVisibleAsync(db, user, customerId, ct);
+        return await ReadStreamAsync(db, user, customerId, filter, q => NotOlder(q, oldest), q => NotOlder(q, oldest), MaxStreamRead, ct);
+    }
+
+    /// <summary>The most items of one kind one read returns.</summary>
+    public const int MaxStreamRead = 2000;
+
+    private async Task<List<StreamItem>> ReadStreamAsync(CrmDbContext db, UserAccess user, int customerId, StreamFilter filter,
+        Func<IQueryable<Comment>, IQueryable<Comment>> commentRange, Func<IQueryable<ChangeLogEntry>, IQueryable<ChangeLogEntry>> logRange, int take,
+        CancellationToken ct)
+    {
         var items = new List<StreamItem>();
         var now = Now;
 
         if (filter != StreamFilter.Logs)
         {
-            var comments = await db.Comments.AsNoTracking()
-                .Where(c => c.CustomerId == customerId && !c.IsDeleted)
-                .OrderByDescending(c => c.CreatedAt).Take(StreamPageSize)
+            var comments = await commentRange(db.Comments.AsNoTracking().Where(c => c.CustomerId == customerId && !c.IsDeleted))
+                .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Take(take)
                 .ToListAsync(ct);
             var ids = comments.Select(c => c.Id).ToList();
-            var likes = await db.CommentLikes.AsNoTracking().Where(l => ids.Contains(l.CommentId)).ToListAsync(ct);
-            var revisions = await db.CommentRevisions.AsNoTracking().Where(r => ids.Contains(r.CommentId)).OrderByDescending(r => r.ReplacedAt).ToListAsync(ct);
-            var attachments = await db.CommentAttachments.AsNoTracking().Where(a => ids.Contains(a.CommentId)).ToListAsync(ct);
+            var likes = ids.Count == 0 ? [] : await db.CommentLikes.AsNoTracking().Where(l => ids.Contains(l.CommentId)).ToListAsync(ct);
+            var revisions = ids.Count == 0 ? [] : await db.CommentRevisions.AsNoTracking().Where(r => ids.Contains(r.CommentId)).OrderByDescending(r => r.ReplacedAt).ToListAsync(ct);
+            var attachments = ids.Count == 0 ? [] : await db.CommentAttachments.AsNoTracking().Where(a => ids.Contains(a.CommentId)).ToListAsync(ct);
             var names = await NamesAsync(db, comments.Select(c => c.AuthorId).Concat(likes.Select(l => l.UserId)), ct);
             foreach (var c in comments)
             {
@@ -77,11 +132,29 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
         if (filter != StreamFilter.Comments)
         {
-            items.AddRange(await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId), ct));
+            items.AddRange(await LogItemsAsync(db, logRange(db.ChangeLog.Where(l => l.CustomerId == customerId)), take, ct));
         }
 
-        return items.OrderByDescending(i => i.At).Take(StreamPageSize).ToList();
+        items.Sort(StreamItem.NewestFirst);
+        return items.Count > take ? items.Take(take).ToList() : items;
     }
+
+    // Older than the cursor in the stream's order (time, comments before log lines at the same instant, id), all descending.
+    private static IQueryable<Comment> Older(IQueryable<Comment> q, StreamCursor? c) =>
+        c is null ? q
+        : c.IsComment ? q.Where(x => x.CreatedAt < c.At || (x.CreatedAt == c.At && x.Id < c.Id))
+        : q.Where(x => x.CreatedAt < c.At);
+
+    private static IQueryable<ChangeLogEntry> Older(IQueryable<ChangeLogEntry> q, StreamCursor? c) =>
+        c is null ? q
+        : c.IsComment ? q.Where(x => x.At <= c.At)
+        : q.Where(x => x.At < c.At || (x.At == c.At && x.Id < c.Id));
+
+    private static IQueryable<Comment> NotOlder(IQueryable<Comment> q, StreamCursor c) =>
+        c.IsComment ? q.Where(x => x.CreatedAt > c.At || (x.CreatedAt == c.At && x.Id >= c.Id)) : q.Where(x => x.CreatedAt >= c.At);
+
+    private static IQueryable<ChangeLogEntry> NotOlder(IQueryable<ChangeLogEntry> q, StreamCursor c) =>
+        c.IsComment ? q.Where(x => x.At > c.At) : q.Where(x => x.At > c.At || (x.At == c.At && x.Id >= c.Id));
 
     /// <summary>The change-log entries written after <paramref name="afterId"/> (a live stream adds a change's lines
     /// instead of reading the whole stream again).</summary>
@@ -89,12 +162,12 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await RequireVisibleAsync(db, user, customerId, ct);
-        return await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId && l.Id > afterId), ct);
+        return await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId && l.Id > afterId), MaxStreamRead, ct);
     }
 
-    private static async Task<List<StreamItem>> LogItemsAsync(CrmDbContext db, IQueryable<ChangeLogEntry> source, CancellationToken ct)
+    private static async Task<List<StreamItem>> LogItemsAsync(CrmDbContext db, IQueryable<ChangeLogEntry> source, int take, CancellationToken ct)
     {
-        var logs = await source.AsNoTracking().OrderByDescending(l => l.At).Take(StreamPageSize).ToListAsync(ct);
+        var logs = await source.AsNoTracking().OrderByDescending(l => l.At).ThenByDescending(l => l.Id).Take(take).ToListAsync(ct);
         var names = await NamesAsync(db, logs.Where(l => l.UserId != null).Select(l => l.UserId!), ct);
         var labels = await ValueLabelsAsync(db, logs, ct);
         var customIds = logs.Select(l => Domain.Customers.Customer.CustomFieldId(l.Field)).OfType<int>().Distinct().ToList();
