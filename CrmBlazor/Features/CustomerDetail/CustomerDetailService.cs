@@ -40,7 +40,7 @@ public sealed record CustomerDetailView(
     DateTime CreatedAt, string? CreatedByName, DateTime UpdatedAt, string? UpdatedByName, DateTime? LastContactAt,
     int InteractionCount, decimal TotalPaid, int Version,
     IReadOnlyList<ContactView> Contacts, IReadOnlyList<PersonRef> RelatedUsers, IReadOnlyList<CustomerRef> Referrals,
-    bool CanEdit, bool CanDelete, IReadOnlyList<CustomFieldValueView> CustomFields);
+    bool CanEdit, bool CanDelete, IReadOnlyList<CustomFieldValueView> CustomFields, string? AvatarUrl);
 
 /// <summary>
 /// Reads the customer detail (R4.1): one customer the user may see, with contacts, related users, referrals and custom
@@ -83,6 +83,6 @@ public sealed class CustomerDetailService(IDbContextFactory<CrmDbContext> dbFact
                 .Select(x => new ContactView(x.Id, x.Salutation, x.Name, x.Phone, x.Email, x.Birthday, x.Gender, x.Note, x.IsPrimary)).ToList(),
             c.RelatedUsers.Select(r => P(r.UserId)).OfType<PersonRef>().OrderBy(p => p.FullName).ToList(),
             referrals, user.Has(Rights.CustomersEdit), user.Has(Rights.CustomersDelete),
-            fields.Select(f => new CustomFieldValueView(f.Id, f.Name, f.Kind, values.GetValueOrDefault(f.Id))).ToList());
+            fields.Select(f => new CustomFieldValueView(f.Id, f.Name, f.Kind, values.GetValueOrDefault(f.Id))).ToList(), c.AvatarUrl);
     }
 }

@@ -226,6 +226,30 @@ public static class CustomerEndpoints
             var name = $"khach-hang-{DateTime.UtcNow:yyyyMMdd-HHmm}.{(csv ? "csv" : "xlsx")}";
             return Results.File(stream, csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name);
         }).RequireAuthorization();
+
+        // GET /customers/{id}/avatar/{file}: a customer's avatar (R1.1), only to users who may see the customer (404 otherwise,
+        // and for a file that is not this customer's current avatar).
+        app.MapGet("/customers/{id:int}/avatar/{file}", async (int id, string file, HttpContext http, AvatarStore avatars,
+            IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
+        {
+            var userId = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+            var user = userId is null ? null : await CurrentUser.LoadAsync(dbFactory, userId, ct);
+            if (user is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var url = await CustomerScope.Visible(db, user).Where(c => c.Id == id).Select(c => c.AvatarUrl).FirstOrDefaultAsync(ct);
+            if (AvatarStore.FileOf(id, url) != file || avatars.Open(file) is not { } content)
+            {
+                return Results.NotFound();
+            }
+
+            // A file name is never reused: the browser may keep it (for this user only).
+            http.Response.Headers.CacheControl = "private, max-age=86400";
+            return Results.Stream(content, "image/webp");
+        }).RequireAuthorization();
         return app;
     }
 
@@ -233,6 +257,7 @@ public static class CustomerEndpoints
     public static IServiceCollection AddCustomersFeature(this IServiceCollection services)
     {
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection("Customers").Get<CustomerOptions>() ?? new CustomerOptions());
+        services.AddSingleton<AvatarStore>();
         services.AddScoped<CustomerService>();
         services.AddScoped<CustomFields.CustomFieldService>();
         services.AddHostedService<TrashPurgeJob>();
