@@ -186,7 +186,8 @@ public static class ApiCustomerWrites
             {
                 JsonValueKind.Null or JsonValueKind.Undefined => null,
                 JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.GetRawText(),
+                // A JSON number in any form (1500000.5, 1.5e6) as the plain decimal the field stores.
+                JsonValueKind.Number => value.TryGetDecimal(out var number) ? number.ToString(CultureInfo.InvariantCulture) : value.GetRawText(),
                 _ => throw new ArgumentException($"The value of '{field.Name}' must be text or a number.", "customFields"),
             };
         }
