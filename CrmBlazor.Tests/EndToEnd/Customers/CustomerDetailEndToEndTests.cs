@@ -193,6 +193,8 @@ public sealed class CustomerDetailEndToEndTests : IAsyncLifetime
         await page.WaitForFunctionAsync("() => { const i = document.querySelector('[data-testid=avatar-image]'); return i && i.complete && i.naturalWidth > 0; }");
         Assert.Equal(256, await image.EvaluateAsync<int>("i => i.naturalWidth"));
         await page.Locator(".detail-header").ScreenshotAsync(new() { Path = Artifact("detail-avatar-header.png") });
+        await Assertions.Expect(page.GetByTestId("log").First).ToContainTextAsync("đã đổi Ảnh đại diện: (trống) → ảnh mới");
+        await page.ScreenshotAsync(new() { Path = Artifact("detail-avatar-page.png") });
 
         // The board's card shows it too.
         await page.GotoAsync(_app.ServerAddress + "/board");
