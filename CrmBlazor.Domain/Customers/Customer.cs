@@ -287,15 +287,37 @@ public sealed class Customer
         }
     }
 
-    public void SetRelatedUsers(IEnumerable<string> userIds)
+    /// <summary>
+    /// Sets the related users (người liên quan, R7.3): staff who see the customer as their own. Returns one change per user
+    /// added (<see cref="RelatedUserField"/>, null → id) or removed (id → null), which become the change log; a real change
+    /// bumps the version like any other field when <paramref name="utcNow"/> is given.
+    /// </summary>
+    public IReadOnlyList<FieldChange> SetRelatedUsers(IEnumerable<string> userIds, string? userId = null, DateTime? utcNow = null)
     {
-        var wanted = userIds.Where(u => !string.IsNullOrWhiteSpace(u)).Distinct().ToHashSet();
-        _relatedUsers.RemoveAll(r => !wanted.Contains(r.UserId));
+        var wanted = userIds.Where(u => !string.IsNullOrWhiteSpace(u)).Select(u => u.Trim()).Distinct(StringComparer.Ordinal).ToList();
+        var changes = new List<FieldChange>();
+        foreach (var removed in _relatedUsers.Where(r => !wanted.Contains(r.UserId, StringComparer.Ordinal)).ToList())
+        {
+            _relatedUsers.Remove(removed);
+            changes.Add(new FieldChange(RelatedUserField, removed.UserId, null));
+        }
+
         foreach (var id in wanted.Where(id => _relatedUsers.All(r => r.UserId != id)))
         {
             _relatedUsers.Add(new CustomerRelatedUser(Id, id));
+            changes.Add(new FieldChange(RelatedUserField, null, id));
         }
+
+        if (utcNow is not null)
+        {
+            Touch(changes, userId, utcNow.Value);
+        }
+
+        return changes;
     }
+
+    /// <summary>The change-log field of a related user added or removed.</summary>
+    public const string RelatedUserField = "RelatedUser";
 
     /// <summary>Sets (or clears) a custom field value (R1.3); a real change bumps the version like any other field.</summary>
     public IReadOnlyList<FieldChange> SetCustomValue(CustomFieldDefinition field, string? rawValue, string? userId = null, DateTime? utcNow = null)
@@ -332,6 +354,10 @@ public sealed class Customer
 
     /// <summary>The change-log field name of a custom field ("cf:12").</summary>
     public static string CustomFieldKey(int fieldId) => "cf:" + fieldId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The custom field a change-log field name stands for ("cf:12" → 12), else null.</summary>
+    public static int? CustomFieldId(string field) =>
+        field.StartsWith("cf:", StringComparison.Ordinal) && int.TryParse(field.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
     private void Apply(CustomerDetails d)
     {

@@ -23,13 +23,13 @@ public enum CustomerChange
     Details = 1,
     /// <summary>The relationship (pipeline stage).</summary>
     Stage = 2,
-    /// <summary>The owner: who may see it (scope), "mine", "unassigned".</summary>
+    /// <summary>The owner or the related users: who may see it (scope), "mine", "unassigned".</summary>
     Owner = 4,
     /// <summary>Created, trashed, restored or purged: every count.</summary>
     Lifecycle = 8,
     /// <summary>Comments, interactions, last contact.</summary>
     Activity = 16,
-    /// <summary>Source, groups, related users, referrer, custom fields.</summary>
+    /// <summary>Source, groups, referrer, custom fields.</summary>
     Links = 32,
     All = Details | Stage | Owner | Lifecycle | Activity | Links,
 }

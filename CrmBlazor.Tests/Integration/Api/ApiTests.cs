@@ -220,6 +220,100 @@ public sealed class ApiTests : IAsyncLifetime
         var doc = await Client(null).GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/v1/customers", doc, StringComparison.Ordinal);
         Assert.Contains("/api/v1/customers/{id}/comments", doc, StringComparison.Ordinal);
+        Assert.Contains("/api/v1/customers/{id}/related-users", doc, StringComparison.Ordinal);
+        Assert.Contains("Sets the related users", doc, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Custom_fields_are_read_with_the_customer_and_written_by_id_or_name()
+    {
+        int tier, revenue;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            var t = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Hạng thẻ", CrmBlazor.Domain.CustomFields.CustomFieldKind.Choice, ["Vàng", "Bạc"]);
+            var r = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Doanh số năm", CrmBlazor.Domain.CustomFields.CustomFieldKind.Number, position: 1);
+            db.CustomFields.AddRange(t, r);
+            await db.SaveChangesAsync();
+            (tier, revenue) = (t.Id, r.Id);
+        }
+
+        var client = Client(await TokenAsync(_lan));
+        // By name (folded) and by id; a JSON number in exponent form is the plain decimal.
+        var json = $$$"""{"name": "Công ty Custom", "phone": "0912000020", "customFields": {"hang the": "vàng", "{{{revenue}}}": 1.5000005E6}}""";
+        var created = await client.PostAsync("/api/v1/customers", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = body.GetProperty("id").GetInt32();
+        var fields = body.GetProperty("customFields").EnumerateArray().ToList();
+        Assert.Equal([(tier, "Hạng thẻ", "choice", "Vàng"), (revenue, "Doanh số năm", "number", "1500000.5")],
+            fields.Select(f => (f.GetProperty("id").GetInt32(), f.GetProperty("name").GetString(), f.GetProperty("kind").GetString(), f.GetProperty("value").GetString())));
+
+        // An update names one field; the other keeps its value. null clears.
+        var version = body.GetProperty("version").GetInt32();
+        var updated = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { customFields = new Dictionary<string, object?> { ["Doanh số năm"] = null }, version });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        var read = await client.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{id}");
+        var values = read.GetProperty("customFields").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value"));
+        Assert.Equal("Vàng", values["Hạng thẻ"].GetString());
+        Assert.Equal(JsonValueKind.Null, values["Doanh số năm"].ValueKind);
+
+        version = read.GetProperty("version").GetInt32();
+        var notANumber = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { customFields = new Dictionary<string, object> { ["Doanh số năm"] = "nhiều" }, version });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, notANumber.StatusCode);
+        var errors = (await notANumber.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("Doanh số năm", errors.GetProperty("customFields")[0].GetString(), StringComparison.Ordinal);
+        var unknown = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { customFields = new Dictionary<string, object> { ["Không có"] = "x" }, version });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+        Assert.True((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("customFields", out _));
+        Assert.Equal(version, (await client.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{id}")).GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task Related_users_are_read_and_set_with_the_version_and_widen_the_related_users_scope()
+    {
+        var lan = Client(await TokenAsync(_lan));
+        var minh = Client(await TokenAsync(_minh));
+        var read = await lan.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}/related-users");
+        var version = read.GetProperty("version").GetInt32();
+        Assert.Equal(0, read.GetProperty("users").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{_lanCustomer}")).StatusCode);
+
+        var set = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = new[] { _minh }, version });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var body = await set.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Đỗ Văn Minh", body.GetProperty("users").EnumerateArray().Single().GetProperty("fullName").GetString());
+        Assert.True(body.GetProperty("version").GetInt32() > version);
+        // Minh sees it now, as his own.
+        Assert.Equal(HttpStatusCode.OK, (await minh.GetAsync($"/api/v1/customers/{_lanCustomer}")).StatusCode);
+        var minhList = await minh.GetFromJsonAsync<JsonElement>("/api/v1/customers");
+        Assert.Contains(minhList.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetInt32() == _lanCustomer);
+
+        var stale = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = Array.Empty<string>(), version });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("application/problem+json", stale.Content.Headers.ContentType?.MediaType);
+
+        var current = body.GetProperty("version").GetInt32();
+        var unknown = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = new[] { "nobody" }, version = current });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+        Assert.True((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("userIds", out _));
+        var noVersion = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = new[] { _minh } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noVersion.StatusCode);
+        Assert.True((await noVersion.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("version", out _));
+
+        // The viewer sees every customer but may not edit; Minh may edit but does not see Lan's other customers.
+        var viewer = Client(await TokenAsync(_viewer));
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/api/v1/customers/{_lanCustomer}/related-users")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = Array.Empty<string>(), version = current })).StatusCode);
+        var otherOfLan = await _app.CreateCustomerAsync("Khách khác của Lan", "0912000004", _lan);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{otherOfLan}/related-users")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.PutAsJsonAsync($"/api/v1/customers/{otherOfLan}/related-users", new { userIds = new[] { _minh }, version = 1 })).StatusCode);
+
+        // An empty list removes everyone, and Minh loses the customer again.
+        var cleared = await lan.PutAsJsonAsync($"/api/v1/customers/{_lanCustomer}/related-users", new { userIds = Array.Empty<string>(), version = current });
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{_lanCustomer}")).StatusCode);
+        await using var db = await _app.DbFactory.CreateDbContextAsync();
+        Assert.Equal(["api", "api"], await db.ChangeLog.Where(l => l.CustomerId == _lanCustomer && l.Field == "RelatedUser").Select(l => l.Origin).ToListAsync());
     }
 }
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
@@ -34,8 +36,20 @@ public sealed record CustomerWriteRequest
     public int? RelationshipId { get; init; }
     public string? OwnerId { get; init; }
     public List<int>? GroupIds { get; init; }
+    /// <summary>
+    /// Custom field values (R1.3) by the field's id or name: <c>{"3": "Vàng", "Doanh số năm": 1500000.5, "Ngày ký": "31/01/2025"}</c>.
+    /// Numbers as JSON numbers or text with a dot for decimals, dates dd/MM/yyyy, a choice as one of its options; null or ""
+    /// clears. Fields not named keep their value on update.
+    /// </summary>
+    public Dictionary<string, JsonElement>? CustomFields { get; init; }
     public int? Version { get; init; }
 }
+
+/// <summary>The related users (người liên quan, R7.3) to set, with the version the client read.</summary>
+public sealed record RelatedUsersRequest(List<string>? UserIds, int? Version);
+
+/// <summary>A customer's related users and the version to send back when changing them.</summary>
+public sealed record RelatedUsersResponse(int Version, IReadOnlyList<PersonRef> Users);
 
 /// <summary>Create, update (with the concurrency version), trash and restore through the grid's CustomerService.</summary>
 public static class ApiCustomerWrites
@@ -47,6 +61,7 @@ public static class ApiCustomerWrites
             var me = await MeAsync(http, ct);
             var form = new CustomerForm { Country = null };
             Apply(form, request);
+            ApplyCustomFields(form, request.CustomFields, (await customers.LookupsAsync(ct)).CustomFields);
             var result = await customers.SaveFormAsync(me, form, ct);
             return await ResultOf(result, me, details, created: true, null, ct);
         }).WithName("CreateCustomer").WithSummary("Creates a customer (a landing page form, for example). Needs the 'add' right.");
@@ -67,6 +82,7 @@ public static class ApiCustomerWrites
             }
 
             Apply(form, request);
+            ApplyCustomFields(form, request.CustomFields, (await customers.LookupsAsync(ct)).CustomFields);
             form.Version = request.Version.Value;
             return await ResultOf(await customers.SaveFormAsync(me, form, ct), me, details, created: false, id, ct);
         }).WithName("UpdateCustomer").WithSummary("Updates a customer; a stale version answers 409 with the current record.");
@@ -81,6 +97,44 @@ public static class ApiCustomerWrites
             var result = await customers.RestoreAsync(me, [id], ct);
             return result.Changed == 1 ? Results.Ok(await details.GetAsync(me, id, ct)) : Results.NotFound();
         }).WithName("RestoreCustomer");
+
+        api.MapGet("/customers/{id:int}/related-users", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>
+            await details.GetAsync(await MeAsync(http, ct), id, ct) is { } c ? Results.Ok(new RelatedUsersResponse(c.Version, c.RelatedUsers)) : Results.NotFound())
+            .WithName("ListRelatedUsers")
+            .WithSummary("The customer's related users (người liên quan): staff who see it as their own (R7.3), and the version to send when changing them.");
+
+        api.MapPut("/customers/{id:int}/related-users", async (HttpContext http, CustomerService customers, CustomerDetailService details, int id,
+            RelatedUsersRequest request, CancellationToken ct) =>
+        {
+            var me = await MeAsync(http, ct);
+            var missing = new Dictionary<string, string[]>();
+            if (request.UserIds is null)
+            {
+                missing["userIds"] = ["The user ids to relate are required (an empty list removes everyone)."];
+            }
+
+            if (request.Version is null)
+            {
+                missing["version"] = ["The version you read is required to update."];
+            }
+
+            if (missing.Count > 0)
+            {
+                return Results.ValidationProblem(missing, statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+
+            var result = await customers.SetRelatedUsersAsync(me, id, request.UserIds!, request.Version!.Value, CustomerService.OriginApi, ct);
+            if (result.Status == SaveStatus.Saved)
+            {
+                return await details.GetAsync(me, id, ct) is { } c ? Results.Ok(new RelatedUsersResponse(c.Version, c.RelatedUsers)) : Results.NotFound();
+            }
+
+            return result.Status == SaveStatus.Invalid
+                ? Results.ValidationProblem(new Dictionary<string, string[]> { ["userIds"] = [result.ErrorMessage ?? "Unknown user."] },
+                    statusCode: StatusCodes.Status422UnprocessableEntity)
+                : await ResultOf(result, me, details, created: false, id, ct);
+        }).WithName("SetRelatedUsers")
+            .WithSummary("Sets the related users (user ids from /users; an empty list removes them all). Needs the 'edit' right on a customer you see; a stale version answers 409.");
 
         return api;
     }
@@ -116,6 +170,29 @@ public static class ApiCustomerWrites
         form.GroupIds = r.GroupIds ?? form.GroupIds;
     }
 
+    /// <summary>Custom field values by id or name (compared like import headers: no case, diacritics or spacing).</summary>
+    private static void ApplyCustomFields(CustomerForm form, Dictionary<string, JsonElement>? values, IReadOnlyList<CustomFieldInfo> fields)
+    {
+        foreach (var (key, value) in values ?? [])
+        {
+            var field = int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? fields.FirstOrDefault(f => f.Id == id) : null;
+            field ??= fields.FirstOrDefault(f => Domain.Importing.ImportFields.HeaderKey(f.Name) == Domain.Importing.ImportFields.HeaderKey(key));
+            if (field is null)
+            {
+                throw new ArgumentException($"'{key}' is not a custom field: give its id or its name (GET /api/v1/customers/{{id}} lists them).", "customFields");
+            }
+
+            form.Custom[field.Id] = value.ValueKind switch
+            {
+                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                JsonValueKind.String => value.GetString(),
+                // A JSON number in any form (1500000.5, 1.5e6) as the plain decimal the field stores.
+                JsonValueKind.Number => value.TryGetDecimal(out var number) ? number.ToString(CultureInfo.InvariantCulture) : value.GetRawText(),
+                _ => throw new ArgumentException($"The value of '{field.Name}' must be text or a number.", "customFields"),
+            };
+        }
+    }
+
     private static async Task<IResult> ResultOf(FieldSaveResult result, UserAccess me, CustomerDetailService details, bool created, int? knownId, CancellationToken ct)
     {
         switch (result.Status)
@@ -146,6 +223,7 @@ public static class ApiCustomerWrites
 
     private static string FieldOf(string? code) => code switch
     {
+        _ when code?.StartsWith("customfield.", StringComparison.Ordinal) == true => "customFields",
         RuleCodes.NameRequired => "name",
         RuleCodes.PhoneInvalid or RuleCodes.PhoneOrEmailRequired => "phone",
         RuleCodes.EmailInvalid => "email",

@@ -23,7 +23,7 @@ public sealed record BoardFilter
 public sealed record BoardColumn(int Id, string Name, string Color, string? Description, bool IsDefault, int Count);
 
 public sealed record BoardCard(int Id, int RelationshipId, string Name, string NameKey, string? Phone, string? OwnerName,
-    DateTime? LastContactAt, DateTime CreatedAt, int Version);
+    DateTime? LastContactAt, DateTime CreatedAt, int Version, string? AvatarUrl = null);
 
 /// <summary>Headers with exact counts (R2.7) and the first page of cards of every column.</summary>
 public sealed record BoardSnapshot(IReadOnlyList<BoardColumn> Columns, int Total, IReadOnlyDictionary<int, IReadOnlyList<BoardCard>> Cards);
@@ -206,7 +206,7 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, Cust
     }
 
     private static IQueryable<RawCard> Project(IQueryable<Customer> q) =>
-        q.Select(c => new RawCard(c.Id, c.RelationshipId, c.Name, c.NameKey, c.Phone, c.OwnerId, c.LastContactAt, c.CreatedAt, c.Version));
+        q.Select(c => new RawCard(c.Id, c.RelationshipId, c.Name, c.NameKey, c.Phone, c.OwnerId, c.LastContactAt, c.CreatedAt, c.Version, c.AvatarUrl));
 
     private static async Task<Dictionary<string, string>> OwnerNames(CrmDbContext db, IEnumerable<RawCard> cards, CancellationToken ct)
     {
@@ -224,10 +224,10 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, Cust
     }
 
     private sealed record RawCard(int Id, int RelationshipId, string Name, string NameKey, string? Phone, string? OwnerId,
-        DateTime? LastContactAt, DateTime CreatedAt, int Version)
+        DateTime? LastContactAt, DateTime CreatedAt, int Version, string? AvatarUrl)
     {
         public BoardCard ToCard(Dictionary<string, string> owners) =>
-            new(Id, RelationshipId, Name, NameKey, Phone, OwnerId is null ? null : owners.GetValueOrDefault(OwnerId), LastContactAt, CreatedAt, Version);
+            new(Id, RelationshipId, Name, NameKey, Phone, OwnerId is null ? null : owners.GetValueOrDefault(OwnerId), LastContactAt, CreatedAt, Version, AvatarUrl);
     }
 }
 

@@ -28,7 +28,8 @@ public sealed class AttachmentStore
         Directory.CreateDirectory(_folder);
     }
 
-    private static string DataRoot(IConfiguration configuration, IHostEnvironment environment)
+    /// <summary>The data folder (Database:DataFolder, else data/ under the content root): uploads live under it.</summary>
+    internal static string DataRoot(IConfiguration configuration, IHostEnvironment environment)
     {
         var data = configuration["Database:DataFolder"];
         return string.IsNullOrWhiteSpace(data) ? Path.Combine(environment.ContentRootPath, "data") : Path.GetFullPath(data, environment.ContentRootPath);

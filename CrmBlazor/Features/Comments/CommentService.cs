@@ -23,10 +23,33 @@ public sealed record CommentView(long Id, string AuthorId, string AuthorName, st
     IReadOnlyList<string> LikerNames, bool LikedByMe, bool CanEdit, bool CanDelete, IReadOnlyList<RevisionView> Revisions,
     IReadOnlyList<AttachmentView> Attachments);
 
-public sealed record LogView(long Id, string Field, string? OldValue, string? NewValue, string Origin);
+/// <summary>A change-log line; <see cref="FieldName"/> names a field whose label is data (a custom field, R1.3).</summary>
+public sealed record LogView(long Id, string Field, string? OldValue, string? NewValue, string Origin, string? FieldName = null);
 
 /// <summary>One entry of a customer's stream: a comment or a change-log line (R4.5), newest first.</summary>
-public sealed record StreamItem(DateTime At, string? UserId, string UserName, CommentView? Comment, LogView? Log);
+public sealed record StreamItem(DateTime At, string? UserId, string UserName, CommentView? Comment, LogView? Log)
+{
+    /// <summary>Where this item stands in the stream's order (a page that ends here continues after it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StreamCursor Cursor => new(At, Comment is not null, Comment?.Id ?? Log?.Id ?? 0);
+
+    /// <summary>The stream's order: newest first; at the same instant comments before log lines, then the higher id first.</summary>
+    public static readonly IComparer<StreamItem> NewestFirst = Comparer<StreamItem>.Create((x, y) => StreamCursor.Compare(y.Cursor, x.Cursor));
+}
+
+/// <summary>
+/// A position in a customer's stream, by the item's time, kind and id: comments and log lines are two tables, so a page
+/// boundary is a key of all three (keyset paging, never an offset that shifts when something new arrives).
+/// </summary>
+public sealed record StreamCursor(DateTime At, bool IsComment, long Id)
+{
+    /// <summary>Ascending: older items first.</summary>
+    public static int Compare(StreamCursor x, StreamCursor y) =>
+        x.At != y.At ? x.At.CompareTo(y.At) : x.IsComment != y.IsComment ? x.IsComment.CompareTo(y.IsComment) : x.Id.CompareTo(y.Id);
+}
+
+/// <summary>A page of the stream, newest first, and whether older items remain.</summary>
+public sealed record StreamPage(IReadOnlyList<StreamItem> Items, bool HasMore);
 
 public sealed record NewAttachment(string FileName, string ContentType, long Size, Stream Content);
 
@@ -44,23 +67,56 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task<IReadOnlyList<StreamItem>> GetStreamAsync(UserAccess user, int customerId, StreamFilter filter, CancellationToken ct = default)
+    /// <summary>The newest page of the stream (<see cref="StreamPageSize"/> items).</summary>
+    public async Task<IReadOnlyList<StreamItem>> GetStreamAsync(UserAccess user, int customerId, StreamFilter filter, CancellationToken ct = default) =>
+        (await GetStreamPageAsync(user, customerId, filter, null, ct: ct)).Items;
+
+    /// <summary>
+    /// A page of the stream: the newest items, or those older than <paramref name="before"/> ("show older"), newest first.
+    /// Each table is read along its (customer, time) index from the cursor on, one item more than the page to know whether
+    /// older ones remain.
+    /// </summary>
+    public async Task<StreamPage> GetStreamPageAsync(UserAccess user, int customerId, StreamFilter filter, StreamCursor? before,
+        int pageSize = StreamPageSize, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await RequireVisibleAsync(db, user, customerId, ct);
+        var size = Math.Clamp(pageSize, 1, MaxStreamRead);
+        var items = await ReadStreamAsync(db, user, customerId, filter, q => Older(q, before), q => Older(q, before), size + 1, ct);
+        return new StreamPage(items.Take(size).ToList(), items.Count > size);
+    }
+
+    /// <summary>
+    /// Every item from <paramref name="oldest"/> (included) to the newest: a live refresh of a stream whose reader has paged
+    /// back keeps what they loaded. At most <see cref="MaxStreamRead"/> of each kind.
+    /// </summary>
+    public async Task<IReadOnlyList<StreamItem>> GetStreamSinceAsync(UserAccess user, int customerId, StreamFilter filter, StreamCursor oldest,
+        CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await RequireVisibleAsync(db, user, customerId, ct);
+        return await ReadStreamAsync(db, user, customerId, filter, q => NotOlder(q, oldest), q => NotOlder(q, oldest), MaxStreamRead, ct);
+    }
+
+    /// <summary>The most items of one kind one read returns.</summary>
+    public const int MaxStreamRead = 2000;
+
+    private async Task<List<StreamItem>> ReadStreamAsync(CrmDbContext db, UserAccess user, int customerId, StreamFilter filter,
+        Func<IQueryable<Comment>, IQueryable<Comment>> commentRange, Func<IQueryable<ChangeLogEntry>, IQueryable<ChangeLogEntry>> logRange, int take,
+        CancellationToken ct)
+    {
         var items = new List<StreamItem>();
         var now = Now;
 
         if (filter != StreamFilter.Logs)
         {
-            var comments = await db.Comments.AsNoTracking()
-                .Where(c => c.CustomerId == customerId && !c.IsDeleted)
-                .OrderByDescending(c => c.CreatedAt).Take(StreamPageSize)
+            var comments = await commentRange(db.Comments.AsNoTracking().Where(c => c.CustomerId == customerId && !c.IsDeleted))
+                .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Take(take)
                 .ToListAsync(ct);
             var ids = comments.Select(c => c.Id).ToList();
-            var likes = await db.CommentLikes.AsNoTracking().Where(l => ids.Contains(l.CommentId)).ToListAsync(ct);
-            var revisions = await db.CommentRevisions.AsNoTracking().Where(r => ids.Contains(r.CommentId)).OrderByDescending(r => r.ReplacedAt).ToListAsync(ct);
-            var attachments = await db.CommentAttachments.AsNoTracking().Where(a => ids.Contains(a.CommentId)).ToListAsync(ct);
+            var likes = ids.Count == 0 ? [] : await db.CommentLikes.AsNoTracking().Where(l => ids.Contains(l.CommentId)).ToListAsync(ct);
+            var revisions = ids.Count == 0 ? [] : await db.CommentRevisions.AsNoTracking().Where(r => ids.Contains(r.CommentId)).OrderByDescending(r => r.ReplacedAt).ToListAsync(ct);
+            var attachments = ids.Count == 0 ? [] : await db.CommentAttachments.AsNoTracking().Where(a => ids.Contains(a.CommentId)).ToListAsync(ct);
             var names = await NamesAsync(db, comments.Select(c => c.AuthorId).Concat(likes.Select(l => l.UserId)), ct);
             foreach (var c in comments)
             {
@@ -76,11 +132,29 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
 
         if (filter != StreamFilter.Comments)
         {
-            items.AddRange(await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId), ct));
+            items.AddRange(await LogItemsAsync(db, logRange(db.ChangeLog.Where(l => l.CustomerId == customerId)), take, ct));
         }
 
-        return items.OrderByDescending(i => i.At).Take(StreamPageSize).ToList();
+        items.Sort(StreamItem.NewestFirst);
+        return items.Count > take ? items.Take(take).ToList() : items;
     }
+
+    // Older than the cursor in the stream's order (time, comments before log lines at the same instant, id), all descending.
+    private static IQueryable<Comment> Older(IQueryable<Comment> q, StreamCursor? c) =>
+        c is null ? q
+        : c.IsComment ? q.Where(x => x.CreatedAt < c.At || (x.CreatedAt == c.At && x.Id < c.Id))
+        : q.Where(x => x.CreatedAt < c.At);
+
+    private static IQueryable<ChangeLogEntry> Older(IQueryable<ChangeLogEntry> q, StreamCursor? c) =>
+        c is null ? q
+        : c.IsComment ? q.Where(x => x.At <= c.At)
+        : q.Where(x => x.At < c.At || (x.At == c.At && x.Id < c.Id));
+
+    private static IQueryable<Comment> NotOlder(IQueryable<Comment> q, StreamCursor c) =>
+        c.IsComment ? q.Where(x => x.CreatedAt > c.At || (x.CreatedAt == c.At && x.Id >= c.Id)) : q.Where(x => x.CreatedAt >= c.At);
+
+    private static IQueryable<ChangeLogEntry> NotOlder(IQueryable<ChangeLogEntry> q, StreamCursor c) =>
+        c.IsComment ? q.Where(x => x.At > c.At) : q.Where(x => x.At > c.At || (x.At == c.At && x.Id >= c.Id));
 
     /// <summary>The change-log entries written after <paramref name="afterId"/> (a live stream adds a change's lines
     /// instead of reading the whole stream again).</summary>
@@ -88,16 +162,20 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await RequireVisibleAsync(db, user, customerId, ct);
-        return await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId && l.Id > afterId), ct);
+        return await LogItemsAsync(db, db.ChangeLog.Where(l => l.CustomerId == customerId && l.Id > afterId), MaxStreamRead, ct);
     }
 
-    private static async Task<List<StreamItem>> LogItemsAsync(CrmDbContext db, IQueryable<ChangeLogEntry> source, CancellationToken ct)
+    private static async Task<List<StreamItem>> LogItemsAsync(CrmDbContext db, IQueryable<ChangeLogEntry> source, int take, CancellationToken ct)
     {
-        var logs = await source.AsNoTracking().OrderByDescending(l => l.At).Take(StreamPageSize).ToListAsync(ct);
+        var logs = await source.AsNoTracking().OrderByDescending(l => l.At).ThenByDescending(l => l.Id).Take(take).ToListAsync(ct);
         var names = await NamesAsync(db, logs.Where(l => l.UserId != null).Select(l => l.UserId!), ct);
         var labels = await ValueLabelsAsync(db, logs, ct);
+        var customIds = logs.Select(l => Domain.Customers.Customer.CustomFieldId(l.Field)).OfType<int>().Distinct().ToList();
+        var customNames = customIds.Count == 0 ? []
+            : await db.CustomFields.Where(f => customIds.Contains(f.Id)).ToDictionaryAsync(f => f.Id, f => f.Name, ct);
         return logs.Select(l => new StreamItem(l.At, l.UserId, l.UserId is null ? "CrmBlazor" : Name(names, l.UserId),
-            null, new LogView(l.Id, l.Field, Label(labels, l.Field, l.OldValue), Label(labels, l.Field, l.NewValue), l.Origin))).ToList();
+            null, new LogView(l.Id, l.Field, Label(labels, l.Field, l.OldValue), Label(labels, l.Field, l.NewValue), l.Origin,
+                Domain.Customers.Customer.CustomFieldId(l.Field) is int cf ? customNames.GetValueOrDefault(cf) : null))).ToList();
     }
 
     /// <summary>Owner, related users and users with edit right on a customer they can see may comment (R4.5).</summary>
@@ -390,16 +468,32 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         IEnumerable<string> Values(string field) => logs.Where(l => l.Field == field).SelectMany(l => new[] { l.OldValue, l.NewValue }).OfType<string>().Distinct();
         var relIds = Values("RelationshipId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var srcIds = Values("SourceId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
-        var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).ToList();
+        var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).Concat(Values(Domain.Customers.Customer.RelatedUserField)).Distinct().ToList();
+        var groupIds = Values("Groups").SelectMany(v => v.Split(',')).Select(v => int.TryParse(v, out var i) ? i : 0).Distinct().ToList();
         // Only the lookups the entries need (a live change adds one or two lines, usually of a plain field).
         var rels = relIds.Count == 0 ? [] : await db.Relationships.Where(r => relIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Name, ct);
         var srcs = srcIds.Count == 0 ? [] : await db.Sources.Where(s => srcIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s => s.Name, ct);
         var users = userIds.Count == 0 ? [] : await db.StaffProfiles.Where(p => userIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
-        return new() { ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users };
+        var groups = groupIds.Count == 0 ? [] : await db.CustomerGroups.Where(g => groupIds.Contains(g.Id)).ToDictionaryAsync(g => g.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Name, ct);
+        return new()
+        {
+            ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users,
+            [Domain.Customers.Customer.RelatedUserField] = users, ["Groups"] = groups,
+        };
     }
 
-    private static string? Label(Dictionary<string, Dictionary<string, string>> labels, string field, string? value) =>
-        value is not null && labels.TryGetValue(field, out var map) && map.TryGetValue(value, out var label) ? label : value;
+    private static string? Label(Dictionary<string, Dictionary<string, string>> labels, string field, string? value)
+    {
+        if (value is null || !labels.TryGetValue(field, out var map))
+        {
+            return value;
+        }
+
+        // Groups are logged as a list of ids ("3,7").
+        return field == "Groups"
+            ? string.Join(", ", value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => map.GetValueOrDefault(v, v)))
+            : map.GetValueOrDefault(value, value);
+    }
 
     private static string Excerpt(string? body) =>
         body is null ? string.Empty : body.Length <= 120 ? body : body[..117] + "…";

@@ -27,6 +27,7 @@ public sealed class CustomFieldService(IDbContextFactory<CrmDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var position = await db.CustomFields.CountAsync(ct);
         var field = new CustomFieldDefinition(RequireName(name), kind, choices, position);
+        await EnsureUniqueAsync(db, field.Name, null, ct);
         db.CustomFields.Add(field);
         await db.SaveChangesAsync(ct);
         return field.Id;
@@ -38,6 +39,7 @@ public sealed class CustomFieldService(IDbContextFactory<CrmDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var field = await db.CustomFields.SingleAsync(f => f.Id == id && !f.IsDeleted, ct);
         field.Rename(RequireName(name), choices);
+        await EnsureUniqueAsync(db, field.Name, id, ct);
         await db.SaveChangesAsync(ct);
     }
 
@@ -48,6 +50,17 @@ public sealed class CustomFieldService(IDbContextFactory<CrmDbContext> dbFactory
         var field = await db.CustomFields.SingleAsync(f => f.Id == id, ct);
         field.Delete();
         await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Two fields of one name would make the API's "by name" and the export's columns ambiguous.</summary>
+    private static async Task EnsureUniqueAsync(CrmDbContext db, string name, int? exceptId, CancellationToken ct)
+    {
+        var key = Domain.Importing.ImportFields.HeaderKey(name);
+        var others = await db.CustomFields.Where(f => !f.IsDeleted && f.Id != (exceptId ?? 0)).Select(f => f.Name).ToListAsync(ct);
+        if (others.Any(n => Domain.Importing.ImportFields.HeaderKey(n) == key))
+        {
+            throw new Domain.Common.DomainException(CustomFieldCodes.NameTaken, $"A custom field named '{name}' exists already.");
+        }
     }
 
     private static string RequireName(string? name) =>

@@ -14,8 +14,9 @@ namespace CrmBlazor.Features.Customers;
 
 /// <summary>
 /// Export of the current filter (needs the download right, R7.2) to .xlsx or .csv with MiniExcel. Rows are read a page at
-/// a time (keyset on Id) and written to a temporary file, so memory stays flat whatever the size; headers are Vietnamese
-/// and text that a spreadsheet would run as a formula is neutralised.
+/// a time (keyset on Id) and written to a temporary file, so memory stays flat whatever the size; headers are Vietnamese,
+/// one column per custom field (R1.3) follows the built-in ones, and text that a spreadsheet would run as a formula is
+/// neutralised.
 /// </summary>
 public sealed partial class CustomerService
 {
@@ -41,10 +42,14 @@ public sealed partial class CustomerService
         while (true)
         {
             List<CustomerRow> page;
+            Dictionary<int, Dictionary<int, string>> custom;
             using (var db = dbFactory.CreateDbContext())
             {
                 var from = lastId;
                 page = Project(db, Filter(db, user, query).Where(c => c.Id > from).OrderBy(c => c.Id).Take(ExportPageSize)).AsNoTracking().ToList();
+                var ids = page.Select(r => r.Id).ToList();
+                custom = ids.Count == 0 ? [] : db.CustomFieldValues.AsNoTracking().Where(v => ids.Contains(v.CustomerId)).AsEnumerable()
+                    .GroupBy(v => v.CustomerId).ToDictionary(g => g.Key, g => g.ToDictionary(v => v.FieldId, v => v.Value));
             }
 
             if (page.Count == 0)
@@ -68,6 +73,7 @@ public sealed partial class CustomerService
                     Owner = Safe(r.OwnerName),
                     Created = UserTime.Date(r.CreatedAt, zone),
                     LastContact = r.LastContactAt is null ? string.Empty : UserTime.Date(r.LastContactAt, zone),
+                    Custom = custom.TryGetValue(r.Id, out var values) ? values : Empty,
                 };
             }
 
@@ -79,15 +85,85 @@ public sealed partial class CustomerService
     public async Task<int> ExportToFileAsync(UserAccess user, CustomerListQuery query, string path, bool csv, CancellationToken ct = default)
     {
         Require(user, Rights.CustomersExport, "export customers");
+        var fields = (await LookupsAsync(ct)).CustomFields;
         var count = 0;
         var rows = ExportRows(user, query).Select(r =>
         {
             count++;
             return r;
         });
-        await Task.Run(() => MiniExcel.SaveAs(path, rows, printHeader: true, excelType: csv ? ExcelType.CSV : ExcelType.XLSX, overwriteFile: true), ct);
+        var type = csv ? ExcelType.CSV : ExcelType.XLSX;
+        await Task.Run(() =>
+        {
+            if (fields.Count == 0)
+            {
+                MiniExcel.SaveAs(path, rows, printHeader: true, excelType: type, overwriteFile: true);
+                return;
+            }
+
+            // A column per custom field: rows as dictionaries (their first row names the columns; an empty list keeps the
+            // built-in headers only).
+            using var each = rows.GetEnumerator();
+            if (!each.MoveNext())
+            {
+                MiniExcel.SaveAs(path, Array.Empty<CustomerExportRow>(), printHeader: true, excelType: type, overwriteFile: true);
+                return;
+            }
+
+            var columns = CustomColumns(fields);
+            MiniExcel.SaveAs(path, Rest(each).Select(r => ToColumns(r, columns)), printHeader: true, excelType: type, overwriteFile: true);
+        }, ct);
         logger?.LogInformation("User {User} exported {Count} customers.", user.UserName, count);
         return count;
+    }
+
+    private static readonly Dictionary<int, string> Empty = [];
+
+    /// <summary>The current element of <paramref name="each"/> and the rest after it.</summary>
+    private static IEnumerable<T> Rest<T>(IEnumerator<T> each)
+    {
+        do
+        {
+            yield return each.Current;
+        }
+        while (each.MoveNext());
+    }
+
+    /// <summary>The custom fields' column headers: their names, made distinct from the built-in headers and each other.</summary>
+    private static List<(int Id, string Header, bool IsNumber)> CustomColumns(IReadOnlyList<CustomFieldInfo> fields)
+    {
+        var taken = new HashSet<string>(ExportHeaders, StringComparer.OrdinalIgnoreCase);
+        var columns = new List<(int, string, bool)>();
+        foreach (var f in fields)
+        {
+            var header = f.Name;
+            for (var n = 2; !taken.Add(header); n++)
+            {
+                header = $"{f.Name} ({n})";
+            }
+
+            columns.Add((f.Id, header, f.Kind == Domain.CustomFields.CustomFieldKind.Number));
+        }
+
+        return columns;
+    }
+
+    private static Dictionary<string, object> ToColumns(CustomerExportRow r, List<(int Id, string Header, bool IsNumber)> custom)
+    {
+        var row = new Dictionary<string, object>(ExportHeaders.Length + custom.Count)
+        {
+            [ExportHeaders[0]] = r.Code, [ExportHeaders[1]] = r.Name, [ExportHeaders[2]] = r.Phone, [ExportHeaders[3]] = r.Email,
+            [ExportHeaders[4]] = r.Address, [ExportHeaders[5]] = r.Birthday, [ExportHeaders[6]] = r.Gender, [ExportHeaders[7]] = r.Relationship,
+            [ExportHeaders[8]] = r.Source, [ExportHeaders[9]] = r.Owner, [ExportHeaders[10]] = r.Created, [ExportHeaders[11]] = r.LastContact,
+        };
+        foreach (var (id, header, isNumber) in custom)
+        {
+            var value = r.Custom.GetValueOrDefault(id);
+            // A number field's value is a number cell (its stored form has a dot and no grouping); text is neutralised.
+            row[header] = isNumber && decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var number) ? number : Safe(value);
+        }
+
+        return row;
     }
 
     /// <summary>Formula injection: a cell starting with = + - @ tab or CR gets a leading apostrophe.</summary>
@@ -117,6 +193,8 @@ public sealed class CustomerExportRow
     [ExcelColumnName("Người phụ trách")] public string Owner { get; init; } = string.Empty;
     [ExcelColumnName("Ngày tạo")] public string Created { get; init; } = string.Empty;
     [ExcelColumnName("Liên hệ lần cuối")] public string LastContact { get; init; } = string.Empty;
+    /// <summary>Custom field values by field id (R1.3): columns of their own in <see cref="CustomerService.ExportToFileAsync"/>.</summary>
+    [ExcelIgnore] public IReadOnlyDictionary<int, string> Custom { get; init; } = new Dictionary<int, string>();
 }
 
 public static class CustomerEndpoints
@@ -148,6 +226,30 @@ public static class CustomerEndpoints
             var name = $"khach-hang-{DateTime.UtcNow:yyyyMMdd-HHmm}.{(csv ? "csv" : "xlsx")}";
             return Results.File(stream, csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name);
         }).RequireAuthorization();
+
+        // GET /customers/{id}/avatar/{file}: a customer's avatar (R1.1), only to users who may see the customer (404 otherwise,
+        // and for a file that is not this customer's current avatar).
+        app.MapGet("/customers/{id:int}/avatar/{file}", async (int id, string file, HttpContext http, AvatarStore avatars,
+            IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
+        {
+            var userId = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+            var user = userId is null ? null : await CurrentUser.LoadAsync(dbFactory, userId, ct);
+            if (user is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var url = await CustomerScope.Visible(db, user).Where(c => c.Id == id).Select(c => c.AvatarUrl).FirstOrDefaultAsync(ct);
+            if (AvatarStore.FileOf(id, url) != file || avatars.Open(file) is not { } content)
+            {
+                return Results.NotFound();
+            }
+
+            // A file name is never reused: the browser may keep it (for this user only).
+            http.Response.Headers.CacheControl = "private, max-age=86400";
+            return Results.Stream(content, "image/webp");
+        }).RequireAuthorization();
         return app;
     }
 
@@ -155,6 +257,7 @@ public static class CustomerEndpoints
     public static IServiceCollection AddCustomersFeature(this IServiceCollection services)
     {
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection("Customers").Get<CustomerOptions>() ?? new CustomerOptions());
+        services.AddSingleton<AvatarStore>();
         services.AddScoped<CustomerService>();
         services.AddScoped<CustomFields.CustomFieldService>();
         services.AddHostedService<TrashPurgeJob>();

@@ -192,7 +192,9 @@ public sealed partial class CustomerService
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var allowed = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted), db, user).Select(c => c.Id).ToListAsync(ct);
+            var avatarFiles = await AvatarFilesAsync(db, allowed, ct);
             await PurgeRowsAsync(db, allowed, ct);
+            DeleteAvatarFiles(avatarFiles);
             purged.AddRange(allowed);
         }
 
@@ -219,12 +221,28 @@ public sealed partial class CustomerService
                 break;
             }
 
+            var avatarFiles = await AvatarFilesAsync(db, ids, ct);
             await PurgeRowsAsync(db, ids, ct);
+            DeleteAvatarFiles(avatarFiles);
             total += ids.Count;
             Publish(new CustomersChanged(ids, ChangeKinds.Purged, null, CustomerChange.Lifecycle));
         }
 
         return total;
+    }
+
+    /// <summary>The uploaded avatar files of customers about to be purged (R6.3: all their data goes).</summary>
+    private static async Task<List<string>> AvatarFilesAsync(CrmDbContext db, List<int> ids, CancellationToken ct) =>
+        (await db.Customers.Where(c => ids.Contains(c.Id) && c.AvatarUrl != null).Select(c => new { c.Id, c.AvatarUrl }).ToListAsync(ct))
+            .Select(c => AvatarStore.FileOf(c.Id, c.AvatarUrl)).OfType<string>().ToList();
+
+    /// <summary>After the purge's commit: the files go too.</summary>
+    private void DeleteAvatarFiles(List<string> files)
+    {
+        foreach (var file in files)
+        {
+            avatars?.Delete(file);
+        }
     }
 
     private static async Task PurgeRowsAsync(CrmDbContext db, List<int> ids, CancellationToken ct)

@@ -62,6 +62,7 @@ public sealed partial class CustomerService
     public const string OriginDetail = "detail";
     public const string OriginBoard = "board";
     public const string OriginSystem = "system";
+    public const string OriginApi = "api";
 
     /// <summary>
     /// Saves one cell (R5.3) carrying the version the user saw: if the customer changed meanwhile the save is refused with
@@ -150,7 +151,8 @@ public sealed partial class CustomerService
             result |= change.Field switch
             {
                 nameof(Customer.RelationshipId) => CustomerChange.Stage,
-                nameof(Customer.OwnerId) => CustomerChange.Owner,
+                // Who may see it: the owner, and the related users (R7.3).
+                nameof(Customer.OwnerId) or Customer.RelatedUserField => CustomerChange.Owner,
                 nameof(Customer.IsDeleted) or "Created" => CustomerChange.Lifecycle,
                 nameof(Customer.SourceId) or "Groups" or nameof(Customer.ReferrerCustomerId) or nameof(Customer.ReferrerUserId) => CustomerChange.Links,
                 _ when GridFields.CustomId(change.Field) is not null => CustomerChange.Links,
@@ -184,6 +186,10 @@ public sealed partial class CustomerService
             case GridFields.Relationship: return await db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefaultAsync(ct);
             case GridFields.Source: return await db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefaultAsync(ct);
             case GridFields.Owner: return await db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefaultAsync(ct);
+            case RelatedUsersField:
+                var names = await db.CustomerRelatedUsers.Where(r => r.CustomerId == c.Id)
+                    .Join(db.StaffProfiles, r => r.UserId, p => p.Id, (_, p) => p.FullName).OrderBy(n => n).ToListAsync(ct);
+                return names.Count == 0 ? null : string.Join(", ", names);
             default:
                 var id = GridFields.CustomId(field);
                 return id is null ? null : c.CustomValues.FirstOrDefault(v => v.FieldId == id)?.Value;
@@ -279,4 +285,5 @@ public static class CustomerRuleCodes
     public const string FieldUnknown = "customer.field-unknown";
     public const string CodeTaken = "customer.code-taken";
     public const string ReferrerInvalid = "customer.referrer-invalid";
+    public const string RelatedUserUnknown = "customer.related-user-unknown";
 }

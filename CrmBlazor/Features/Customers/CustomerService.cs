@@ -89,7 +89,7 @@ public sealed class CustomerOptions
 /// visibility scope (R7.3), checking rights before every write (R7.4), logging every change (R4.5) and publishing it live.
 /// </summary>
 public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, ILiveEventBus? live = null,
-    CustomerOptions? options = null, ILogger<CustomerService>? logger = null)
+    CustomerOptions? options = null, ILogger<CustomerService>? logger = null, AvatarStore? avatars = null)
 {
     public const int MaxPageSize = 200;
     public const string ColumnsPreferenceKey = "customers.columns";
