@@ -22,7 +22,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
+builder.Services.AddMudServices(o =>
+{
+    // Messages at the bottom: at the top right they covered the page's own buttons (edit, trash, import) for seconds.
+    o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+});
 // MudBlazor's own texts (pager, "select row", "required"…) in Vietnamese too.
 builder.Services.AddTransient<MudBlazor.MudLocalizer, CrmMudLocalizer>();
 builder.Services.AddLocalization();
