@@ -7,6 +7,9 @@ public sealed class Comment
 {
     public static readonly TimeSpan EditWindow = TimeSpan.FromHours(2);
 
+    /// <summary>The longest comment: a long message fits, a pasted file or a 5 MB body does not.</summary>
+    public const int MaxLength = 10_000;
+
     private Comment()
     {
         AuthorId = string.Empty;
@@ -66,6 +69,11 @@ public sealed class Comment
     private static string RequireBody(string body)
     {
         var trimmed = body?.Trim() ?? string.Empty;
+        if (trimmed.Length > MaxLength)
+        {
+            throw new DomainException(RuleCodes.CommentTooLong, $"A comment can have at most {MaxLength:N0} characters.");
+        }
+
         return trimmed.Length == 0 ? throw new DomainException(RuleCodes.CommentEmpty, "A comment cannot be empty.") : trimmed;
     }
 }

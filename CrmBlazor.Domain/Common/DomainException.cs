@@ -23,6 +23,7 @@ public static class RuleCodes
     public const string CommentEditWindowClosed = "comment.edit-window-closed";
     public const string CommentNotAuthor = "comment.not-author";
     public const string CommentEmpty = "comment.empty";
+    public const string CommentTooLong = "comment.too-long";
     public const string DepartmentCycle = "department.cycle";
     public const string ContactNameRequired = "contact.name-required";
 }

@@ -27,8 +27,59 @@ public static class CommentMarkdown
             return string.Empty;
         }
 
-        var html = Markdown.ToHtml(markdown, Pipeline);
-        return Sanitizer.Sanitize(html);
+        if (markdown.Length > Domain.Comments.Comment.MaxLength || NestingDepth(markdown) > MaxNesting)
+        {
+            // Deeper than people write (a parser's recursion is the limit): shown as the text it is.
+            return AsText(markdown);
+        }
+
+        try
+        {
+            return Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InsufficientExecutionStackException)
+        {
+            // A comment that cannot be rendered never breaks the stream it stands in.
+            return AsText(markdown);
+        }
+    }
+
+    /// <summary>How deep quotes, lists and brackets nest.</summary>
+    private const int MaxNesting = 32;
+
+    private static string AsText(string text) =>
+        "<p>" + System.Net.WebUtility.HtmlEncode(text).Replace("\n", "<br>", StringComparison.Ordinal) + "</p>";
+
+    /// <summary>The deepest nesting a line starts with (quote markers, list indentation) or brackets reach.</summary>
+    private static int NestingDepth(string markdown)
+    {
+        var deepest = 0;
+        var brackets = 0;
+        foreach (var line in markdown.Split('\n'))
+        {
+            var depth = 0;
+            foreach (var ch in line)
+            {
+                if (ch is '>' or '-' or '*' or '+')
+                {
+                    depth++;
+                }
+                else if (ch is not ' ' and not '\t')
+                {
+                    break;
+                }
+            }
+
+            deepest = Math.Max(deepest, Math.Max(depth, (line.Length - line.TrimStart().Length) / 2));
+        }
+
+        foreach (var ch in markdown)
+        {
+            brackets += ch == '[' ? 1 : ch == ']' && brackets > 0 ? -1 : 0;
+            deepest = Math.Max(deepest, brackets);
+        }
+
+        return deepest;
     }
 
     private static HtmlSanitizer CreateSanitizer()
