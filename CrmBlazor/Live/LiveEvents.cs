@@ -1,4 +1,5 @@
 using System.Globalization;
+using CrmBlazor.Domain.Relationships;
 
 namespace CrmBlazor.Live;
 
@@ -40,6 +41,8 @@ public static class LiveTopics
     /// <summary>Every event (hub forwarder, webhooks, tests).</summary>
     public const string All = "*";
     public const string Relationships = "relationships";
+    /// <summary>Every <see cref="CatalogChanged"/> (customer sources and groups).</summary>
+    public const string Catalog = "catalog";
     public const string Presence = "presence";
     /// <summary>Every <see cref="UserAccessChanged"/> (circuits' authentication re-checks).</summary>
     public const string Access = "access";
@@ -106,6 +109,16 @@ public sealed record UserAccessChanged(string UserId) : LiveEvent
 public sealed record RelationshipsChanged(string? ByUserId) : LiveEvent
 {
     public override IEnumerable<string> Topics() => [LiveTopics.Relationships];
+}
+
+/// <summary>
+/// Customer sources or groups (<paramref name="Kind"/>) were added, renamed, reordered, merged or deleted: screens that
+/// show their names or offer them as choices reload them. The customers a merge moved get their own
+/// <see cref="CustomersChanged"/>.
+/// </summary>
+public sealed record CatalogChanged(CatalogKind Kind, string? ByUserId) : LiveEvent
+{
+    public override IEnumerable<string> Topics() => [LiveTopics.Catalog];
 }
 
 /// <summary>A subscriber's queue overflowed and events were dropped: it reloads what it shows. Never published.</summary>

@@ -391,15 +391,28 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         var relIds = Values("RelationshipId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var srcIds = Values("SourceId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).ToList();
+        // Groups are logged as comma-separated ids ("3,7").
+        var groupIds = Values("Groups").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            .Select(v => int.TryParse(v, out var i) ? i : 0).Distinct().ToList();
         // Only the lookups the entries need (a live change adds one or two lines, usually of a plain field).
         var rels = relIds.Count == 0 ? [] : await db.Relationships.Where(r => relIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Name, ct);
         var srcs = srcIds.Count == 0 ? [] : await db.Sources.Where(s => srcIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s => s.Name, ct);
         var users = userIds.Count == 0 ? [] : await db.StaffProfiles.Where(p => userIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
-        return new() { ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users };
+        var groups = groupIds.Count == 0 ? [] : await db.CustomerGroups.Where(g => groupIds.Contains(g.Id)).ToDictionaryAsync(g => g.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Name, ct);
+        return new() { ["RelationshipId"] = rels, ["SourceId"] = srcs, ["OwnerId"] = users, ["ReferrerUserId"] = users, ["Groups"] = groups };
     }
 
-    private static string? Label(Dictionary<string, Dictionary<string, string>> labels, string field, string? value) =>
-        value is not null && labels.TryGetValue(field, out var map) && map.TryGetValue(value, out var label) ? label : value;
+    private static string? Label(Dictionary<string, Dictionary<string, string>> labels, string field, string? value)
+    {
+        if (value is null || !labels.TryGetValue(field, out var map))
+        {
+            return value;
+        }
+
+        return field == "Groups"
+            ? string.Join(", ", value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => map.GetValueOrDefault(id, id)))
+            : map.GetValueOrDefault(value, value);
+    }
 
     private static string Excerpt(string? body) =>
         body is null ? string.Empty : body.Length <= 120 ? body : body[..117] + "…";
