@@ -232,7 +232,16 @@ public sealed class CatalogServiceTests : IAsyncLifetime
         var customers = Assert.Single(_bus.Events.OfType<CustomersChanged>());
         Assert.Equal([_an, _binh], customers.CustomerIds.Order());
         Assert.Equal((ChangeKinds.Updated, CustomerChange.Links), (customers.Kind, customers.Changes));
-        Assert.Contains(_bus.Events, e => e is CatalogChanged { Kind: CatalogKind.Sources });
+        var merged = Assert.Single(_bus.Events.OfType<CatalogChanged>());
+        Assert.Equal(new CatalogChanged(CatalogKind.Sources, _manager.UserId, _website, _facebook), merged);
+        // A screen filtered on Website follows its customers to Facebook; a filter on a deleted entry is dropped, on a
+        // living one kept; a group merge says nothing about sources.
+        bool Exists(int id) => id == _facebook || id == _zalo;
+        Assert.Equal(_facebook, CatalogChanged.Follow(_website, CatalogKind.Sources, [merged], Exists));
+        Assert.Equal(_zalo, CatalogChanged.Follow(_zalo, CatalogKind.Sources, [merged], Exists));
+        Assert.Null(CatalogChanged.Follow(_website, CatalogKind.Groups, [merged], Exists));
+        Assert.Null(CatalogChanged.Follow(_website, CatalogKind.Sources, [new CatalogChanged(CatalogKind.Sources, null)], Exists));
+        Assert.Null(CatalogChanged.Follow(null, CatalogKind.Sources, [merged], Exists));
         // Forms and filters no longer offer it.
         var lookups = await new CustomerService(_db.Factory, TimeProvider.System, _bus).LookupsAsync();
         Assert.DoesNotContain(lookups.Sources, s => s.Name == "Website");

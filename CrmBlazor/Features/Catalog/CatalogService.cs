@@ -154,7 +154,7 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
                     live.Publish(new CustomersChanged(moved, ChangeKinds.Updated, user.UserId, CustomerChange.Links));
                 }
 
-                Publish(kind, user);
+                live.Publish(new CatalogChanged(kind, user.UserId, fromId, intoId));
                 return moved.Count;
             }
             catch (DbUpdateConcurrencyException) when (attempt < MergeAttempts)
