@@ -172,6 +172,17 @@ public sealed class CatalogEndToEndTests : IAsyncLifetime
         await Assertions.Expect(lan).ToHaveURLAsync(new Regex($"group={business}(&|$)"), new() { Timeout = 15_000 });
         await Assertions.Expect(lan.GetByRole(AriaRole.Group, new() { Name = "Bộ lọc" })).ToContainTextAsync("Doanh nghiệp");
         await ShotAsync(lan, "catalog-salesperson-list-after-merge");
+
+        // The manager renames it in place; the salesperson's filter says the new name.
+        await Row(manager, "Doanh nghiệp").GetByRole(AriaRole.Button, new() { Name = "Đổi tên Doanh nghiệp" }).ClickAsync();
+        var name = manager.GetByLabel("Tên", new() { Exact = true });
+        await name.ClickAsync(new() { ClickCount = 3 });
+        await manager.Keyboard.TypeAsync("Doanh nghiệp lớn");
+        await manager.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Row(manager, "Doanh nghiệp lớn")).ToHaveCountAsync(1);
+        await Assertions.Expect(lan.GetByRole(AriaRole.Group, new() { Name = "Bộ lọc" }).Locator(".mud-select").Filter(new() { HasText = "Nhóm" }).First)
+            .ToContainTextAsync("Doanh nghiệp lớn", new() { Timeout = 15_000 });
+        await ShotAsync(lan, "catalog-salesperson-list-after-rename");
     }
 
     private static async Task ShotAsync(IPage page, string name)
