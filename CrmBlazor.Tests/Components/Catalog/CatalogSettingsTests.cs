@@ -157,7 +157,9 @@ public sealed class CatalogSettingsTests : MudTestContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("Đã có nguồn khác trùng tên.", cut.Markup, StringComparison.Ordinal), Wait);
         Assert.Equal(3, Names(cut).Length);
 
+        // Typing again clears the message.
         Input(cut, "catalog-new-name").Input("Hội thảo");
+        cut.WaitForAssertion(() => Assert.DoesNotContain("Đã có nguồn khác trùng tên.", cut.Markup, StringComparison.Ordinal), Wait);
         await cut.Find("[data-testid=catalog-add]").ClickAsync(new MouseEventArgs());
         cut.WaitForAssertion(() => Assert.Equal(["Website", "Facebook", "Zalo", "Hội thảo"], Names(cut)), Wait);
         Assert.DoesNotContain("trùng tên", cut.Markup, StringComparison.Ordinal);
