@@ -287,6 +287,38 @@ public sealed class Customer
         }
     }
 
+    /// <summary>Moves the customer to another source (a merge of sources in the settings); logged like any field.</summary>
+    public IReadOnlyList<FieldChange> ChangeSource(int? sourceId, string? userId, DateTime utcNow)
+    {
+        if (sourceId == SourceId)
+        {
+            return [];
+        }
+
+        FieldChange[] changes = [new FieldChange(nameof(SourceId), Str(SourceId), Str(sourceId))];
+        SourceId = sourceId;
+        Touch(changes, userId, utcNow);
+        return changes;
+    }
+
+    /// <summary>
+    /// Takes the customer out of group <paramref name="fromGroupId"/> and puts it in <paramref name="intoGroupId"/> (a merge
+    /// of groups in the settings): a customer already in both keeps one membership. Logged as a change of "Groups".
+    /// </summary>
+    public IReadOnlyList<FieldChange> ReplaceGroup(int fromGroupId, int intoGroupId, string? userId, DateTime utcNow)
+    {
+        if (fromGroupId == intoGroupId || _groups.All(g => g.GroupId != fromGroupId))
+        {
+            return [];
+        }
+
+        var before = string.Join(',', _groups.Select(g => g.GroupId));
+        SetGroups(_groups.Select(g => g.GroupId == fromGroupId ? intoGroupId : g.GroupId).ToList());
+        FieldChange[] changes = [new FieldChange("Groups", before, string.Join(',', _groups.Select(g => g.GroupId)))];
+        Touch(changes, userId, utcNow);
+        return changes;
+    }
+
     /// <summary>
     /// Sets the related users (người liên quan, R7.3): staff who see the customer as their own. Returns one change per user
     /// added (<see cref="RelatedUserField"/>, null → id) or removed (id → null), which become the change log; a real change

@@ -1,7 +1,7 @@
 namespace CrmBlazor.Domain.Relationships;
 
-/// <summary>Where a customer came from (nguồn khách hàng, R1.1).</summary>
-public sealed class Source
+/// <summary>Where a customer came from (nguồn khách hàng, R1.1). Names and order follow <see cref="CatalogRules"/>.</summary>
+public sealed class Source : ICatalogEntry
 {
     private Source()
     {
@@ -10,7 +10,7 @@ public sealed class Source
 
     public Source(string name, int position)
     {
-        Name = Require(name);
+        Name = CatalogRules.RequireName(name);
         Position = position;
     }
 
@@ -19,17 +19,17 @@ public sealed class Source
     public int Position { get; private set; }
     public bool IsDeleted { get; private set; }
 
-    public void Rename(string name) => Name = Require(name);
+    public void Rename(string name) => Name = CatalogRules.RequireName(name);
 
     public void MoveTo(int position) => Position = position;
 
-    public void Delete() => IsDeleted = true;
+    /// <summary>Deletes the source; refused while a customer (trash included) still comes from it. The row stays, so
+    /// that change logs naming it keep its name.</summary>
+    public void Delete(int customersUsingIt)
+    {
+        CatalogRules.EnsureUnused(Name, customersUsingIt);
+        IsDeleted = true;
+    }
 
     public void Restore() => IsDeleted = false;
-
-    private static string Require(string name)
-    {
-        var t = name?.Trim() ?? string.Empty;
-        return t.Length == 0 ? throw new ArgumentException("A source needs a name.", nameof(name)) : t;
-    }
 }

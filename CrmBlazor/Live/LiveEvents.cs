@@ -1,4 +1,5 @@
 using System.Globalization;
+using CrmBlazor.Domain.Relationships;
 
 namespace CrmBlazor.Live;
 
@@ -40,6 +41,8 @@ public static class LiveTopics
     /// <summary>Every event (hub forwarder, webhooks, tests).</summary>
     public const string All = "*";
     public const string Relationships = "relationships";
+    /// <summary>Every <see cref="CatalogChanged"/> (customer sources and groups).</summary>
+    public const string Catalog = "catalog";
     public const string Presence = "presence";
     /// <summary>Every <see cref="UserAccessChanged"/> (circuits' authentication re-checks).</summary>
     public const string Access = "access";
@@ -106,6 +109,32 @@ public sealed record UserAccessChanged(string UserId) : LiveEvent
 public sealed record RelationshipsChanged(string? ByUserId) : LiveEvent
 {
     public override IEnumerable<string> Topics() => [LiveTopics.Relationships];
+}
+
+/// <summary>
+/// Customer sources or groups (<paramref name="Kind"/>) were added, renamed, reordered, merged or deleted: screens that
+/// show their names or offer them as choices reload them. A merge names the entry that went (<paramref name="MergedFromId"/>)
+/// and the one its customers went to (<paramref name="MergedIntoId"/>); the customers it moved get their own
+/// <see cref="CustomersChanged"/>.
+/// </summary>
+public sealed record CatalogChanged(CatalogKind Kind, string? ByUserId, int? MergedFromId = null, int? MergedIntoId = null) : LiveEvent
+{
+    public override IEnumerable<string> Topics() => [LiveTopics.Catalog];
+
+    /// <summary>
+    /// Where a filter on entry <paramref name="id"/> goes after <paramref name="changes"/>: the same entry while it
+    /// <paramref name="exists"/>, else the entry it was merged into (its customers are there now), else none.
+    /// </summary>
+    public static int? Follow(int? id, CatalogKind kind, IEnumerable<CatalogChanged> changes, Func<int, bool> exists)
+    {
+        var seen = new HashSet<int>();
+        while (id is int current && !exists(current) && seen.Add(current))
+        {
+            id = changes.LastOrDefault(c => c.Kind == kind && c.MergedFromId == current)?.MergedIntoId;
+        }
+
+        return id is int found && exists(found) ? found : null;
+    }
 }
 
 /// <summary>A subscriber's queue overflowed and events were dropped: it reloads what it shows. Never published.</summary>

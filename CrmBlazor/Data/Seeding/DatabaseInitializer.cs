@@ -69,9 +69,9 @@ public sealed class DatabaseInitializer(
                 db.Sources.Add(new Source(DefaultSources[i], i));
             }
 
-            foreach (var g in DefaultGroups)
+            for (var i = 0; i < DefaultGroups.Length; i++)
             {
-                db.CustomerGroups.Add(new CustomerGroup(g));
+                db.CustomerGroups.Add(new CustomerGroup(DefaultGroups[i], i));
             }
 
             await db.SaveChangesAsync(ct);

@@ -92,7 +92,7 @@ public static class ApiEndpoints
         api.MapGet("/groups", async (IDbContextFactory<CrmDbContext> f, CancellationToken ct) =>
         {
             await using var db = await f.CreateDbContextAsync(ct);
-            return Results.Ok(await db.CustomerGroups.Where(g => !g.IsDeleted).OrderBy(g => g.Name).Select(g => new { g.Id, g.Name }).ToListAsync(ct));
+            return Results.Ok(await db.CustomerGroups.Where(g => !g.IsDeleted).OrderBy(g => g.Position).ThenBy(g => g.Id).Select(g => new { g.Id, g.Name }).ToListAsync(ct));
         }).WithName("ListGroups");
 
         api.MapGet("/users", async (IDbContextFactory<CrmDbContext> f, CancellationToken ct) =>

@@ -140,7 +140,7 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, Cust
             .Select(p => new BoardOption(p.Id, p.FullName)).ToListAsync(ct);
         var sources = await db.Sources.AsNoTracking().Where(s => !s.IsDeleted).OrderBy(s => s.Position)
             .Select(s => new BoardOption(s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Name)).ToListAsync(ct);
-        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Name)
+        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Position).ThenBy(g => g.Id)
             .Select(g => new BoardOption(g.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), g.Name)).ToListAsync(ct);
         return new BoardOptions(owners, sources, groups);
     }

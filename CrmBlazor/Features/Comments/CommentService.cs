@@ -469,7 +469,9 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         var relIds = Values("RelationshipId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var srcIds = Values("SourceId").Select(v => int.TryParse(v, out var i) ? i : 0).ToList();
         var userIds = Values("OwnerId").Concat(Values("ReferrerUserId")).Concat(Values(Domain.Customers.Customer.RelatedUserField)).Distinct().ToList();
-        var groupIds = Values("Groups").SelectMany(v => v.Split(',')).Select(v => int.TryParse(v, out var i) ? i : 0).Distinct().ToList();
+        // Groups are logged as comma-separated ids ("3,7").
+        var groupIds = Values("Groups").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            .Select(v => int.TryParse(v, out var i) ? i : 0).Distinct().ToList();
         // Only the lookups the entries need (a live change adds one or two lines, usually of a plain field).
         var rels = relIds.Count == 0 ? [] : await db.Relationships.Where(r => relIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Name, ct);
         var srcs = srcIds.Count == 0 ? [] : await db.Sources.Where(s => srcIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), s => s.Name, ct);

@@ -64,7 +64,7 @@ public sealed class CustomerDetailService(IDbContextFactory<CrmDbContext> dbFact
         var peopleIds = new[] { c.OwnerId, c.CreatedById, c.UpdatedById, c.ReferrerUserId }.OfType<string>().Concat(c.RelatedUsers.Select(r => r.UserId)).Distinct().ToList();
         var people = await db.StaffProfiles.Where(p => peopleIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => new PersonRef(p.Id, p.FullName, p.UserName), ct);
         var groupIds = c.Groups.Select(g => g.GroupId).ToList();
-        var groups = await db.CustomerGroups.Where(g => groupIds.Contains(g.Id)).OrderBy(g => g.Name).Select(g => g.Name).ToListAsync(ct);
+        var groups = await db.CustomerGroups.Where(g => groupIds.Contains(g.Id)).OrderBy(g => g.Position).ThenBy(g => g.Id).Select(g => g.Name).ToListAsync(ct);
         var source = c.SourceId is null ? null : await db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).SingleOrDefaultAsync(ct);
         var referrer = c.ReferrerCustomerId is null ? null
             : await CustomerScope.Visible(db, user).Where(x => x.Id == c.ReferrerCustomerId).Select(x => new CustomerRef(x.Id, x.Code, x.Name)).SingleOrDefaultAsync(ct);

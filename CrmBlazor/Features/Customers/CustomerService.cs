@@ -282,7 +282,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         var relationships = await db.Relationships.AsNoTracking().Where(r => !r.IsDeleted).OrderBy(r => r.Position)
             .Select(r => new Choice<int>(r.Id, r.Name, r.Color)).ToListAsync(ct);
         var sources = await db.Sources.AsNoTracking().Where(s => !s.IsDeleted).OrderBy(s => s.Position).Select(s => new Choice<int>(s.Id, s.Name, null)).ToListAsync(ct);
-        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Name).Select(g => new Choice<int>(g.Id, g.Name, null)).ToListAsync(ct);
+        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Position).ThenBy(g => g.Id).Select(g => new Choice<int>(g.Id, g.Name, null)).ToListAsync(ct);
         var owners = await db.StaffProfiles.AsNoTracking().Where(p => p.IsActive).OrderBy(p => p.FullName)
             .Select(p => new Choice<string>(p.Id, p.FullName, null)).ToListAsync(ct);
         var fields = await db.CustomFields.AsNoTracking().Where(f => !f.IsDeleted).OrderBy(f => f.Position).ThenBy(f => f.Id).ToListAsync(ct);

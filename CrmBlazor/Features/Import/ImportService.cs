@@ -92,7 +92,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var relationships = await db.Relationships.AsNoTracking().Where(r => !r.IsDeleted).OrderBy(r => r.Position).Select(r => r.Name).ToListAsync(ct);
         var sources = await db.Sources.AsNoTracking().Where(s => !s.IsDeleted).OrderBy(s => s.Position).Select(s => s.Name).ToListAsync(ct);
-        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Name).Select(g => g.Name).ToListAsync(ct);
+        var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Position).ThenBy(g => g.Id).Select(g => g.Name).ToListAsync(ct);
         var owners = await db.StaffProfiles.AsNoTracking().Where(p => p.IsActive).OrderBy(p => p.UserName)
             .Select(p => new { p.Id, p.UserName, p.FullName }).ToListAsync(ct);
         return new ImportReference(relationships, sources, groups, owners.Select(o => (o.Id, o.UserName, o.FullName)).ToList());

@@ -1008,6 +1008,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.ToTable("CustomerGroups", (string)null);

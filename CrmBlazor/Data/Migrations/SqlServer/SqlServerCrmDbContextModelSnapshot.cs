@@ -1008,6 +1008,9 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                         .HasMaxLength(100)
                         .HasColumnType("nvarchar(100)");
 
+                    b.Property<int>("Position")
+                        .HasColumnType("int");
+
                     b.HasKey("Id");
 
                     b.ToTable("CustomerGroups", (string)null);
