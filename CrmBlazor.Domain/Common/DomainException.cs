@@ -24,6 +24,9 @@ public static class RuleCodes
     public const string CommentNotAuthor = "comment.not-author";
     public const string CommentEmpty = "comment.empty";
     public const string CommentTooLong = "comment.too-long";
+    public const string ViewNameRequired = "view.name-required";
+    public const string ViewNameTooLong = "view.name-too-long";
+    public const string ViewQueryInvalid = "view.query-invalid";
     public const string DepartmentCycle = "department.cycle";
     public const string ContactNameRequired = "contact.name-required";
 }

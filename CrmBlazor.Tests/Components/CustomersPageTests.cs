@@ -37,6 +37,7 @@ public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
         Services.AddSingleton(_db.Factory);
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<CustomerService>();
+        Services.AddScoped<SavedViewService>();
         Services.AddScoped<CurrentUser>();
         // The page subscribes to the live bus since the foundation commit 68a0741; without it the page cannot be built.
         Services.AddSingleton<CrmBlazor.Live.ILiveEventBus>(new CrmBlazor.Live.InProcessLiveEventBus(Microsoft.Extensions.Logging.Abstractions.NullLogger<CrmBlazor.Live.InProcessLiveEventBus>.Instance));

@@ -201,4 +201,72 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
         Assert.True(height < 2_000, $"the phone's list is {height} px tall");
         await ShotAsync(phone, "polish-grid-phone");
     }
+
+    [Fact]
+    public async Task A_saved_view_reopens_the_list_and_a_shared_one_reaches_the_department()
+    {
+        var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await page.GetByTestId("filters-button").ClickAsync();
+        await page.GetByTestId("filters-panel").GetByText("Chưa phân công").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Xong" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("unassigned=true"));
+
+        await page.GetByTestId("views-menu").ClickAsync();
+        await page.GetByText("Lưu chế độ xem này…").ClickAsync();
+        var dialog = page.Locator(".mud-dialog");
+        await dialog.GetByLabel("Tên chế độ xem").FillAsync("Khách chưa ai nhận");
+        await dialog.GetByText("Chia sẻ với phòng ban của tôi").ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Lưu chế độ xem" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+
+        // Back to the whole list (the navigation's link is the list without filters), then the view with the mouse.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Khách hàng" }).ClickAsync();
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("unassigned"));
+        await Assertions.Expect(page.GetByTestId("filter-chip")).ToHaveCountAsync(0);
+        await page.GetByTestId("views-menu").ClickAsync();
+        await page.GetByTestId("saved-view").Filter(new() { HasText = "Khách chưa ai nhận" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("unassigned=true"));
+        await Assertions.Expect(page.GetByTestId("filter-chip")).ToHaveTextAsync("Chưa phân công");
+
+        // A colleague below the admin's department finds it, marked with its owner.
+        var manager = await SignedInAsync("truongkd", DemoDataSeeder.DemoPassword);
+        await manager.GetByTestId("views-menu").ClickAsync();
+        await Assertions.Expect(manager.GetByTestId("saved-view")).ToContainTextAsync("Khách chưa ai nhận");
+        await ShotAsync(manager, "polish-saved-view-shared");
+    }
+
+    [Fact]
+    public async Task A_column_width_dragged_with_the_mouse_is_remembered_after_a_reload_and_can_be_reset()
+    {
+        var page = await SignedInAsync("truongkd", DemoDataSeeder.DemoPassword);
+        var email = page.Locator("th.colkey-email");
+        var before = (await email.BoundingBoxAsync())!.Width;
+
+        // The edge of the header, dragged 150 px to the right as a user does.
+        var edge = (await email.Locator(".mud-resizer").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(edge.X + edge.Width / 2, edge.Y + 10);
+        await page.Mouse.DownAsync();
+        for (var step = 1; step <= 10; step++)
+        {
+            await page.Mouse.MoveAsync(edge.X + edge.Width / 2 + 15 * step, edge.Y + 10);
+        }
+
+        await page.Mouse.UpAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cột hiển thị" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("reset-widths")).ToBeVisibleAsync();
+        var dragged = (await email.BoundingBoxAsync())!.Width;
+        Assert.InRange(dragged, before + 100, before + 200);
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        Assert.InRange((await email.BoundingBoxAsync())!.Width, dragged - 3, dragged + 3);
+        await ShotAsync(page, "polish-column-width");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cột hiển thị" }).ClickAsync();
+        await page.GetByTestId("reset-widths").ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        Assert.InRange((await email.BoundingBoxAsync())!.Width, before - 3, before + 3);
+    }
 }

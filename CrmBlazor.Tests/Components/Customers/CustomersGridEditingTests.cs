@@ -37,6 +37,7 @@ public sealed class CustomersGridEditingTests : MudTestContext, IAsyncLifetime
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<ILiveEventBus>(new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance));
         Services.AddScoped<CustomerService>();
+        Services.AddScoped<SavedViewService>();
         Services.AddScoped<CurrentUser>();
         var auth = AddAuthorization();
         auth.SetAuthorized("lan");

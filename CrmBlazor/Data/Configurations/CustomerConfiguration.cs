@@ -93,3 +93,18 @@ public sealed class CustomerRelatedUserConfiguration : IEntityTypeConfiguration<
         b.HasIndex(r => new { r.UserId, r.CustomerId });
     }
 }
+
+public sealed class SavedViewConfiguration : IEntityTypeConfiguration<SavedView>
+{
+    public void Configure(EntityTypeBuilder<SavedView> b)
+    {
+        b.ToTable("SavedViews");
+        b.Property(v => v.OwnerId).HasMaxLength(64).IsRequired();
+        b.Property(v => v.Name).HasMaxLength(SavedView.MaxNameLength).IsRequired();
+        b.Property(v => v.Query).HasMaxLength(SavedView.MaxQueryLength).IsRequired();
+        b.HasOne<StaffProfile>().WithMany().HasForeignKey(v => v.OwnerId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Department>().WithMany().HasForeignKey(v => v.SharedWithDepartmentId).OnDelete(DeleteBehavior.SetNull);
+        b.HasIndex(v => new { v.OwnerId, v.Name }).IsUnique();
+        b.HasIndex(v => v.SharedWithDepartmentId);
+    }
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
@@ -93,6 +94,9 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
 {
     public const int MaxPageSize = 200;
     public const string ColumnsPreferenceKey = "customers.columns";
+    public const string WidthsPreferenceKey = "customers.widths";
+    public const int MinColumnWidth = 48;
+    public const int MaxColumnWidth = 800;
 
     private readonly CustomerOptions _options = options ?? new CustomerOptions();
 
@@ -298,14 +302,66 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         return value?.Split(',', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public async Task SaveColumnsAsync(UserAccess user, IEnumerable<string> columns, CancellationToken ct = default)
+    public Task SaveColumnsAsync(UserAccess user, IEnumerable<string> columns, CancellationToken ct = default) =>
+        SetPreferenceAsync(user, ColumnsPreferenceKey, string.Join(',', columns.Distinct()), ct);
+
+    /// <summary>The widths (px) the user gave the grid's columns by dragging their edges; columns not in it size to fit.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> ColumnWidthsAsync(UserAccess user, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var value = string.Join(',', columns.Distinct());
-        var pref = await db.Set<UserPreference>().FindAsync([user.UserId, ColumnsPreferenceKey], ct);
+        var value = await db.Set<UserPreference>().Where(p => p.UserId == user.UserId && p.Key == WidthsPreferenceKey).Select(p => p.Value).FirstOrDefaultAsync(ct);
+        return ParseWidths(value);
+    }
+
+    /// <summary>Remembers one column's width for the user (null forgets it); keys the grid does not know are refused.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> SaveColumnWidthAsync(UserAccess user, string column, int? width, CancellationToken ct = default)
+    {
+        if (!IsColumnKey(column))
+        {
+            throw new ArgumentException($"'{column}' is not a column of the customer list.", nameof(column));
+        }
+
+        var widths = new Dictionary<string, int>(await ColumnWidthsAsync(user, ct), StringComparer.Ordinal);
+        if (width is { } w)
+        {
+            widths[column] = Math.Clamp(w, MinColumnWidth, MaxColumnWidth);
+        }
+        else
+        {
+            widths.Remove(column);
+        }
+
+        await SetPreferenceAsync(user, WidthsPreferenceKey, string.Join(';', widths.Select(p => p.Key + "=" + p.Value.ToString(CultureInfo.InvariantCulture))), ct);
+        return widths;
+    }
+
+    public Task ResetColumnWidthsAsync(UserAccess user, CancellationToken ct = default) => SetPreferenceAsync(user, WidthsPreferenceKey, string.Empty, ct);
+
+    private static bool IsColumnKey(string? key) =>
+        key is { Length: > 0 and <= 32 } && (key.All(char.IsAsciiLetterLower) || Customer.CustomFieldId(key) is not null);
+
+    private static Dictionary<string, int> ParseWidths(string? value)
+    {
+        var widths = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var pair in (value ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.LastIndexOf('=');
+            if (eq > 0 && IsColumnKey(pair[..eq]) && int.TryParse(pair[(eq + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var w))
+            {
+                widths[pair[..eq]] = Math.Clamp(w, MinColumnWidth, MaxColumnWidth);
+            }
+        }
+
+        return widths;
+    }
+
+    private async Task SetPreferenceAsync(UserAccess user, string key, string value, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pref = await db.Set<UserPreference>().FindAsync([user.UserId, key], ct);
         if (pref is null)
         {
-            db.Set<UserPreference>().Add(new UserPreference(user.UserId, ColumnsPreferenceKey, value));
+            db.Set<UserPreference>().Add(new UserPreference(user.UserId, key, value));
         }
         else
         {
