@@ -13,6 +13,20 @@ public static class CustomerCode
 
     public static string FromId(int id) => Prefix + id.ToString("D6", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The codes a new customer may get, in order: its own ("KH000042"), then suffixed ones for when an older database
+    /// already holds that code (set by hand before the form was reserved, or by a data load).
+    /// </summary>
+    public static IEnumerable<string> Candidates(int id)
+    {
+        var code = FromId(id);
+        yield return code;
+        for (var n = 2; ; n++)
+        {
+            yield return code + "-" + n.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
     public static bool IsReservedForm(string? code)
     {
         if (code is null || code.Length < Prefix.Length + 6 || !code.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))

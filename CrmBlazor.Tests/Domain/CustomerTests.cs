@@ -87,6 +87,17 @@ public class CustomerTests
     }
 
     [Fact]
+    public void Issue20_the_generated_code_form_is_reserved_on_update_too_except_the_customers_own()
+    {
+        var c = Customer.Create(Details(), 1, "u1", "u1", Now, code: "VIP-01");
+        var ex = Assert.Throws<DomainException>(() => c.SetCode("KH000777"));
+        Assert.Equal(RuleCodes.CodeReserved, ex.Code);
+        Assert.Equal("VIP-01", c.Code);
+        c.SetCode("VIP-02");
+        Assert.Equal("VIP-02", c.Code);
+    }
+
+    [Fact]
     public void Search_keys_fold_case_and_diacritics()
     {
         var c = Customer.Create(Details(name: "ĐẶNG Thị Ánh", email: "Anh.Dang@Mail.vn"), 1, "u1", "u1", Now);

@@ -142,6 +142,27 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Issue20_a_code_in_the_generated_form_is_refused_on_update_as_on_create_and_the_next_create_still_succeeds()
+    {
+        var client = Client(await TokenAsync(_lan));
+        var body = await (await client.PostAsJsonAsync("/api/v1/customers", new { name = "Mã tự đặt", phone = "0912000071" })).Content.ReadFromJsonAsync<JsonElement>();
+        var id = body.GetProperty("id").GetInt32();
+        var version = body.GetProperty("version").GetInt32();
+        var next = CrmBlazor.Domain.Customers.CustomerCode.FromId(id + 1);
+
+        // On main this PUT was accepted; the next create then failed with 500 and left a customer without a code.
+        var put = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { code = next, version });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, put.StatusCode);
+        Assert.True((await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("code", out _));
+        // Its own generated code sent back unchanged is fine, and so is a code of the team's own form.
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { code = body.GetProperty("code").GetString(), address = "1 Hàng Bài", version })).StatusCode);
+
+        var created = await client.PostAsJsonAsync("/api/v1/customers", new { name = "Khách kế tiếp", phone = "0912000072" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(next, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Invalid_data_answers_422_per_field_and_a_missing_right_403()
     {
         var client = Client(await TokenAsync(_lan));

@@ -1,5 +1,6 @@
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Comments;
+using CrmBlazor.Domain.Customers;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using Microsoft.EntityFrameworkCore;
@@ -47,6 +48,22 @@ public sealed class CustomerWriteTransactionTests : IAsyncLifetime
         Assert.Equal(SaveStatus.Saved, saved.Status);
         Assert.Equal(2, await db.ChangeLog.CountAsync(l => l.CustomerId == _w.LanCustomer && l.Origin == CustomerService.OriginForm));
         Assert.Contains(_w.Bus.Events, e => e is CustomerChanged c && c.CustomerId == _w.LanCustomer && c.Version == saved.CurrentVersion);
+    }
+
+    [Fact]
+    public async Task Issue20_a_new_customer_skips_a_generated_code_an_older_database_already_holds()
+    {
+        await using var db = await _w.Db.Factory.CreateDbContextAsync();
+        var nextId = await db.Customers.MaxAsync(c => c.Id) + 1;
+        var taken = CustomerCode.FromId(nextId);
+        // Set by hand before the form was reserved on update (or by a data load): the store holds the next customer's code.
+        await db.Database.ExecuteSqlAsync($"UPDATE \"Customers\" SET \"Code\" = {taken} WHERE \"Id\" = {_w.LanCustomer}");
+
+        var saved = await _w.Service.SaveFormAsync(_w.Admin, new CustomerForm { Name = "Công ty Rạng Đông", Phone = "0905111333" });
+
+        Assert.Equal(SaveStatus.Saved, saved.Status);
+        var stored = await db.Customers.AsNoTracking().SingleAsync(c => c.Id == saved.CustomerId);
+        Assert.Equal((nextId, taken + "-2"), (stored.Id, stored.Code));
     }
 
     [Fact]

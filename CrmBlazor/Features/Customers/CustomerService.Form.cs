@@ -187,7 +187,7 @@ public sealed partial class CustomerService
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             await db.SaveChangesAsync(ct);
-            customer.AssignGeneratedCode();
+            customer.AssignGeneratedCode(await FreeGeneratedCodeAsync(db, customer, ct));
             Log(db, customer.Id, user.UserId, now, changes, OriginForm);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -195,6 +195,25 @@ public sealed partial class CustomerService
 
         Publish(new CustomerChanged(customer.Id, ChangeKinds.Created, user.UserId, CustomerChange.All, customer.Version));
         return new FieldSaveResult(SaveStatus.Saved, await RowAsync(user, customer.Id, ct), CurrentVersion: customer.Version, CustomerId: customer.Id);
+    }
+
+    /// <summary>The first of the customer's generated codes no other customer holds (null when it keeps a code of its own).</summary>
+    private static async Task<string?> FreeGeneratedCodeAsync(CrmDbContext db, Customer customer, CancellationToken ct)
+    {
+        if (customer.Code is not null)
+        {
+            return null;
+        }
+
+        foreach (var code in CustomerCode.Candidates(customer.Id))
+        {
+            if (!await db.Customers.IgnoreQueryFilters().AnyAsync(c => c.Code == code && c.Id != customer.Id, ct))
+            {
+                return code;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Applies the form to <paramref name="customer"/> (or creates it when null), collecting the changes to log.</summary>
