@@ -113,6 +113,48 @@ public static class CustomerScope
         }
     }
 
+    /// <summary>
+    /// The live customers <paramref name="user"/> is involved in: owns or is a related user of (R5.1 "new updates", the
+    /// badge, the right to comment without the edit right). Always a part of <see cref="Visible"/>: nothing without the
+    /// "customers access" right.
+    /// </summary>
+    public static IQueryable<Customer> Involved(CrmDbContext db, UserAccess user)
+    {
+        if (!user.Has(Rights.CustomersAccess))
+        {
+            return Live(db).Where(_ => false);
+        }
+
+        var uid = user.UserId;
+        var related = db.CustomerRelatedUsers.Where(r => r.UserId == uid).Select(r => r.CustomerId);
+        return Live(db).Where(c => c.OwnerId == uid || related.Contains(c.Id));
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="Apply"/>: the active staff who may see one live customer (the mention picker, who is
+    /// notified). The oracle test compares it with <see cref="Apply"/> on random organisations.
+    /// </summary>
+    public static IQueryable<StaffProfile> Audience(CrmDbContext db, int customerId)
+    {
+        var customer = Live(db).Where(c => c.Id == customerId);
+        return db.StaffProfiles.Where(p => p.IsActive
+            && (p.PermissionGroup!.Rights & Rights.CustomersAccess) != 0
+            && customer.Any()
+            && ((p.PermissionGroup!.Rights & Rights.CustomersViewAll) != 0
+                || customer.Any(c => c.OwnerId == p.Id)
+                || customer.Any(c => c.OwnerId == null && c.CreatedById == p.Id)
+                || db.CustomerRelatedUsers.Any(r => r.CustomerId == customerId && r.UserId == p.Id)
+                || ((p.PermissionGroup!.Rights & Rights.CustomersSubDepartment) != 0
+                    && customer.Any(c => db.StaffProfiles.Any(o => o.Id == c.OwnerId && o.Department!.Path.StartsWith(p.Department!.Path))))));
+    }
+
+    /// <summary>Of <see cref="Audience"/>, those involved in the customer (owner, related users): whose "new updates" grow.</summary>
+    public static IQueryable<string> InvolvedAudience(CrmDbContext db, int customerId) =>
+        Audience(db, customerId)
+            .Where(p => db.Customers.Any(c => c.Id == customerId && c.OwnerId == p.Id)
+                || db.CustomerRelatedUsers.Any(r => r.CustomerId == customerId && r.UserId == p.Id))
+            .Select(p => p.Id);
+
     /// <summary>Whether <paramref name="user"/> may see one customer (detail, comments, live events). Trashed customers
     /// count only when <paramref name="includeTrashed"/> is set (the trash view).</summary>
     public static Task<bool> CanSee(CrmDbContext db, UserAccess user, int customerId, bool includeTrashed = false, CancellationToken ct = default)

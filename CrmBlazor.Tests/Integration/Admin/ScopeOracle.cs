@@ -181,6 +181,12 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
             var withTrash = await CustomerScope.Apply(db.Customers, db, access).Select(c => c.Id).ToListAsync();
             Expect(expectedAll.SetEquals(withTrash), $"list with trash for {userId}: expected {expectedAll.Count}, got {withTrash.Count}");
 
+            // "New updates", the badge and the right to comment start from the customers the user is involved in.
+            var expectedInvolved = _customers.Where(c => !c.Deleted && Sees(userId, c) && (c.Owner == userId || _related.Contains((c.Id, userId))))
+                .Select(c => c.Id).ToHashSet();
+            var involved = await CustomerScope.Involved(db, access).Select(c => c.Id).ToListAsync();
+            Expect(expectedInvolved.SetEquals(involved), $"involved for {userId}: expected {expectedInvolved.Count}, got {involved.Count}");
+
             var canEditRight = (access.Rights & Rights.CustomersEdit) != 0;
             for (var i = 0; i < singlesPerUser; i++)
             {
@@ -189,11 +195,13 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
                 Expect(await CustomerScope.CanSee(db, access, c.Id) == (sees && !c.Deleted), $"CanSee {c.Id} for {userId}");
                 Expect(await CustomerScope.CanSee(db, access, c.Id, includeTrashed: true) == sees, $"CanSee (trash) {c.Id} for {userId}");
                 Expect(await CustomerScope.CanEdit(db, access, c.Id) == (sees && !c.Deleted && canEditRight), $"CanEdit {c.Id} for {userId}");
+                var mayComment = sees && !c.Deleted && (canEditRight || expectedInvolved.Contains(c.Id));
+                Expect(await CrmBlazor.Features.Comments.CommentService.CanCommentAsync(db, access, c.Id) == mayComment, $"CanComment {c.Id} for {userId}");
             }
         }
     }
 
-    /// <summary>The inverse question (mention picker, notifications): who may see one customer (CustomerAudience).</summary>
+    /// <summary>The inverse question (mention picker, notifications): who may see one customer (CustomerScope.Audience).</summary>
     public async Task CheckAudienceAsync(int samples)
     {
         await using var db = await factory.CreateDbContextAsync();
@@ -201,7 +209,7 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
         {
             var c = _customers[_random.Next(_customers.Count)];
             var expected = _users.Where(u => u.Value.Active && !c.Deleted && Sees(u.Key, c)).Select(u => u.Key).ToHashSet();
-            var actual = await CustomerAudience.UsersWhoCanSee(db, c.Id).Select(p => p.Id).ToListAsync();
+            var actual = await CustomerScope.Audience(db, c.Id).Select(p => p.Id).ToListAsync();
             Expect(expected.SetEquals(actual), $"audience of {c.Id}: expected {expected.Count}, got {actual.Count}");
         }
     }

@@ -70,6 +70,20 @@ public sealed class CommentServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Issue20_an_owner_without_the_customer_access_right_gets_no_new_updates_no_badge_and_may_not_comment()
+    {
+        await _service.PostAsync(_editor, _customer, "Khách hỏi báo giá");
+        Assert.Equal(1, await _service.UnreadCountAsync(_owner));
+
+        // The same owner after their group lost "customers access" (R7.2): on main the hand-written "owner or related"
+        // rule still counted the comment and let them comment.
+        var revoked = _owner with { Rights = _owner.Rights & ~Rights.CustomersAccess };
+        Assert.Equal(0, await _service.UnreadCountAsync(revoked));
+        Assert.Empty(await _service.UnreadByCustomerAsync(revoked, [_customer]));
+        Assert.False(await _service.CanCommentAsync(revoked, _customer));
+    }
+
+    [Fact]
     public async Task R4_5_owner_related_users_and_editors_may_comment_others_may_not()
     {
         Assert.True(await _service.CanCommentAsync(_owner, _customer));

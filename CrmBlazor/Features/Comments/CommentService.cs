@@ -224,7 +224,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
             var mentioned = Mentions.Parse(body).Select(m => m.ToUpperInvariant()).ToList();
             var notified = mentioned.Count == 0
                 ? []
-                : await CustomerAudience.UsersWhoCanSee(db, customerId)
+                : await CustomerScope.Audience(db, customerId)
                     .Where(p => mentioned.Contains(p.UserName.ToUpper()) && p.Id != user.UserId)
                     .Select(p => p.Id).ToListAsync(ct);
             foreach (var id in notified)
@@ -233,9 +233,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
             }
 
             // Whose "new updates" grow (R5.1): the owner and the related users.
-            var watchers = await db.Customers.Where(c => c.Id == customerId).Select(c => c.OwnerId).Where(o => o != null).Select(o => o!)
-                .Concat(db.CustomerRelatedUsers.Where(r => r.CustomerId == customerId).Select(r => r.UserId))
-                .ToListAsync(ct);
+            var watchers = await CustomerScope.InvolvedAudience(db, customerId).ToListAsync(ct);
 
             // My own comment is read by me.
             await MarkReadAsync(db, user.UserId, customerId, now, ct);
@@ -380,7 +378,7 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await RequireVisibleAsync(db, user, customerId, ct);
-        var all = await CustomerAudience.UsersWhoCanSee(db, customerId)
+        var all = await CustomerScope.Audience(db, customerId)
             .Where(p => p.Id != user.UserId)
             .OrderBy(p => p.FullName)
             .Select(p => new MentionCandidate(p.UserName, p.FullName))
@@ -410,14 +408,14 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         return stream is null ? null : (attachment, stream);
     }
 
-    private static IQueryable<Comment> UnreadComments(CrmDbContext db, UserAccess user) => UnreadComments(db, user.UserId);
-
-    /// <summary>"New updates" (R5.1): comments by others in customers the user owns or is related to, newer than the user's read marker.</summary>
-    public static IQueryable<Comment> UnreadComments(CrmDbContext db, string uid)
+    /// <summary>"New updates" (R5.1): comments by others in customers the user is involved in (<see cref="CustomerScope.Involved"/>),
+    /// newer than the user's read marker.</summary>
+    public static IQueryable<Comment> UnreadComments(CrmDbContext db, UserAccess user)
     {
+        var uid = user.UserId;
+        var involved = CustomerScope.Involved(db, user).Select(x => x.Id);
         return db.Comments.Where(c => !c.IsDeleted && c.AuthorId != uid
-            && db.Customers.Any(x => x.Id == c.CustomerId && !x.IsDeleted
-                && (x.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == x.Id && r.UserId == uid)))
+            && involved.Contains(c.CustomerId)
             && !db.StreamReadMarkers.Any(m => m.UserId == uid && m.CustomerId == c.CustomerId && m.ReadAt >= c.CreatedAt));
     }
 
@@ -434,16 +432,14 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         }
     }
 
-    private static async Task<bool> CanCommentAsync(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct)
+    internal static async Task<bool> CanCommentAsync(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct = default)
     {
         if (!await CustomerScope.CanSee(db, user, customerId, includeTrashed: false, ct))
         {
             return false;
         }
 
-        var uid = user.UserId;
-        return user.Has(Rights.CustomersEdit)
-            || await db.Customers.AnyAsync(c => c.Id == customerId && (c.OwnerId == uid || db.CustomerRelatedUsers.Any(r => r.CustomerId == c.Id && r.UserId == uid)), ct);
+        return user.Has(Rights.CustomersEdit) || await CustomerScope.Involved(db, user).AnyAsync(c => c.Id == customerId, ct);
     }
 
     private static async Task RequireVisibleAsync(CrmDbContext db, UserAccess user, int customerId, CancellationToken ct)

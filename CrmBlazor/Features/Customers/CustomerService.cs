@@ -270,7 +270,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         // Three independent counts side by side, each on its own connection.
         var all = Task.Run(() => WithDbAsync(db => CustomerScope.CountVisibleAsync(db, user, null, ct), ct), ct);
         // New updates counts unread comments (owned or related customers), exactly as the navigation badge does.
-        var updates = Task.Run(() => WithDbAsync(db => CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user.UserId).CountAsync(ct), ct), ct);
+        var updates = Task.Run(() => WithDbAsync(db => CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user).CountAsync(ct), ct), ct);
         // "Don't forget" (R5.1) is every visible customer but the recently contacted or recently created ones: two short
         // index ranges (the complement, the old ones, is most of the table). One OR would scan.
         var cutoff = UtcNow.AddDays(-_options.DontForgetDays);
@@ -431,7 +431,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
 
         if (q.NewUpdates)
         {
-            customers = NewUpdates(db, customers, uid);
+            customers = NewUpdates(db, customers, user);
         }
 
         return customers;
@@ -445,9 +445,9 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     }
 
     /// <summary>Customers with comments this user has not read (R5.1): the same rule as the navigation badge.</summary>
-    private static IQueryable<Customer> NewUpdates(CrmDbContext db, IQueryable<Customer> customers, string uid)
+    private static IQueryable<Customer> NewUpdates(CrmDbContext db, IQueryable<Customer> customers, UserAccess user)
     {
-        var unread = CrmBlazor.Features.Comments.CommentService.UnreadComments(db, uid).Select(m => m.CustomerId);
+        var unread = CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user).Select(m => m.CustomerId);
         return customers.Where(c => unread.Contains(c.Id));
     }
 

@@ -13,7 +13,7 @@ public sealed class UpdatesService(IDbContextFactory<CrmDbContext> dbFactory)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // The same rule as the navigation badge and the grid counter.
-        var unread = CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user.UserId);
+        var unread = CrmBlazor.Features.Comments.CommentService.UnreadComments(db, user);
         var groups = await unread.GroupBy(c => c.CustomerId)
             .Select(g => new { CustomerId = g.Key, Count = g.Count(), LastId = g.Max(c => c.Id) })
             .OrderByDescending(g => g.LastId).Take(200).ToListAsync(ct);
