@@ -29,4 +29,6 @@ public static class RuleCodes
     public const string ViewQueryInvalid = "view.query-invalid";
     public const string DepartmentCycle = "department.cycle";
     public const string ContactNameRequired = "contact.name-required";
+    /// <summary>Followed by the field's API name (<see cref="FieldLimits"/>): "field.too-long:address".</summary>
+    public const string TooLongPrefix = "field.too-long:";
 }

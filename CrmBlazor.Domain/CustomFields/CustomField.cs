@@ -76,7 +76,7 @@ public sealed class CustomFieldDefinition
                 var match = ChoiceList.FirstOrDefault(c => SearchKey.Fold(c) == SearchKey.Fold(text));
                 return match ?? throw new DomainException(CustomFieldCodes.ChoiceInvalid, $"'{text}' is not one of the choices of {Name}.");
             default:
-                return text.Length > 2000 ? text[..2000] : text;
+                return text.Length <= FieldLimits.CustomText ? text : throw FieldLimits.TooLong("customFields", FieldLimits.CustomText);
         }
     }
 }

@@ -50,13 +50,16 @@ public sealed class Contact
                 ?? throw new DomainException(RuleCodes.EmailInvalid, $"'{email}' is not an email address.");
         }
 
+        trimmed = FieldLimits.Check("contacts.name", trimmed)!;
+        var cleanSalutation = FieldLimits.Check("contacts.salutation", salutation);
+        var cleanNote = FieldLimits.Check("contacts.note", note);
         Name = trimmed;
-        Salutation = string.IsNullOrWhiteSpace(salutation) ? null : salutation.Trim();
+        Salutation = cleanSalutation;
         Phone = normalizedPhone;
         Email = normalizedEmail;
         Birthday = birthday;
         Gender = gender;
-        Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        Note = cleanNote;
     }
 
     internal void MoveToCustomer(int customerId) => CustomerId = customerId;

@@ -408,6 +408,8 @@ public sealed class Customer
             throw new DomainException(RuleCodes.NameRequired, "A customer needs a name.");
         }
 
+        name = FieldLimits.Check("name", name)!;
+
         string? phone = null;
         if (!string.IsNullOrWhiteSpace(d.Phone))
         {
@@ -427,20 +429,29 @@ public sealed class Customer
             throw new DomainException(RuleCodes.PhoneOrEmailRequired, "A customer needs a phone or an email.");
         }
 
-        Name = name.Length > 200 ? name[..200] : name;
+        // Every field is checked before any is set: a refused edit leaves the customer as it was.
+        var address = FieldLimits.Check("address", d.Address);
+        var taxCode = FieldLimits.Check("taxCode", d.TaxCode);
+        var country = FieldLimits.Check("country", d.Country);
+        var province = FieldLimits.Check("province", d.Province);
+        var district = FieldLimits.Check("district", d.District);
+        var website = FieldLimits.Check("website", d.Website);
+        var industry = FieldLimits.Check("industry", d.Industry);
+        var avatarUrl = FieldLimits.Check("avatarUrl", d.AvatarUrl);
+        Name = name;
         Phone = phone;
         Email = email;
-        Address = Clean(d.Address);
+        Address = address;
         Birthday = d.Birthday;
         Gender = d.Gender;
-        TaxCode = Clean(d.TaxCode);
-        Country = Clean(d.Country);
-        Province = Clean(d.Province);
-        District = Clean(d.District);
-        Website = Clean(d.Website);
-        Industry = Clean(d.Industry);
+        TaxCode = taxCode;
+        Country = country;
+        Province = province;
+        District = district;
+        Website = website;
+        Industry = industry;
         SourceId = d.SourceId;
-        AvatarUrl = Clean(d.AvatarUrl);
+        AvatarUrl = avatarUrl;
         RefreshKeys();
     }
 
@@ -492,5 +503,4 @@ public sealed class Customer
 
     private static string? Str(int? value) => value?.ToString(CultureInfo.InvariantCulture);
 
-    private static string? Clean(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

@@ -98,6 +98,21 @@ public class CustomerTests
     }
 
     [Fact]
+    public void Issue20_text_over_a_limit_is_refused_not_cut_and_a_refused_edit_changes_nothing()
+    {
+        var ex = Assert.Throws<DomainException>(() => Customer.Create(Details(name: new string('N', FieldLimits.Name + 1)), 1, "u1", "u1", Now));
+        Assert.Equal("name", FieldLimits.FieldOf(ex.Code));
+
+        var c = Customer.Create(Details(), 1, "u1", "u1", Now);
+        var details = Details(name: "Tên mới") with { Website = new string('w', FieldLimits.Website + 1) };
+        Assert.Equal("website", FieldLimits.FieldOf(Assert.Throws<DomainException>(() => c.Update(details, "u1", Now)).Code));
+        Assert.NotEqual("Tên mới", c.Name);
+
+        Assert.Equal("contacts.note", FieldLimits.FieldOf(Assert.Throws<DomainException>(() => new Contact("Chị Hoa", note: new string('x', FieldLimits.ContactNote + 1))).Code));
+        Assert.Null(FieldLimits.FieldOf(RuleCodes.NameRequired));
+    }
+
+    [Fact]
     public void Search_keys_fold_case_and_diacritics()
     {
         var c = Customer.Create(Details(name: "ĐẶNG Thị Ánh", email: "Anh.Dang@Mail.vn"), 1, "u1", "u1", Now);

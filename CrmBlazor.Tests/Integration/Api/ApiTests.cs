@@ -1,3 +1,4 @@
+using CrmBlazor.Domain.Common;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -160,6 +161,32 @@ public sealed class ApiTests : IAsyncLifetime
         var created = await client.PostAsJsonAsync("/api/v1/customers", new { name = "Khách kế tiếp", phone = "0912000072" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(next, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Issue20_text_over_a_fields_limit_answers_422_naming_the_field_and_stores_nothing()
+    {
+        var client = Client(await TokenAsync(_lan));
+        // On main a 29 MB address and a 5 MB industry were stored and names were cut at 200 without a word.
+        foreach (var (field, body) in new (string, object)[]
+        {
+            ("name", new { name = new string('N', FieldLimits.Name + 1), phone = "0912000081" }),
+            ("address", new { name = "Địa chỉ dài", phone = "0912000082", address = new string('a', FieldLimits.Address + 1) }),
+            ("industry", new { name = "Ngành dài", phone = "0912000083", industry = new string('i', FieldLimits.Industry + 1) }),
+        })
+        {
+            var response = await client.PostAsJsonAsync("/api/v1/customers", body);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.True(errors.TryGetProperty(field, out _), errors.ToString());
+        }
+
+        var list = await (await client.GetAsync("/api/v1/customers?q=0912000081")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, list.GetProperty("total").GetInt32());
+
+        // Exactly at the limit is fine.
+        var atLimit = await client.PostAsJsonAsync("/api/v1/customers", new { name = new string('N', FieldLimits.Name), phone = "0912000084", address = new string('a', FieldLimits.Address) });
+        Assert.Equal(HttpStatusCode.Created, atLimit.StatusCode);
     }
 
     [Fact]

@@ -223,6 +223,7 @@ public static class ApiCustomerWrites
 
     private static string FieldOf(string? code) => code switch
     {
+        _ when FieldLimits.FieldOf(code) is { } tooLong => tooLong,
         _ when code?.StartsWith("customfield.", StringComparison.Ordinal) == true => "customFields",
         RuleCodes.NameRequired => "name",
         RuleCodes.PhoneInvalid or RuleCodes.PhoneOrEmailRequired => "phone",

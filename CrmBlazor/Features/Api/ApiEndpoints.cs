@@ -46,10 +46,14 @@ public static class ApiEndpoints
         return services;
     }
 
+    public const int JsonBodyLimitBytes = 256 * 1024;
+
     public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policy).RequireRateLimiting(Policy).DisableAntiforgery().AddEndpointFilter(MapErrorsAsync);
+        // JSON bodies are small (the longest field is a 10,000-character comment); the file upload sets its own limit.
+        api.WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(JsonBodyLimitBytes));
 
         api.MapGet("/customers", async (HttpContext http, CustomerService customers, [AsParameters] CustomerListParameters query, CancellationToken ct) =>
             Results.Ok(await customers.ListAsync(await MeAsync(http, ct), CustomerListParameters.ToQuery(http.Request.Query), ct)))
@@ -143,6 +147,7 @@ public static class ApiEndpoints
 
     private static string FieldOf(string code) => code switch
     {
+        _ when FieldLimits.FieldOf(code) is { } tooLong => tooLong,
         RuleCodes.NameRequired => "name",
         RuleCodes.PhoneInvalid => "phone",
         RuleCodes.EmailInvalid => "email",
