@@ -361,10 +361,16 @@ public sealed class Customer
     public const string RelatedUserField = "RelatedUser";
 
     /// <summary>Sets (or clears) a custom field value (R1.3); a real change bumps the version like any other field.</summary>
-    public IReadOnlyList<FieldChange> SetCustomValue(CustomFieldDefinition field, string? rawValue, string? userId = null, DateTime? utcNow = null)
+    public IReadOnlyList<FieldChange> SetCustomValue(CustomFieldDefinition field, string? rawValue, string? userId = null, DateTime? utcNow = null) =>
+        RestoreCustomValue(field.Id, field.Validate(rawValue), userId, utcNow);
+
+    /// <summary>
+    /// Puts back a value the customer held before (an import's undo), as it was stored: not validated again, since the
+    /// field's choices may have changed since. Null removes the value.
+    /// </summary>
+    public IReadOnlyList<FieldChange> RestoreCustomValue(int fieldId, string? value, string? userId = null, DateTime? utcNow = null)
     {
-        var value = field.Validate(rawValue);
-        var existing = _customValues.FirstOrDefault(v => v.FieldId == field.Id);
+        var existing = _customValues.FirstOrDefault(v => v.FieldId == fieldId);
         var old = existing?.Value;
         if (string.Equals(old, value, StringComparison.Ordinal))
         {
@@ -377,14 +383,14 @@ public sealed class Customer
         }
         else if (existing is null)
         {
-            _customValues.Add(new CustomFieldValue(Id, field.Id, value));
+            _customValues.Add(new CustomFieldValue(Id, fieldId, value));
         }
         else
         {
             existing.Set(value);
         }
 
-        FieldChange[] changes = [new FieldChange(CustomFieldKey(field.Id), old, value)];
+        FieldChange[] changes = [new FieldChange(CustomFieldKey(fieldId), old, value)];
         if (utcNow is not null)
         {
             Touch(changes, userId, utcNow.Value);

@@ -1,8 +1,14 @@
+using System.Globalization;
 using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.Customers;
 
 namespace CrmBlazor.Domain.Importing;
 
-/// <summary>What a spreadsheet column is imported as (R3.2). <see cref="Skip"/> is "Bỏ qua trường này / Skip this field".</summary>
+/// <summary>
+/// What a spreadsheet column is imported as (R3.2). <see cref="Skip"/> is "Bỏ qua trường này / Skip this field".
+/// A custom field (R1.3) is <see cref="ImportFields.CustomBase"/> + its id (<see cref="ImportFields.Custom"/>): a mapping
+/// stays one value per column everywhere it travels (the page, the jobs, the API sessions, the remembered mapping).
+/// </summary>
 public enum ImportField
 {
     Skip = 0,
@@ -35,6 +41,49 @@ public enum ImportField
 /// <summary>Headers of the fields: the Vietnamese one the templates use, the English one, and other words people write.</summary>
 public static class ImportFields
 {
+    /// <summary>Custom field <c>id</c> is the field <c>CustomBase + id</c>; the built-in fields stay far below.</summary>
+    public const int CustomBase = 1000;
+
+    /// <summary>The field a custom field's column is imported as.</summary>
+    public static ImportField Custom(int customFieldId) =>
+        customFieldId > 0 ? (ImportField)(CustomBase + customFieldId) : throw new ArgumentOutOfRangeException(nameof(customFieldId));
+
+    /// <summary>True, with its id, when <paramref name="field"/> is a custom field's.</summary>
+    public static bool TryGetCustomId(ImportField field, out int customFieldId)
+    {
+        customFieldId = (int)field - CustomBase;
+        return customFieldId > 0;
+    }
+
+    public static bool IsCustom(ImportField field) => (int)field > CustomBase;
+
+    /// <summary>The readable name of a field, as the API and the remembered mappings write it: "Phone", "cf:12".</summary>
+    public static string Key(ImportField field) => TryGetCustomId(field, out var id) ? Customer.CustomFieldKey(id) : field.ToString();
+
+    /// <summary>Reads <see cref="Key"/>'s form back: a built-in field's name (any case) or "cf:12"; numbers alone are refused.</summary>
+    public static bool TryParseKey(string? text, out ImportField field)
+    {
+        field = ImportField.Skip;
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        if (text.StartsWith("cf:", StringComparison.OrdinalIgnoreCase))
+        {
+            if (int.TryParse(text.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 && id < int.MaxValue - CustomBase)
+            {
+                field = Custom(id);
+                return true;
+            }
+
+            return false;
+        }
+
+        return !char.IsDigit(text[0]) && text[0] != '-' && Enum.TryParse(text, ignoreCase: true, out field) && Enum.IsDefined(field);
+    }
+
     /// <summary>One field per column: when several columns go to the same field, the first one keeps it, the others skip.</summary>
     public static ImportField[] OneFieldPerColumn(IEnumerable<ImportField> mapping)
     {
@@ -84,6 +133,16 @@ public static class ImportFields
     {
         var key = HeaderKey(header);
         return key.Length > 0 && ByHeader.TryGetValue(key, out var field) ? field : ImportField.Skip;
+    }
+
+    /// <summary>
+    /// As <see cref="Propose(string?)"/>, and a header equal to a custom field's name (folded the same way) proposes that
+    /// field; built-in names win. <paramref name="customFields"/>: <see cref="HeaderKey"/> of a field's name → its id.
+    /// </summary>
+    public static ImportField Propose(string? header, IReadOnlyDictionary<string, int> customFields)
+    {
+        var field = Propose(header);
+        return field == ImportField.Skip && customFields.TryGetValue(HeaderKey(header), out var id) ? Custom(id) : field;
     }
 
     /// <summary>The folded form headers are compared by ("Tỉnh/Thành phố" → "tinhthanhpho").</summary>

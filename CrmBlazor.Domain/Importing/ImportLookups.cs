@@ -1,4 +1,5 @@
 using CrmBlazor.Domain.Common;
+using CrmBlazor.Domain.CustomFields;
 
 namespace CrmBlazor.Domain.Importing;
 
@@ -13,6 +14,7 @@ public sealed class ImportLookups
     private readonly Dictionary<string, int> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
     private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, CustomFieldDefinition> _customFields = [];
 
     /// <summary>How many distinct values <see cref="Shared"/> keeps (a column of unique values stops adding at this).</summary>
     public const int SharedCapacity = 4096;
@@ -36,6 +38,22 @@ public sealed class ImportLookups
         _owners.TryAdd(SearchKey.Fold(loginName), userId);
         return this;
     }
+
+    /// <summary>A custom field a column may be imported as (R1.3): not deleted.</summary>
+    public ImportLookups AddCustomField(CustomFieldDefinition field)
+    {
+        if (!field.IsDeleted)
+        {
+            _customFields[field.Id] = field;
+        }
+
+        return this;
+    }
+
+    /// <summary>The custom field of this id, null when it does not exist or is deleted.</summary>
+    public CustomFieldDefinition? CustomField(int id) => _customFields.GetValueOrDefault(id);
+
+    public IReadOnlyCollection<CustomFieldDefinition> CustomFields => _customFields.Values;
 
     public int? Relationship(string name) => Find(_relationships, name);
 
@@ -68,7 +86,8 @@ public sealed class ImportLookups
     public string Fingerprint =>
         string.Join('|', new[] { DefaultRelationshipId.ToString(System.Globalization.CultureInfo.InvariantCulture) }
             .Concat(new[] { _relationships, _sources, _groups }.SelectMany((map, i) => map.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{i}:{kv.Key}={kv.Value}")))
-            .Concat(_owners.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"o:{kv.Key}={kv.Value}")));
+            .Concat(_owners.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"o:{kv.Key}={kv.Value}"))
+            .Concat(_customFields.Values.OrderBy(f => f.Id).Select(f => $"c:{f.Id}={f.Kind}/{f.Name}/{f.Choices}")));
 
     private ImportLookups Add(Dictionary<string, int> map, string name, int id)
     {

@@ -1,11 +1,15 @@
 using System.Globalization;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.CustomFields;
 
 namespace CrmBlazor.Domain.Importing;
 
-/// <summary>Why a row cannot be imported. <see cref="Value"/> is the offending text as the file wrote it.</summary>
-public sealed record ImportRowError(string Code, ImportField Field, string? Value = null);
+/// <summary>
+/// Why a row cannot be imported. <see cref="Value"/> is the offending text as the file wrote it; <see cref="FieldLabel"/>
+/// is a custom field's name (the UI words built-in fields itself).
+/// </summary>
+public sealed record ImportRowError(string Code, ImportField Field, string? Value = null, string? FieldLabel = null);
 
 /// <summary>Stable codes of <see cref="ImportRowError"/> (the UI words them in Vietnamese or English).</summary>
 public static class ImportErrorCodes
@@ -27,6 +31,10 @@ public static class ImportErrorCodes
     public const string CustomerAboveFailed = "customer-above-failed";
     public const string NotEditable = "not-editable";
     public const string CodeInTrash = "code-in-trash";
+    /// <summary>A custom number field's cell is not a number (R1.3).</summary>
+    public const string NumberInvalid = "number-invalid";
+    /// <summary>A custom choice field's cell is none of its choices (R1.3).</summary>
+    public const string ChoiceInvalid = "choice-invalid";
 }
 
 /// <summary>The contact a row carries: the primary contact on a customer row, a further contact on a continuation row (R3.4).</summary>
@@ -83,6 +91,8 @@ public sealed class ParsedRow
     public int[]? GroupIds { get; internal set; }
     public string? OwnerId { get; internal set; }
     public ImportContact? Contact { get; internal set; }
+    /// <summary>Custom field values the row fills, validated and in stored form (blank cells are not here: an update leaves them).</summary>
+    public (int FieldId, string Value)[]? CustomValues { get; internal set; }
 
     public bool IsValid => Errors.Count == 0;
     /// <summary>E.164 phone (dedupe key).</summary>
@@ -119,11 +129,27 @@ public static class ImportRowParser
     {
         var row = new ParsedRow { RowNumber = rowNumber };
         var values = new Values(new object?[FieldCount]);
+        List<(ImportField Field, object Cell)>? custom = null;
         for (var i = 0; i < mapping.Count && i < cells.Count; i++)
         {
             var field = mapping[i];
             var cell = cells[i];
-            if (field == ImportField.Skip || IsBlank(cell) || values.ContainsKey(field))
+            if (field == ImportField.Skip || IsBlank(cell))
+            {
+                continue;
+            }
+
+            if (ImportFields.IsCustom(field))
+            {
+                if (custom?.Exists(c => c.Field == field) != true)
+                {
+                    (custom ??= []).Add((field, cell!));
+                }
+
+                continue;
+            }
+
+            if (values.ContainsKey(field))
             {
                 continue;
             }
@@ -132,7 +158,8 @@ public static class ImportRowParser
             row.Given = row.Given.With(field);
         }
 
-        var hasCustomer = row.Given.Any(f => !ImportFields.Of(f).IsContact);
+        // A custom field is the customer's: a row filling one is a customer row, not a further contact.
+        var hasCustomer = custom is not null || row.Given.Any(f => !ImportFields.Of(f).IsContact);
         var hasContact = row.Given.Any(f => ImportFields.Of(f).IsContact);
         row.Kind = hasCustomer ? ImportRowKind.Customer : hasContact ? ImportRowKind.ContactOnly : ImportRowKind.Blank;
         if (row.Kind == ImportRowKind.Blank)
@@ -156,9 +183,55 @@ public static class ImportRowParser
         if (row.Kind == ImportRowKind.Customer)
         {
             ParseCustomer(row, values, lookups);
+            if (custom is not null)
+            {
+                row.CustomValues = ParseCustom(custom, lookups, row.Errors);
+            }
         }
 
         return row;
+    }
+
+    /// <summary>The longest custom text value (its column's size).</summary>
+    public const int MaxCustomTextLength = 2000;
+
+    /// <summary>Each custom cell validated by its field's definition (R1.3): a bad number, date or choice is a row error naming the field.</summary>
+    private static (int FieldId, string Value)[] ParseCustom(List<(ImportField Field, object Cell)> cells, ImportLookups lookups, List<ImportRowError> errors)
+    {
+        var result = new List<(int, string)>(cells.Count);
+        foreach (var (field, cell) in cells)
+        {
+            ImportFields.TryGetCustomId(field, out var id);
+            var definition = lookups.CustomField(id)
+                ?? throw new InvalidOperationException($"Custom field {id} is not one the import may write (unknown or deleted).");
+            // A real date cell (or a date whose format the reader did not recognise) is a date, not its serial number.
+            var raw = definition.Kind == CustomFieldKind.Date && cell is not string && Date(cell, field, []) is { } d ? VnDate.ToText(d) : Text(cell);
+            if (definition.Kind == CustomFieldKind.Text && raw is { Length: > MaxCustomTextLength })
+            {
+                errors.Add(new ImportRowError(ImportErrorCodes.TooLong, field, raw[..40] + "…", definition.Name));
+                continue;
+            }
+
+            try
+            {
+                if (definition.Validate(raw) is { } value)
+                {
+                    result.Add((id, value));
+                }
+            }
+            catch (DomainException ex)
+            {
+                var code = ex.Code switch
+                {
+                    CustomFieldCodes.NumberInvalid => ImportErrorCodes.NumberInvalid,
+                    CustomFieldCodes.DateInvalid => ImportErrorCodes.DateInvalid,
+                    _ => ImportErrorCodes.ChoiceInvalid,
+                };
+                errors.Add(new ImportRowError(code, field, raw, definition.Name));
+            }
+        }
+
+        return [.. result];
     }
 
     private static readonly int FieldCount = Enum.GetValues<ImportField>().Max(f => (int)f) + 1;

@@ -31,17 +31,9 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Upload_map_a_column_by_hand_check_import_and_download_the_failed_rows()
     {
-        var artifacts = Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts")).FullName;
-        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, AcceptDownloads = true });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
-        Assertions.SetDefaultExpectTimeout(30_000);
-        await Chromium.SignInAsync(page, _app.ServerAddress, DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
-        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
-
-        await page.GotoAsync(_app.ServerAddress + "/customers/import");
+        var page = await ImportPageAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Nhập khách hàng từ Excel" })).ToBeVisibleAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-1-file.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-1-file.png"), FullPage = true });
 
         var file = Xlsx(
         [
@@ -49,32 +41,18 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
             Row(("Họ tên KH", "Trần Thị Hai"), ("Điện thoại", "84912000002"), ("Nhóm khách hàng", null)),
             Row(("Họ tên KH", "Lê Văn Ba"), ("Điện thoại", "0912000003"), ("Nhóm khách hàng", "Không có")),
         ]);
-        // The page is prerendered first: until the circuit is interactive a chosen file goes nowhere, so choose it again.
-        var preview = page.GetByRole(AriaRole.Heading, new() { Name = "Xem trước" });
-        for (var attempt = 0; attempt < 6 && !await preview.IsVisibleAsync(); attempt++)
-        {
-            await page.Locator("#import-file").SetInputFilesAsync(new FilePayload { Name = "khach-hang.xlsx", MimeType = ImportFeature.XlsxType, Buffer = file });
-            try
-            {
-                await preview.WaitForAsync(new() { Timeout = 5_000 });
-            }
-            catch (TimeoutException)
-            {
-                // not interactive yet
-            }
-        }
-
-        await Assertions.Expect(preview).ToBeVisibleAsync();
+        await ChooseFileAsync(page, "khach-hang.xlsx", file);
         await Assertions.Expect(page.GetByText("Trần Thị Hai")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
 
-        // "Họ tên KH" is not a header we know: the user maps it by hand.
+        // "Họ tên KH" is not a header we know: the user maps it by hand, with the mouse.
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ghép cột" })).ToBeVisibleAsync();
-        var nameColumn = page.GetByLabel("Họ tên KH");
-        await Assertions.Expect(nameColumn).ToHaveValueAsync("Skip");
-        await Assertions.Expect(page.GetByLabel("Điện thoại")).ToHaveValueAsync("Phone");
-        await nameColumn.SelectOptionAsync(new SelectOptionValue { Label = "Tên khách hàng" });
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-2-mapping.png"), FullPage = true });
+        var nameColumn = page.GetByRole(AriaRole.Combobox, new() { Name = "Họ tên KH" });
+        await Assertions.Expect(nameColumn).ToHaveValueAsync("Bỏ qua trường này");
+        await Assertions.Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Điện thoại" })).ToHaveValueAsync("Điện thoại");
+        await PickAsync(page, nameColumn, "Tên khách hàng");
+        await Assertions.Expect(nameColumn).ToHaveValueAsync("Tên khách hàng");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-2-mapping.png"), FullPage = true });
         await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Tùy chọn" })).ToBeVisibleAsync();
@@ -84,7 +62,7 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("count-create")).ToHaveTextAsync("2");
         await Assertions.Expect(page.GetByTestId("count-fail")).ToHaveTextAsync("1");
         await Assertions.Expect(page.GetByText("Nhóm 'Không có' không tồn tại")).ToBeVisibleAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-3-check.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-3-check.png"), FullPage = true });
         await using (var db = await _app.DbFactory.CreateDbContextAsync())
         {
             Assert.Equal(0, await db.Customers.CountAsync()); // nothing written before the user confirms
@@ -93,10 +71,10 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Nhập dữ liệu" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Đã nhập dữ liệu xong.")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(page.GetByTestId("count-create")).ToHaveTextAsync("2");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-4-result.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-4-result.png"), FullPage = true });
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Tải các dòng lỗi" }).ClickAsync());
-        var path = Path.Combine(artifacts, "import-failed-rows.xlsx");
+        var path = Path.Combine(Artifacts, "import-failed-rows.xlsx");
         await download.SaveAsAsync(path);
         var failed = ImportFileReader.Read(download.SuggestedFilename, await File.ReadAllBytesAsync(path), new ImportLimits());
         Assert.Equal(["Họ tên KH", "Điện thoại", "Nhóm khách hàng", "Lỗi / Error"], failed.Headers);
@@ -114,7 +92,7 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" })).ToBeVisibleAsync();
         // Column headers as headers (capitalised), not the lower-case count labels of the result summary.
         await Assertions.Expect(page.GetByRole(AriaRole.Columnheader)).ToHaveTextAsync(["Thời gian", "Người nhập", "Tệp", "Đã tạo", "Đã cập nhật", "Đã bỏ qua", "Lỗi", "Liên hệ đã thêm", ""]);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-5-history.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-5-history.png"), FullPage = true });
 
         // On a phone each import is a card of labelled lines, not a table to scroll sideways.
         await page.SetViewportSizeAsync(390, 844);
@@ -123,7 +101,7 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         Assert.True(await page.EvaluateAsync<bool>("() => { const t = document.querySelector('.import-history'); return t.scrollWidth <= t.clientWidth; }"),
             "The history scrolls sideways on a phone.");
         Assert.Equal("Tệp", await card.Locator("td", new() { HasText = "khach-hang.xlsx" }).EvaluateAsync<string>("td => getComputedStyle(td, '::before').content.replaceAll('\"', '')"));
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-6-history-phone.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-6-history-phone.png"), FullPage = true });
 
         // Undo (R3 history), after a confirmation that says what it will do and what it keeps.
         await page.SetViewportSizeAsync(1280, 900);
@@ -131,15 +109,105 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         var dialog = page.GetByRole(AriaRole.Dialog);
         await Assertions.Expect(dialog).ToContainTextAsync("2 khách hàng được tạo sẽ bị xóa");
         await Assertions.Expect(dialog).ToContainTextAsync("người giới thiệu");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-7-undo-confirm.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-7-undo-confirm.png"), FullPage = true });
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Đã hoàn tác: xóa 2, khôi phục 0")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".import-history tbody tr").First.Locator("td.action")).ToContainTextAsync("Đã hoàn tác");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Hoàn tác" })).ToHaveCountAsync(0);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(artifacts, "import-8-undone.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-8-undone.png"), FullPage = true });
         await using (var db = await _app.DbFactory.CreateDbContextAsync())
         {
             Assert.Equal(0, await db.Customers.CountAsync());
         }
+    }
+
+    /// <summary>#19 (R1.3): a column goes to a custom field picked in the mapping like a built-in one, and its value reaches the customer.</summary>
+    [Fact]
+    public async Task A_column_mapped_to_a_custom_field_with_the_mouse_reaches_the_customers_detail()
+    {
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            db.CustomFields.Add(new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Hạng thẻ", CrmBlazor.Domain.CustomFields.CustomFieldKind.Choice, ["Vàng", "Bạc"]));
+            await db.SaveChangesAsync();
+        }
+
+        var page = await ImportPageAsync();
+        var file = Xlsx([Row(("Tên khách hàng", "Phạm Thẻ Vàng"), ("Điện thoại", "0912 000 009"), ("Mức thẻ", "vàng"))]);
+        await ChooseFileAsync(page, "the-vang.xlsx", file);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
+
+        // "Mức thẻ" is not the field's name: the user opens the column's list and picks the custom field, listed after the built-in ones.
+        var tierColumn = page.GetByRole(AriaRole.Combobox, new() { Name = "Mức thẻ" });
+        await Assertions.Expect(tierColumn).ToHaveValueAsync("Bỏ qua trường này");
+        await tierColumn.ClickAsync();
+        var options = page.GetByRole(AriaRole.Option);
+        await Assertions.Expect(options.Last).ToHaveTextAsync("Hạng thẻ");
+        await options.Last.ClickAsync();
+        await Assertions.Expect(tierColumn).ToHaveValueAsync("Hạng thẻ");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-custom-field-mapping.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Kiểm tra dữ liệu" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("count-create")).ToHaveTextAsync("1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Nhập dữ liệu" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Đã nhập dữ liệu xong.")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+
+        int id;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            id = await db.Customers.Where(c => c.Name == "Phạm Thẻ Vàng").Select(c => c.Id).SingleAsync();
+        }
+
+        await page.GotoAsync($"{_app.ServerAddress}/customers/{id}");
+        var details = page.Locator("dl");
+        await Assertions.Expect(details.Locator("dt", new() { HasText = "Hạng thẻ" })).ToBeVisibleAsync();
+        await Assertions.Expect(details.Locator("dt:has-text('Hạng thẻ') + dd")).ToHaveTextAsync("Vàng");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-custom-field-detail.png"), FullPage = true });
+    }
+
+    private static string Artifacts => Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts")).FullName;
+
+    /// <summary>The administrator signed in, on the import page.</summary>
+    private async Task<IPage> ImportPageAsync()
+    {
+        var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, AcceptDownloads = true });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
+        await Chromium.SignInAsync(page, _app.ServerAddress, DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
+        await page.GotoAsync(_app.ServerAddress + "/customers/import");
+        return page;
+    }
+
+    /// <summary>
+    /// Chooses a file as a person does: clicks "Chọn tệp" and answers the file chooser. The page is prerendered first:
+    /// until the circuit is interactive the button opens nothing, so it is clicked again.
+    /// </summary>
+    private static async Task ChooseFileAsync(IPage page, string name, byte[] bytes)
+    {
+        var choose = page.GetByRole(AriaRole.Button, new() { Name = "Chọn tệp" });
+        var preview = page.GetByRole(AriaRole.Heading, new() { Name = "Xem trước" });
+        for (var attempt = 0; attempt < 6 && !await preview.IsVisibleAsync(); attempt++)
+        {
+            try
+            {
+                var chooser = await page.RunAndWaitForFileChooserAsync(() => choose.ClickAsync(), new() { Timeout = 5_000 });
+                await chooser.SetFilesAsync(new FilePayload { Name = name, MimeType = ImportFeature.XlsxType, Buffer = bytes });
+                await preview.WaitForAsync(new() { Timeout = 10_000 });
+            }
+            catch (TimeoutException)
+            {
+                // not interactive yet
+            }
+        }
+
+        await Assertions.Expect(preview).ToBeVisibleAsync();
+    }
+
+    /// <summary>Opens a MudSelect with a click and clicks the option.</summary>
+    private static async Task PickAsync(IPage page, ILocator select, string option)
+    {
+        await select.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
     }
 }

@@ -240,6 +240,52 @@ public sealed class ApiImportTests : IAsyncLifetime
         Assert.Equal([_minh, _lan, _minh], owners);
     }
 
+    /// <summary>#19, R1.3: a column goes to a custom field as "cf:&lt;id&gt;"; an unknown or deleted id is a 422 naming the column.</summary>
+    [Fact]
+    public async Task A_custom_field_column_is_mapped_as_cf_id_and_an_unknown_one_is_refused_with_422()
+    {
+        int tier, deleted;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            var tierField = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Hạng thẻ", CrmBlazor.Domain.CustomFields.CustomFieldKind.Choice, ["Vàng", "Bạc"]);
+            var old = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Cũ", CrmBlazor.Domain.CustomFields.CustomFieldKind.Text);
+            old.Delete();
+            db.CustomFields.AddRange(tierField, old);
+            await db.SaveChangesAsync();
+            (tier, deleted) = (tierField.Id, old.Id);
+        }
+
+        var client = await ClientAsync(_lan);
+        var csv = Csv("Tên,SĐT,Hạng\nKhách thẻ vàng,0913000001,vàng\nKhách thẻ lạ,0913000002,Đồng\n");
+        var unknown = await JsonOf(await client.PostAsync("/api/v1/imports", Upload("the.csv", csv, ("mapping", $"{{\"Hạng\":\"cf:{deleted}\"}}"))),
+            HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("'Hạng'", unknown.GetProperty("errors").GetProperty("mapping")[0].GetString());
+
+        var session = await JsonOf(await client.PostAsync("/api/v1/imports", Upload("the.csv", csv, ("mapping", $"{{\"Hạng\":\"cf:{tier}\"}}"))),
+            HttpStatusCode.Created);
+        var id = session.GetProperty("id").GetString();
+        Assert.Equal(["Name", "Phone", $"cf:{tier}"], session.GetProperty("mapping").EnumerateArray().Select(m => m.GetProperty("field").GetString()));
+        var patched = await JsonOf(await client.PatchAsJsonAsync($"/api/v1/imports/{id}", new { mapping = new[] { "Name", "Phone", "cf:999999" } }),
+            HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("'Hạng'", patched.GetProperty("errors").GetProperty("mapping")[0].GetString());
+        Assert.Equal($"cf:{tier}", (await client.GetFromJsonAsync<JsonElement>($"/api/v1/imports/{id}")).GetProperty("mapping")[2].GetProperty("field").GetString());
+
+        var check = await JsonOf(await client.PostAsync($"/api/v1/imports/{id}/check", null), HttpStatusCode.OK);
+        Assert.Equal((1, 1), (check.GetProperty("create").GetInt32(), check.GetProperty("fail").GetInt32()));
+        var error = check.GetProperty("failedRows")[0].GetProperty("errors")[0];
+        Assert.Equal(("choice-invalid", $"cf:{tier}", "Đồng"), (error.GetProperty("code").GetString(), error.GetProperty("field").GetString(), error.GetProperty("value").GetString()));
+        Assert.Equal("Hạng thẻ 'Đồng' is not one of the field's choices", error.GetProperty("message").GetString());
+
+        var confirmed = await client.PostAsync($"/api/v1/imports/{id}/confirm", null);
+        Assert.Equal(HttpStatusCode.Accepted, confirmed.StatusCode);
+        Assert.Equal("Succeeded", (await FinishedJobAsync(client, confirmed.Headers.Location!.ToString())).GetProperty("state").GetString());
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            var customer = await db.Customers.SingleAsync(c => c.Name == "Khách thẻ vàng");
+            Assert.Equal("Vàng", (await db.CustomFieldValues.SingleAsync(v => v.CustomerId == customer.Id && v.FieldId == tier)).Value);
+        }
+    }
+
     [Fact]
     public async Task A_user_without_the_import_right_gets_403_and_another_users_session_404()
     {

@@ -20,6 +20,7 @@ public sealed class ImportErrorTextTests
     [InlineData("import.undo-closed", "Không thể hoàn tác lần nhập này nữa: đã được hoàn tác hoặc đã quá 30 ngày.")]
     [InlineData("import.undo-denied", "Chỉ người đã nhập hoặc quản trị người dùng mới có thể hoàn tác lần nhập.")]
     [InlineData("import.failed", "Nhập dữ liệu thất bại; không có gì được ghi.")]
+    [InlineData("import.custom-field-unknown", "Một cột được ghép với trường tùy chỉnh vừa bị xóa. Hãy ghép lại các cột.")]
     public void Each_import_error_code_has_its_Vietnamese_text(string code, string vietnamese)
     {
         var before = CultureInfo.CurrentUICulture;

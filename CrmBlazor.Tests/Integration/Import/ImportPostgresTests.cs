@@ -1,5 +1,6 @@
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.CustomFields;
 using CrmBlazor.Domain.Importing;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
@@ -138,6 +139,81 @@ public sealed class ImportPostgresTests
             await using var db = factory.CreateDbContext();
             Assert.Equal(1500, await db.Customers.CountAsync());
             Assert.Equal(1500, await db.Customers.Select(c => c.Phone).Distinct().CountAsync());
+        }
+        finally
+        {
+            await using var db = factory.CreateDbContext();
+            await db.Database.EnsureDeletedAsync();
+        }
+    }
+
+    /// <summary>Custom fields (#19, R1.3) through the PostgreSQL set-based writes: values on created and updated customers
+    /// (a blank cell leaves one), a bad number fails its row, and undo takes them back.</summary>
+    [Fact]
+    public Task Custom_field_values_are_imported_and_undone_on_PostgreSQL() => InNewDatabaseAsync("crm_import_cf_", async factory =>
+    {
+        var (userId, relationship) = await SeedAsync(factory);
+        int tier, revenue, existingId;
+        await using (var db = factory.CreateDbContext())
+        {
+            var tierField = new CustomFieldDefinition("Hạng thẻ", CustomFieldKind.Choice, ["Vàng", "Bạc"]);
+            var revenueField = new CustomFieldDefinition("Doanh số", CustomFieldKind.Number, position: 1);
+            db.CustomFields.AddRange(tierField, revenueField);
+            var existing = Customer.Create(new CustomerDetails { Name = "Có sẵn", Phone = "0909000001" }, relationship, userId, userId, DateTime.UtcNow);
+            db.Customers.Add(existing);
+            await db.SaveChangesAsync();
+            existing.AssignGeneratedCode();
+            existing.SetCustomValue(tierField, "Bạc");
+            existing.SetCustomValue(revenueField, "3");
+            await db.SaveChangesAsync();
+            (tier, revenue, existingId) = (tierField.Id, revenueField.Id, existing.Id);
+        }
+
+        var admin = (await CurrentUser.LoadAsync(factory, userId))!;
+        var service = new ImportService(factory, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System, new ImportLimits());
+        var sheet = service.ReadFile(admin, "cf.xlsx", Xlsx(
+        [
+            Row(("Tên", "Có sẵn"), ("SĐT", "0909000001"), ("Hạng thẻ", "Vàng"), ("Doanh số", null)),
+            Row(("Tên", "Mới"), ("SĐT", "0909000002"), ("Hạng thẻ", "bac"), ("Doanh số", 12.5)),
+            Row(("Tên", "Sai"), ("SĐT", "0909000003"), ("Hạng thẻ", null), ("Doanh số", "nhiều")),
+        ]));
+        var mapping = await service.ProposeMappingAsync(admin, sheet.Headers);
+        Assert.Equal([ImportFields.Custom(tier), ImportFields.Custom(revenue)], mapping.Skip(2));
+        var result = await service.ImportAsync(admin, sheet, mapping, new ImportOptions { UpdateExisting = true });
+        Assert.Equal((1, 1, 1), (result.Created, result.Updated, result.Failed));
+
+        async Task<List<(int, int, string)>> ValuesAsync()
+        {
+            await using var db = factory.CreateDbContext();
+            return await db.CustomFieldValues.OrderBy(v => v.CustomerId).ThenBy(v => v.FieldId)
+                .Select(v => new ValueTuple<int, int, string>(v.CustomerId, v.FieldId, v.Value)).ToListAsync();
+        }
+
+        var values = await ValuesAsync();
+        var newId = values.Select(v => v.Item1).Distinct().Single(id => id != existingId);
+        Assert.Equal([(existingId, tier, "Vàng"), (existingId, revenue, "3"), (newId, tier, "Bạc"), (newId, revenue, "12.5")], values);
+        await using (var db = factory.CreateDbContext())
+        {
+            Assert.Equal(("Bạc", "Vàng"), await db.ChangeLog.Where(l => l.CustomerId == existingId && l.Field == Customer.CustomFieldKey(tier))
+                .Select(l => new ValueTuple<string?, string?>(l.OldValue, l.NewValue)).SingleAsync());
+        }
+
+        var undo = await service.UndoAsync(admin, result.BatchId);
+        Assert.Equal((1, 1), (undo.Removed, undo.Restored));
+        Assert.Equal([(existingId, tier, "Bạc"), (existingId, revenue, "3")], await ValuesAsync());
+    });
+
+    /// <summary>Runs <paramref name="test"/> against a fresh database on the test server, dropped afterwards.</summary>
+    private static async Task InNewDatabaseAsync(string prefix, Func<Factory, Task> test)
+    {
+        var cs = new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString)
+        {
+            Database = prefix + Guid.NewGuid().ToString("N")[..12], Pooling = false,
+        }.ConnectionString;
+        var factory = new Factory(new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).Options);
+        try
+        {
+            await test(factory);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Importing;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Import;
@@ -16,7 +17,8 @@ public sealed class ImportUploadForm
 {
     /// <summary>The .xlsx or .csv file (R3.1).</summary>
     public IFormFile? File { get; set; }
-    /// <summary>JSON: an object header → field ({"SĐT":"Phone"}) or an array with one field per column (["Name","Phone",null]).</summary>
+    /// <summary>JSON: an object header → field ({"SĐT":"Phone"}) or an array with one field per column (["Name","Phone",null]);
+    /// a custom field is "cf:&lt;id&gt;" (or its name).</summary>
     public string? Mapping { get; set; }
     public string? UpdateExisting { get; set; }
     public string? OverwriteByCode { get; set; }
@@ -161,7 +163,7 @@ public static class ApiImportEndpoints
         var mapping = await import.ProposeMappingAsync(me, sheet.Headers, ct);
         if (!string.IsNullOrWhiteSpace(form.Mapping))
         {
-            mapping = ParseMapping(ParseJson(form.Mapping), sheet.Headers, mapping);
+            mapping = ParseMapping(ParseJson(form.Mapping), sheet.Headers, mapping, await import.CustomFieldNamesAsync(ct));
         }
 
         var options = new ImportOptions
@@ -174,14 +176,14 @@ public static class ApiImportEndpoints
         return Results.Created($"/api/v1/imports/{session.Id}", View(session));
     }
 
-    private static async Task<IResult> ChangeAsync(HttpContext http, ApiImportSessions sessions, IDbContextFactory<CrmDbContext> dbFactory, Guid id,
-        ImportChangeRequest request, CancellationToken ct)
+    private static async Task<IResult> ChangeAsync(HttpContext http, ApiImportSessions sessions, IDbContextFactory<CrmDbContext> dbFactory, ImportService import,
+        Guid id, ImportChangeRequest request, CancellationToken ct)
     {
         var (_, session) = await SessionAsync(http, sessions, id, ct);
         var (mapping, options) = session.Snapshot();
         if (request.Mapping is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } json)
         {
-            mapping = ImportFields.OneFieldPerColumn(ParseMapping(json, session.Sheet.Headers, mapping));
+            mapping = ImportFields.OneFieldPerColumn(ParseMapping(json, session.Sheet.Headers, mapping, await import.CustomFieldNamesAsync(ct)));
         }
 
         options = options with
@@ -295,9 +297,11 @@ public static class ApiImportEndpoints
     /// <summary>
     /// An array sets every column in order (null or "Skip" skips it; missing columns are skipped); an object changes the
     /// columns it names by header (case, diacritics and spacing ignored) or by column letter. Fields are
-    /// <see cref="ImportField"/> names or the headers the templates use ("Tên khách hàng", "Phone").
+    /// <see cref="ImportField"/> names or the headers the templates use ("Tên khách hàng", "Phone"); a custom field (R1.3)
+    /// is "cf:&lt;id&gt;" or its name, and must be one of <paramref name="customFields"/> (id → name: not deleted).
     /// </summary>
-    internal static ImportField[] ParseMapping(JsonElement json, IReadOnlyList<string> headers, IReadOnlyList<ImportField> proposed)
+    internal static ImportField[] ParseMapping(JsonElement json, IReadOnlyList<string> headers, IReadOnlyList<ImportField> proposed,
+        IReadOnlyDictionary<int, string> customFields)
     {
         switch (json.ValueKind)
         {
@@ -311,7 +315,8 @@ public static class ApiImportEndpoints
                 var i = 0;
                 foreach (var item in json.EnumerateArray())
                 {
-                    all[i++] = FieldOf(item);
+                    all[i] = FieldOf(item, headers[i], customFields);
+                    i++;
                 }
 
                 return all;
@@ -321,7 +326,7 @@ public static class ApiImportEndpoints
                 {
                     var column = ColumnOf(property.Name, headers)
                         ?? throw new ArgumentException($"The file has no column '{property.Name}'. Columns: {string.Join(", ", headers)}.", "mapping");
-                    changed[column] = FieldOf(property.Value);
+                    changed[column] = FieldOf(property.Value, headers[column], customFields);
                 }
 
                 return changed;
@@ -360,7 +365,7 @@ public static class ApiImportEndpoints
         return null;
     }
 
-    private static ImportField FieldOf(JsonElement value)
+    private static ImportField FieldOf(JsonElement value, string column, IReadOnlyDictionary<int, string> customFields)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -370,17 +375,22 @@ public static class ApiImportEndpoints
         var text = value.ValueKind == JsonValueKind.String ? value.GetString()?.Trim() : null;
         if (string.IsNullOrEmpty(text))
         {
-            throw new ArgumentException($"{value} is not a field name.", "mapping");
+            throw new ArgumentException($"Column '{column}': {value} is not a field name.", "mapping");
         }
 
-        if (!char.IsDigit(text[0]) && Enum.TryParse<ImportField>(text, ignoreCase: true, out var field))
+        if (ImportFields.TryParseKey(text, out var field))
         {
-            return field;
+            return !ImportFields.TryGetCustomId(field, out var id) || customFields.ContainsKey(id)
+                ? field
+                : throw new ArgumentException($"Column '{column}': '{text}' is not a custom field (unknown or deleted). Custom fields: " +
+                                              $"{string.Join(", ", customFields.Select(f => $"{Customer.CustomFieldKey(f.Key)} ({f.Value})"))}.", "mapping");
         }
 
-        return ImportFields.Propose(text) is var proposed and not ImportField.Skip
+        var byName = customFields.GroupBy(f => ImportFields.HeaderKey(f.Value)).ToDictionary(g => g.Key, g => g.First().Key);
+        return ImportFields.Propose(text, byName) is var proposed and not ImportField.Skip
             ? proposed
-            : throw new ArgumentException($"'{text}' is not a field. Fields: {string.Join(", ", Enum.GetNames<ImportField>())}.", "mapping");
+            : throw new ArgumentException($"Column '{column}': '{text}' is not a field. Fields: {string.Join(", ", Enum.GetNames<ImportField>())}, " +
+                                          "or cf:<id> for a custom field.", "mapping");
     }
 
     /// <summary>As on the import page: when several columns go to the same field, the first one is used.</summary>
@@ -426,7 +436,7 @@ public static class ApiImportEndpoints
             fileName = s.Sheet.FileName,
             rows = s.Sheet.Rows.Count,
             headers = s.Sheet.Headers,
-            mapping = s.Sheet.Headers.Select((h, i) => new { column = ImportFileReader.ColumnLetter(i), header = h, field = mapping[i].ToString() }).ToList(),
+            mapping = s.Sheet.Headers.Select((h, i) => new { column = ImportFileReader.ColumnLetter(i), header = h, field = ImportFields.Key(mapping[i]) }).ToList(),
             options = new { updateExisting = options.UpdateExisting, overwriteByCode = options.OverwriteByCode, owners = options.OwnerRotation },
             status = s.Job is not null ? "confirmed" : check is not null ? "checked" : "uploaded",
             createdAt = s.CreatedAt,
@@ -449,7 +459,7 @@ public static class ApiImportEndpoints
         {
             row = f.RowNumber,
             reason = string.Join("; ", f.Errors.Select(e => ImportFeature.Describe(t, e))),
-            errors = f.Errors.Select(e => new { code = e.Code, field = e.Field.ToString(), value = e.Value, message = ImportFeature.Describe(t, e) }).ToList(),
+            errors = f.Errors.Select(e => new { code = e.Code, field = ImportFields.Key(e.Field), value = e.Value, message = ImportFeature.Describe(t, e) }).ToList(),
         }).ToList(),
         skippedRows = check.SkippedRows.Take(MaxListedRows).Select(s => new
         {

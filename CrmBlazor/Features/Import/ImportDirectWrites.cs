@@ -1,6 +1,7 @@
 using System.Reflection;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.CustomFields;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -63,7 +64,7 @@ internal sealed class DirectWrites : IAsyncDisposable
     }
 
     /// <summary>What a loaded customer was, to write only what the import changed.</summary>
-    private sealed record Before(int Version, object?[] Values, HashSet<int> Groups, Dictionary<int, bool> Primary);
+    private sealed record Before(int Version, object?[] Values, HashSet<int> Groups, Dictionary<int, bool> Primary, Dictionary<int, string> Custom);
 
     private bool IsSqlite => _db.Database.IsSqlite();
 
@@ -143,7 +144,8 @@ internal sealed class DirectWrites : IAsyncDisposable
 
     /// <summary>Notes a loaded customer's state before the import changes it.</summary>
     public void Remember(Customer c) =>
-        _before[c.Id] = new Before(c.Version, Values(c), c.Groups.Select(g => g.GroupId).ToHashSet(), c.Contacts.ToDictionary(x => x.Id, x => x.IsPrimary));
+        _before[c.Id] = new Before(c.Version, Values(c), c.Groups.Select(g => g.GroupId).ToHashSet(), c.Contacts.ToDictionary(x => x.Id, x => x.IsPrimary),
+            c.CustomValues.ToDictionary(v => v.FieldId, v => v.Value));
 
     /// <summary>Writes a chunk: the new customers, then the changes to loaded ones, each with its contacts and group links.</summary>
     public async Task FlushAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
@@ -158,6 +160,8 @@ internal sealed class DirectWrites : IAsyncDisposable
             {
                 await FlushPostgresAsync(created, loaded, ct);
             }
+
+            await WriteCustomValuesAsync(created, loaded, ct);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -270,6 +274,53 @@ internal sealed class DirectWrites : IAsyncDisposable
         foreach (var c in loaded)
         {
             await WriteLinksAsync(c, _before[c.Id], ct);
+        }
+    }
+
+    /// <summary>
+    /// The custom field values (R1.3) of the chunk's customers, after the customers themselves (their version check
+    /// guards these rows too): those a changed value replaces or a restore removes are deleted (a statement per field),
+    /// then every new or changed value is inserted in one statement.
+    /// </summary>
+    private async Task WriteCustomValuesAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
+    {
+        var inserts = created.SelectMany(c => c.CustomValues.Select(v => new object?[] { c.Id, v.FieldId, v.Value })).ToList();
+        var deletes = new List<(int CustomerId, int FieldId)>();
+        foreach (var c in loaded)
+        {
+            var before = _before[c.Id].Custom;
+            foreach (var v in c.CustomValues)
+            {
+                if (before.TryGetValue(v.FieldId, out var old))
+                {
+                    if (old == v.Value)
+                    {
+                        continue;
+                    }
+
+                    deletes.Add((c.Id, v.FieldId));
+                }
+
+                inserts.Add([c.Id, v.FieldId, v.Value]);
+            }
+
+            deletes.AddRange(before.Keys.Where(f => c.CustomValues.All(v => v.FieldId != f)).Select(f => (c.Id, f)));
+        }
+
+        foreach (var field in deletes.GroupBy(d => d.FieldId))
+        {
+            var ids = field.Select(d => d.CustomerId).ToList();
+            await _db.CustomFieldValues.Where(v => v.FieldId == field.Key && ids.Contains(v.CustomerId)).ExecuteDeleteAsync(ct);
+        }
+
+        string[] columns = [nameof(CustomFieldValue.CustomerId), nameof(CustomFieldValue.FieldId), nameof(CustomFieldValue.Value)];
+        if (IsSqlite)
+        {
+            await SqliteJsonRows.InsertAsync(_db, "CustomFieldValues", columns, inserts, [], ct);
+        }
+        else
+        {
+            await PostgresArrayRows.InsertAsync(_db, "CustomFieldValues", columns, inserts, [], ct);
         }
     }
 

@@ -42,7 +42,7 @@ public static class ImportFeature
     /// <summary>Words a row error in the user's language.</summary>
     public static string Describe(IStringLocalizer<ImportText> t, ImportRowError e)
     {
-        var field = FieldName(t, e.Field);
+        var field = e.FieldLabel ?? FieldName(t, e.Field);
         return e.Code switch
         {
             ImportErrorCodes.NameRequired => t["The customer name is empty"],
@@ -62,12 +62,16 @@ public static class ImportFeature
             ImportErrorCodes.CustomerAboveFailed => t["The customer row above failed"],
             ImportErrorCodes.NotEditable => t["Matches customer '{0}' that you may not edit", e.Value ?? string.Empty],
             ImportErrorCodes.CodeInTrash => t["Code '{0}' belongs to a customer in the trash", e.Value ?? string.Empty],
+            ImportErrorCodes.NumberInvalid => t["{0} '{1}' is not a number", field, e.Value ?? string.Empty],
+            ImportErrorCodes.ChoiceInvalid => t["{0} '{1}' is not one of the field's choices", field, e.Value ?? string.Empty],
             _ => e.Code,
         };
     }
 
-    public static string FieldName(IStringLocalizer<ImportText> t, ImportField f) => f == ImportField.Skip
-        ? t["Skip this field"]
+    /// <summary>A field's name in the user's language; a custom field's is the name its admin gave (from <paramref name="customNames"/>).</summary>
+    public static string FieldName(IStringLocalizer<ImportText> t, ImportField f, IReadOnlyDictionary<int, string>? customNames = null) =>
+        f == ImportField.Skip ? t["Skip this field"]
+        : ImportFields.TryGetCustomId(f, out var id) ? customNames?.GetValueOrDefault(id) ?? ImportFields.Key(f)
         : t[ImportFields.Of(f).English];
 
     /// <summary>The user's words for an import or undo that stopped with a domain error (the code's English message otherwise).</summary>
@@ -79,6 +83,7 @@ public static class ImportFeature
         "import.undo-closed" => t["This import can no longer be undone: it was undone already or is older than 30 days."],
         "import.undo-denied" => t["Only the user who imported, or a user administrator, can undo an import."],
         "import.failed" => t["The import failed; nothing was written."],
+        "import.custom-field-unknown" => t["A column goes to a custom field that was deleted meanwhile. Match the columns again."],
         _ => message,
     };
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.CustomFields;
 using CrmBlazor.Domain.Importing;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Customers;
@@ -48,9 +49,13 @@ public sealed record UndoResult(int Removed, int Restored, IReadOnlyList<int> Le
 /// <summary>A customer an undo left alone: changed after the import, or named by another customer as its referrer.</summary>
 public sealed record UndoKept(int Id, string Name, bool NamedAsReferrer);
 
-/// <summary>Reference data for templates and the options step.</summary>
+/// <summary>Reference data for templates, the mapping and the options step.</summary>
 public sealed record ImportReference(IReadOnlyList<string> Relationships, IReadOnlyList<string> Sources, IReadOnlyList<string> Groups,
-    IReadOnlyList<(string Id, string Login, string FullName)> Owners);
+    IReadOnlyList<(string Id, string Login, string FullName)> Owners)
+{
+    /// <summary>The custom fields a column may go to (R1.3), not deleted, in their order.</summary>
+    public IReadOnlyList<CustomFieldDefinition> CustomFields { get; init; } = [];
+}
 
 /// <summary>
 /// Spreadsheet import (R3): templates, mapping proposals remembered per user, the check step, the import itself in one
@@ -95,7 +100,10 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var groups = await db.CustomerGroups.AsNoTracking().Where(g => !g.IsDeleted).OrderBy(g => g.Position).ThenBy(g => g.Id).Select(g => g.Name).ToListAsync(ct);
         var owners = await db.StaffProfiles.AsNoTracking().Where(p => p.IsActive).OrderBy(p => p.UserName)
             .Select(p => new { p.Id, p.UserName, p.FullName }).ToListAsync(ct);
-        return new ImportReference(relationships, sources, groups, owners.Select(o => (o.Id, o.UserName, o.FullName)).ToList());
+        return new ImportReference(relationships, sources, groups, owners.Select(o => (o.Id, o.UserName, o.FullName)).ToList())
+        {
+            CustomFields = await LiveCustomFields(db).ToListAsync(ct),
+        };
     }
 
     public async Task<ImportLookups> LookupsAsync(CrmDbContext db, CancellationToken ct)
@@ -125,7 +133,22 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             lookups.AddOwner(p.Id, p.UserName);
         }
 
+        foreach (var f in await LiveCustomFields(db).ToListAsync(ct))
+        {
+            lookups.AddCustomField(f);
+        }
+
         return lookups;
+    }
+
+    private static IQueryable<CustomFieldDefinition> LiveCustomFields(CrmDbContext db) =>
+        db.CustomFields.AsNoTracking().Where(f => !f.IsDeleted).OrderBy(f => f.Position).ThenBy(f => f.Id);
+
+    /// <summary>The custom fields a column may go to (id → name), for the API's mapping.</summary>
+    public async Task<IReadOnlyDictionary<int, string>> CustomFieldNamesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await LiveCustomFields(db).ToDictionaryAsync(f => f.Id, f => f.Name, ct);
     }
 
     /// <summary>The mapping proposed for these headers: what this user chose last time for the same header, else by its words.</summary>
@@ -135,10 +158,21 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var memory = await db.Set<ImportMappingMemory>().AsNoTracking().SingleOrDefaultAsync(m => m.UserId == user.UserId, ct);
         var remembered = Parse(memory?.Json);
+        var custom = await LiveCustomFields(db).Select(f => new { f.Id, f.Name }).ToListAsync(ct);
+        var customByKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var f in custom)
+        {
+            customByKey.TryAdd(ImportFields.HeaderKey(f.Name), f.Id);
+        }
+
         var result = new ImportField[headers.Count];
         for (var i = 0; i < headers.Count; i++)
         {
-            result[i] = remembered.TryGetValue(ImportFields.HeaderKey(headers[i]), out var f) ? f : ImportFields.Propose(headers[i]);
+            // A remembered custom field that was deleted since is proposed afresh.
+            result[i] = remembered.TryGetValue(ImportFields.HeaderKey(headers[i]), out var f)
+                        && (!ImportFields.TryGetCustomId(f, out var id) || custom.Exists(c => c.Id == id))
+                ? f
+                : ImportFields.Propose(headers[i], customByKey);
         }
 
         return ImportFields.OneFieldPerColumn(result);
@@ -164,7 +198,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             map.Remove(map.Keys.First());
         }
 
-        var json = JsonSerializer.Serialize(map.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()));
+        var json = JsonSerializer.Serialize(map.ToDictionary(kv => kv.Key, kv => ImportFields.Key(kv.Value)));
         if (memory is null)
         {
             db.Add(new ImportMappingMemory(user.UserId, json, clock.GetUtcNow().UtcDateTime));
@@ -187,7 +221,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
         foreach (var (k, v) in JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [])
         {
-            if (Enum.TryParse<ImportField>(v, out var f))
+            if (ImportFields.TryParseKey(v, out var f))
             {
                 result[k] = f;
             }
@@ -219,6 +253,14 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         }
 
         var lookups = await LookupsAsync(db, ct);
+        foreach (var field in mapping)
+        {
+            if (ImportFields.TryGetCustomId(field, out var id) && lookups.CustomField(id) is null)
+            {
+                throw new DomainException("import.custom-field-unknown", $"The custom field {id} a column goes to does not exist or was deleted; match the columns again.");
+            }
+        }
+
         var fingerprint = lookups.Fingerprint;
         IReadOnlyList<ParsedRow> rows;
         if (earlier is not null && earlier.Parsed(sheet, mapping, fingerprint))
@@ -373,6 +415,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         }
 
         var lookups = await LookupsAsync(db, ct);
+        // The custom fields the file writes (R1.3): loaded with the customers it updates, and kept in their snapshots for undo.
+        var customIds = mapping.Select(f => ImportFields.TryGetCustomId(f, out var id) ? id : 0).Where(id => id > 0).Distinct().ToArray();
         var batch = new ImportBatch(user.UserId, sheet.FileName, now);
         db.Add(batch);
         await db.SaveChangesAsync(ct);
@@ -435,7 +479,13 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
             foreach (var idChunk in wantedIds.Chunk(QueryChunk))
             {
-                var query = db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => idChunk.Contains(c.Id));
+                IQueryable<Customer> query = db.Customers.Include(c => c.Contacts).Include(c => c.Groups);
+                if (customIds.Length > 0)
+                {
+                    query = query.Include(c => c.CustomValues);
+                }
+
+                query = query.Where(c => idChunk.Contains(c.Id));
                 foreach (var c in await (direct is null ? query : query.AsNoTracking()).ToListAsync(ct))
                 {
                     loaded[c.Id] = c;
@@ -457,6 +507,11 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                         if (row.GroupIds is { Length: > 0 } groups)
                         {
                             c.SetGroups(groups);
+                        }
+
+                        foreach (var (fieldId, value) in row.CustomValues ?? [])
+                        {
+                            c.SetCustomValue(lookups.CustomField(fieldId)!, value);
                         }
 
                         if (row.Contact is not null)
@@ -481,10 +536,10 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                         var c = Target(d, newInChunk, createdIds, loaded);
                         if (c.Id != 0 && !items.ContainsKey(c.Id) && !itemVersions.ContainsKey(c.Id))
                         {
-                            items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c));
+                            items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c, customIds));
                         }
 
-                        foreach (var change in ApplyUpdate(c, row, user.UserId, now))
+                        foreach (var change in ApplyUpdate(c, row, lookups, user.UserId, now))
                         {
                             logs.Add((c, change));
                         }
@@ -506,7 +561,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                         var c = Target(d, newInChunk, createdIds, loaded);
                         if (c.Id != 0 && !items.ContainsKey(c.Id) && !itemVersions.ContainsKey(c.Id))
                         {
-                            items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c));
+                            items[c.Id] = new ImportBatchItem(batch.Id, c.Id, false, 0, Snapshot(c, customIds));
                         }
 
                         if (AddContactIfNew(c, row.Contact!))
@@ -699,7 +754,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
     }
 
     /// <summary>The file's values are added to the customer (R3.5): only the fields the row fills change.</summary>
-    private static List<FieldChange> ApplyUpdate(Customer c, ParsedRow row, string userId, DateTime now)
+    private static List<FieldChange> ApplyUpdate(Customer c, ParsedRow row, ImportLookups lookups, string userId, DateTime now)
     {
         var n = row.Details!;
         bool G(ImportField f) => row.Given.Contains(f);
@@ -741,6 +796,12 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             }
         }
 
+        // Custom fields as the built-in ones: a filled cell sets the value (change log "cf:<id>"), a blank one leaves it.
+        foreach (var (fieldId, value) in row.CustomValues ?? [])
+        {
+            changes.AddRange(c.SetCustomValue(lookups.CustomField(fieldId)!, value, userId, now));
+        }
+
         return changes;
     }
 
@@ -756,14 +817,17 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         return true;
     }
 
-    internal sealed record PreviousValues(string? Code, CustomerDetails Details, int RelationshipId, string? OwnerId, int[] GroupIds, int[] ContactIds);
+    /// <param name="Custom">The values of the custom fields the import wrote (null where the customer had none), when it wrote any.</param>
+    internal sealed record PreviousValues(string? Code, CustomerDetails Details, int RelationshipId, string? OwnerId, int[] GroupIds, int[] ContactIds,
+        Dictionary<int, string?>? Custom = null);
 
-    private static string Snapshot(Customer c) => JsonSerializer.Serialize(new PreviousValues(c.Code, new CustomerDetails
+    private static string Snapshot(Customer c, int[] customIds) => JsonSerializer.Serialize(new PreviousValues(c.Code, new CustomerDetails
     {
         Name = c.Name, Phone = c.Phone, Email = c.Email, Address = c.Address, Birthday = c.Birthday, Gender = c.Gender, TaxCode = c.TaxCode,
         Country = c.Country, Province = c.Province, District = c.District, Website = c.Website, Industry = c.Industry, SourceId = c.SourceId,
         AvatarUrl = c.AvatarUrl,
-    }, c.RelationshipId, c.OwnerId, c.Groups.Select(g => g.GroupId).ToArray(), c.Contacts.Select(x => x.Id).ToArray()));
+    }, c.RelationshipId, c.OwnerId, c.Groups.Select(g => g.GroupId).ToArray(), c.Contacts.Select(x => x.Id).ToArray(),
+        customIds.Length == 0 ? null : customIds.ToDictionary(id => id, id => c.CustomValues.FirstOrDefault(v => v.FieldId == id)?.Value)));
 
     /// <summary>The failed rows as an .xlsx: the original columns plus "Lỗi / Error", to fix and upload again as it is (R3.2).</summary>
     public static byte[] FailedRowsFile(ImportSheet sheet, ImportCheck check, Func<ImportRowError, string> describe)
@@ -832,18 +896,40 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             };
         }
 
+        // The full template has a column per custom field too (R1.3), headed by its name, which the mapping recognises.
+        var custom = full ? reference.CustomFields.Where(f => !sample.ContainsKey(f.Name)).ToList() : [];
+        foreach (var f in custom)
+        {
+            sample[f.Name] = f.Kind switch
+            {
+                CustomFieldKind.Number => "1000",
+                CustomFieldKind.Date => "05/03/2026",
+                CustomFieldKind.Choice => f.ChoiceList.FirstOrDefault(),
+                _ => null,
+            };
+        }
+
+        var choices = custom.Where(f => f.Kind == CustomFieldKind.Choice && f.ChoiceList.Count > 0).ToList();
+
         var lists = new List<Dictionary<string, object?>>();
-        var n = new[] { reference.Relationships.Count, reference.Sources.Count, reference.Groups.Count, reference.Owners.Count }.Max();
+        var n = new[] { reference.Relationships.Count, reference.Sources.Count, reference.Groups.Count, reference.Owners.Count }
+            .Concat(choices.Select(f => f.ChoiceList.Count)).Max();
         for (var i = 0; i < n; i++)
         {
-            lists.Add(new Dictionary<string, object?>
+            var list = new Dictionary<string, object?>
             {
                 ["Mối quan hệ"] = i < reference.Relationships.Count ? reference.Relationships[i] : null,
                 ["Nguồn khách hàng"] = i < reference.Sources.Count ? reference.Sources[i] : null,
                 ["Nhóm khách hàng"] = i < reference.Groups.Count ? reference.Groups[i] : null,
                 ["Người phụ trách (tên đăng nhập)"] = i < reference.Owners.Count ? reference.Owners[i].Login : null,
                 ["Họ tên người phụ trách"] = i < reference.Owners.Count ? reference.Owners[i].FullName : null,
-            });
+            };
+            foreach (var f in choices)
+            {
+                list.TryAdd(f.Name, i < f.ChoiceList.Count ? f.ChoiceList[i] : null);
+            }
+
+            lists.Add(list);
         }
 
         using var ms = new MemoryStream();
@@ -923,7 +1009,19 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             var versions = created.Count == 0
                 ? []
                 : await db.Customers.Where(c => created.Contains(c.Id)).Select(c => new { c.Id, c.Version }).ToDictionaryAsync(c => c.Id, c => c.Version, ct);
-            var query = db.Customers.Include(c => c.Contacts).Include(c => c.Groups).Where(c => updatedIds.Contains(c.Id));
+            var previous = new Dictionary<int, PreviousValues>();
+            foreach (var item in chunk.Where(i => !i.Created))
+            {
+                previous[item.CustomerId] = JsonSerializer.Deserialize<PreviousValues>(item.PreviousJson!)!;
+            }
+
+            IQueryable<Customer> query = db.Customers.Include(c => c.Contacts).Include(c => c.Groups);
+            if (previous.Values.Any(p => p.Custom is { Count: > 0 }))
+            {
+                query = query.Include(c => c.CustomValues);
+            }
+
+            query = query.Where(c => updatedIds.Contains(c.Id));
             var customers = updatedIds.Count == 0
                 ? []
                 : await (direct is null ? query : query.AsNoTracking()).ToDictionaryAsync(c => c.Id, ct);
@@ -976,10 +1074,15 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 }
 
                 direct?.Remember(c);
-                var p = JsonSerializer.Deserialize<PreviousValues>(item.PreviousJson!)!;
+                var p = previous[item.CustomerId];
                 var changes = new List<FieldChange>(c.Update(p.Details, user.UserId, now));
                 changes.AddRange(c.MoveTo(p.RelationshipId, user.UserId, now));
                 changes.AddRange(c.AssignOwner(p.OwnerId, user.UserId, now));
+                foreach (var (fieldId, value) in p.Custom ?? [])
+                {
+                    changes.AddRange(c.RestoreCustomValue(fieldId, value, user.UserId, now));
+                }
+
                 removedLinks.AddRange(c.Groups.Where(g => !p.GroupIds.Contains(g.GroupId)).Select(g => (c.Id, g.GroupId)));
                 c.SetGroups(p.GroupIds);
                 foreach (var contact in c.Contacts.Where(x => !p.ContactIds.Contains(x.Id)).ToList())
