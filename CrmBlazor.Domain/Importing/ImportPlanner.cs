@@ -16,7 +16,9 @@ public sealed record ImportOptions
 }
 
 /// <summary>A customer already in the database that a row may match.</summary>
-public sealed record ExistingCustomer(int Id, bool Editable, bool IsDeleted = false);
+/// <summary>A customer already stored that a row may match. <paramref name="Visible"/> false: the user may not see it, and an
+/// error about it must not tell them anything about it (no code, phone or email of it).</summary>
+public sealed record ExistingCustomer(int Id, bool Editable, bool IsDeleted = false, bool Visible = true);
 
 /// <summary>The existing customers the rows of a file match, by code, E.164 phone and lower-case email.</summary>
 public sealed class ExistingCustomers
@@ -66,7 +68,7 @@ public sealed record ImportDecision(ImportAction Action, int? ExistingId = null,
 /// </summary>
 public static class ImportPlanner
 {
-    private sealed record Target(int? ExistingId, int? RowIndex, int RowNumber, bool Editable);
+    private sealed record Target(int? ExistingId, int? RowIndex, int RowNumber, bool Editable, bool Visible = true);
 
     public static IReadOnlyList<ImportDecision> Plan(IReadOnlyList<ParsedRow> rows, ExistingCustomers existing, ImportOptions options)
     {
@@ -145,7 +147,7 @@ public static class ImportPlanner
                     return Fail(row, ImportErrorCodes.CodeInTrash, ImportField.Code, code);
                 }
 
-                target = new Target(e.Id, null, 0, e.Editable);
+                target = new Target(e.Id, null, 0, e.Editable, e.Visible);
             }
             else if (CustomerCode.IsReservedForm(code))
             {
@@ -168,6 +170,11 @@ public static class ImportPlanner
             return new ImportDecision(ImportAction.Skip, target.ExistingId, target.RowIndex,
                 target.RowIndex is not null ? ImportSkipReasons.DuplicateInFile : byCode ? ImportSkipReasons.CodeExists : ImportSkipReasons.CustomerExists,
                 target.RowIndex is not null ? target.RowNumber : null);
+        }
+        else if (!target.Visible)
+        {
+            // Names nothing: neither the value that matched nor the customer (issue 20: no existence oracle beyond "a customer").
+            return Fail(row, ImportErrorCodes.NotVisible, byCode ? ImportField.Code : ImportField.Phone, null);
         }
         else if (!target.Editable)
         {
@@ -209,7 +216,7 @@ public static class ImportPlanner
             return t;
         }
 
-        return db.TryGetValue(key, out var e) && !e.IsDeleted ? new Target(e.Id, null, 0, e.Editable) : null;
+        return db.TryGetValue(key, out var e) && !e.IsDeleted ? new Target(e.Id, null, 0, e.Editable, e.Visible) : null;
     }
 
     private static ImportDecision Fail(ParsedRow row, string code, ImportField field = ImportField.Name, string? value = null)

@@ -30,6 +30,7 @@ public static class ImportErrorCodes
     public const string NoCustomerAbove = "no-customer-above";
     public const string CustomerAboveFailed = "customer-above-failed";
     public const string NotEditable = "not-editable";
+    public const string NotVisible = "not-visible";
     public const string CodeInTrash = "code-in-trash";
     /// <summary>A custom number field's cell is not a number (R1.3).</summary>
     public const string NumberInvalid = "number-invalid";
@@ -109,20 +110,21 @@ public sealed class ParsedRow
 /// </summary>
 public static class ImportRowParser
 {
+    /// <summary>The same limits as the dialog and the API (<see cref="FieldLimits"/>), checked per row so a long cell is a row error.</summary>
     public static readonly IReadOnlyDictionary<ImportField, int> MaxLengths = new Dictionary<ImportField, int>
     {
         [ImportField.Code] = CustomerCode.MaxLength,
-        [ImportField.Name] = 200,
-        [ImportField.Address] = 500,
-        [ImportField.TaxCode] = 20,
-        [ImportField.Country] = 100,
-        [ImportField.Province] = 100,
-        [ImportField.District] = 100,
-        [ImportField.Website] = 300,
-        [ImportField.Industry] = 150,
-        [ImportField.ContactSalutation] = 50,
-        [ImportField.ContactName] = 200,
-        [ImportField.ContactNote] = 2000,
+        [ImportField.Name] = FieldLimits.Name,
+        [ImportField.Address] = FieldLimits.Address,
+        [ImportField.TaxCode] = FieldLimits.TaxCode,
+        [ImportField.Country] = FieldLimits.Place,
+        [ImportField.Province] = FieldLimits.Place,
+        [ImportField.District] = FieldLimits.Place,
+        [ImportField.Website] = FieldLimits.Website,
+        [ImportField.Industry] = FieldLimits.Industry,
+        [ImportField.ContactSalutation] = FieldLimits.Salutation,
+        [ImportField.ContactName] = FieldLimits.ContactName,
+        [ImportField.ContactNote] = FieldLimits.ContactNote,
     };
 
     public static ParsedRow Parse(int rowNumber, IReadOnlyList<object?> cells, IReadOnlyList<ImportField> mapping, ImportLookups lookups)
@@ -193,7 +195,7 @@ public static class ImportRowParser
     }
 
     /// <summary>The longest custom text value (its column's size).</summary>
-    public const int MaxCustomTextLength = 2000;
+    public const int MaxCustomTextLength = FieldLimits.CustomText;
 
     /// <summary>Each custom cell validated by its field's definition (R1.3): a bad number, date or choice is a row error naming the field.</summary>
     private static (int FieldId, string Value)[] ParseCustom(List<(ImportField Field, object Cell)> cells, ImportLookups lookups, List<ImportRowError> errors)

@@ -316,6 +316,13 @@ public sealed class ImportRowRulesTests
         var d = ImportPlanner.Plan(rows, existing, new ImportOptions { UpdateExisting = true });
         Assert.Equal(ImportAction.Fail, d[0].Action);
         Assert.Equal(ImportErrorCodes.NotEditable, rows[0].Errors.Single().Code);
+
+        // A match the user may not even see fails without naming anything of it (issue 20).
+        var hidden = new ExistingCustomers();
+        hidden.ByPhone["+84911111111"] = new ExistingCustomer(9, Editable: false, Visible: false);
+        var hiddenRows = Parse(Cells(phone: "0911111111"));
+        Assert.Equal(ImportAction.Fail, ImportPlanner.Plan(hiddenRows, hidden, new ImportOptions { UpdateExisting = true })[0].Action);
+        Assert.Equal((ImportErrorCodes.NotVisible, null), (hiddenRows[0].Errors.Single().Code, hiddenRows[0].Errors.Single().Value));
         Assert.Equal(ImportAction.Fail, d[1].Action);
         Assert.Equal(ImportErrorCodes.CodeReserved, rows[1].Errors.Single().Code);
     }

@@ -61,6 +61,7 @@ public static class ImportFeature
             ImportErrorCodes.NoCustomerAbove => t["A contact row needs a customer row above it"],
             ImportErrorCodes.CustomerAboveFailed => t["The customer row above failed"],
             ImportErrorCodes.NotEditable => t["Matches customer '{0}' that you may not edit", e.Value ?? string.Empty],
+            ImportErrorCodes.NotVisible => t["Matches a customer you cannot see"],
             ImportErrorCodes.CodeInTrash => t["Code '{0}' belongs to a customer in the trash", e.Value ?? string.Empty],
             ImportErrorCodes.NumberInvalid => t["{0} '{1}' is not a number", field, e.Value ?? string.Empty],
             ImportErrorCodes.ChoiceInvalid => t["{0} '{1}' is not one of the field's choices", field, e.Value ?? string.Empty],

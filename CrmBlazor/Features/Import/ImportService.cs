@@ -336,17 +336,19 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             }
         }
 
-        var editable = new HashSet<int>();
-        if (user.Has(Rights.CustomersEdit) && found.Count > 0)
+        var visible = new HashSet<int>();
+        if (found.Count > 0)
         {
             var ids = found.Keys.ToList();
-            editable.UnionWith(await CustomerScope.Visible(db, user).Where(c => EF.Parameter(ids).Contains(c.Id)).Select(c => c.Id).ToListAsync(ct));
+            visible.UnionWith(await CustomerScope.Apply(db.Customers, db, user).Where(c => EF.Parameter(ids).Contains(c.Id)).Select(c => c.Id).ToListAsync(ct));
         }
+
+        var canEdit = user.Has(Rights.CustomersEdit);
 
         var result = new ExistingCustomers();
         foreach (var (id, c) in found.OrderBy(kv => kv.Key))
         {
-            var e = new ExistingCustomer(id, editable.Contains(id), c.IsDeleted);
+            var e = new ExistingCustomer(id, canEdit && !c.IsDeleted && visible.Contains(id), c.IsDeleted, visible.Contains(id));
             if (c.Code is not null)
             {
                 result.ByCode.TryAdd(c.Code, e);
