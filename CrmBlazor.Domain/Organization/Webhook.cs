@@ -16,8 +16,9 @@ public enum WebhookEvents
 }
 
 /// <summary>
-/// A URL an administrator registered to receive events. Deliveries are signed with HMAC-SHA256 of the body using
-/// <see cref="Secret"/>, and only about customers the webhook's owner may see.
+/// A URL an administrator registered to receive events. Deliveries are signed with HMAC-SHA256 of
+/// <c>timestamp + "." + body</c> using <see cref="Secret"/>, and only about customers the webhook's owner may see.
+/// After repeated failures the endpoint is paused for a while (a circuit breaker) so it costs nothing while it is down.
 /// </summary>
 public sealed class Webhook
 {
@@ -28,12 +29,7 @@ public sealed class Webhook
 
     public Webhook(string url, WebhookEvents events, string ownerId, DateTime utcNow)
     {
-        if (!Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new ArgumentException("A webhook needs an absolute http or https URL.", nameof(url));
-        }
-
-        Url = uri.ToString();
+        Url = ParseUrl(url).ToString();
         Events = events == WebhookEvents.None ? throw new ArgumentException("Choose at least one event.", nameof(events)) : events;
         OwnerId = ownerId;
         Secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
@@ -50,15 +46,81 @@ public sealed class Webhook
     public bool IsActive { get; private set; }
     public DateTime CreatedAt { get; private set; }
 
+    /// <summary>Failed deliveries in a row (reset by a success or by resuming the webhook).</summary>
+    public int ConsecutiveFailures { get; private set; }
+
+    /// <summary>Set when the breaker opened: nothing is sent to the endpoint before this time (UTC).</summary>
+    public DateTime? PausedUntil { get; private set; }
+
+    /// <summary>How far a signature's timestamp may be from the receiver's clock (replay protection).</summary>
+    public static readonly TimeSpan SignatureTolerance = TimeSpan.FromMinutes(5);
+
     public bool Wants(WebhookEvents e) => IsActive && (Events & e) != 0;
+
+    /// <summary>True while the breaker holds the endpoint back.</summary>
+    public bool IsPausedAt(DateTime utcNow) => PausedUntil > utcNow;
 
     public void Disable() => IsActive = false;
 
-    public void Enable() => IsActive = true;
+    /// <summary>Resumes the webhook and closes its breaker (the next due delivery is sent at once).</summary>
+    public void Enable()
+    {
+        IsActive = true;
+        ConsecutiveFailures = 0;
+        PausedUntil = null;
+    }
 
-    /// <summary>"sha256=" + hex HMAC-SHA256 of the body with the secret.</summary>
-    public static string Sign(string secret, string body) =>
-        "sha256=" + Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))).ToLowerInvariant();
+    public void DeliverySucceeded()
+    {
+        ConsecutiveFailures = 0;
+        PausedUntil = null;
+    }
+
+    /// <summary>
+    /// Counts a failed delivery; from the <paramref name="threshold"/>-th failure in a row the endpoint is paused for
+    /// <paramref name="pause"/>, doubled for each further failure (the trial after a pause), at most 64 times.
+    /// </summary>
+    public void DeliveryFailed(DateTime utcNow, int threshold, TimeSpan pause)
+    {
+        ConsecutiveFailures++;
+        if (ConsecutiveFailures >= Math.Max(1, threshold))
+        {
+            PausedUntil = utcNow + (pause * Math.Pow(2, Math.Min(ConsecutiveFailures - threshold, 6)));
+        }
+    }
+
+    /// <summary>An absolute http or https URL, or <see cref="ArgumentException"/>.</summary>
+    public static Uri ParseUrl(string? url)
+    {
+        if (!Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException("A webhook needs an absolute http or https URL.", nameof(url));
+        }
+
+        return uri;
+    }
+
+    /// <summary>"sha256=" + hex HMAC-SHA256 of <c>timestamp + "." + body</c> with the secret (timestamp: Unix seconds).</summary>
+    public static string Sign(string secret, long timestamp, string body) =>
+        "sha256=" + Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret),
+            Encoding.UTF8.GetBytes(timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + body))).ToLowerInvariant();
+
+    /// <summary>
+    /// What a receiver does: recompute the signature over the timestamp header and the raw body, compare in constant
+    /// time, and refuse a timestamp further than <see cref="SignatureTolerance"/> from now. (A receiver that also
+    /// remembers the delivery ids it saw within the tolerance refuses every replay.)
+    /// </summary>
+    public static bool Verify(string secret, string? timestamp, string body, string? signature, DateTimeOffset now)
+    {
+        if (signature is null || !long.TryParse(timestamp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            || (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > SignatureTolerance)
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(secret, seconds, body)), Encoding.ASCII.GetBytes(signature));
+    }
 }
 
 public enum DeliveryStatus
@@ -109,12 +171,15 @@ public sealed class WebhookDelivery
         NextAttemptAt = null;
     }
 
-    /// <summary>Records a failed attempt; retries after base × 4^(attempt-1), up to <see cref="MaxAttempts"/>.</summary>
+    /// <summary>
+    /// Records a failed attempt; retries after base × 4^(attempt-1), up to <see cref="MaxAttempts"/>. The error is a
+    /// short code (<see cref="DeliveryErrors"/>), never network details.
+    /// </summary>
     public void FailedAttempt(int? statusCode, string error, DateTime utcNow, TimeSpan baseDelay)
     {
         Attempts++;
         LastStatusCode = statusCode;
-        LastError = error.Length > 500 ? error[..500] : error;
+        LastError = error.Length > 40 ? error[..40] : error;
         if (Attempts >= MaxAttempts)
         {
             Status = DeliveryStatus.Failed;
@@ -133,4 +198,26 @@ public sealed class WebhookDelivery
         NextAttemptAt = utcNow;
         Attempts = 0;
     }
+}
+
+/// <summary>
+/// What a delivery log says about a failure: a short code the page words in the reader's language. No address, port
+/// or socket error text, so the log cannot be used to probe a network (issue #20).
+/// </summary>
+public static class DeliveryErrors
+{
+    /// <summary>The address filter refused the host (internal, private, link-local, metadata…).</summary>
+    public const string Refused = "refused";
+
+    /// <summary>The receiver answered 3xx; redirects are never followed.</summary>
+    public const string Redirect = "redirect";
+
+    /// <summary>No answer within the per-request timeout.</summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>Any other network failure (name not found, connection failed, TLS…).</summary>
+    public const string Unreachable = "unreachable";
+
+    /// <summary>A non-success HTTP status; the code is in the log's status column.</summary>
+    public const string HttpStatus = "http";
 }

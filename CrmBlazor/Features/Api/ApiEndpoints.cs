@@ -28,7 +28,11 @@ public static class ApiEndpoints
         services.AddScoped<AccessTokenService>();
         services.AddSingleton<ApiImportSessions>();
         services.AddScoped<CrmBlazor.Features.Webhooks.WebhookService>();
-        services.AddHttpClient(nameof(CrmBlazor.Features.Webhooks.WebhookDispatcher), c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton(sp => CrmBlazor.Features.Webhooks.WebhookAddressFilter.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        // The dispatcher times each request out itself (Webhooks:TimeoutSeconds); the handler filters every connection.
+        services.AddHttpClient(nameof(CrmBlazor.Features.Webhooks.WebhookDispatcher), c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => CrmBlazor.Features.Webhooks.WebhookDispatcher.CreateHandler(
+                sp.GetRequiredService<CrmBlazor.Features.Webhooks.WebhookAddressFilter>()));
         services.AddSingleton<CrmBlazor.Features.Webhooks.WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<CrmBlazor.Features.Webhooks.WebhookDispatcher>());
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);

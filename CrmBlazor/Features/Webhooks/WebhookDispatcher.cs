@@ -1,6 +1,6 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Organization;
@@ -13,22 +13,32 @@ namespace CrmBlazor.Features.Webhooks;
 
 /// <summary>
 /// Turns live events into webhook deliveries (only for customers the webhook's owner may see) and sends them, signed
-/// with HMAC-SHA256, retrying with back-off. Runs in every instance; a delivery row is claimed by one sender at a time.
+/// with HMAC-SHA256 over a timestamp and the body, retrying with back-off. Each endpoint has a queue and a worker of
+/// its own, so a slow or dead receiver never holds another back (issue #20, finding 5); every request has a timeout,
+/// and after repeated failures the endpoint's breaker pauses it. Runs in every instance.
 /// </summary>
 public sealed class WebhookDispatcher(
     ILiveEventBus bus, IDbContextFactory<CrmDbContext> dbFactory, IHttpClientFactory http, TimeProvider clock, IConfiguration configuration,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string SignatureHeader = "X-CrmBlazor-Signature";
+    public const string TimestampHeader = "X-CrmBlazor-Timestamp";
     public const string EventHeader = "X-CrmBlazor-Event";
+    public const string DeliveryHeader = "X-CrmBlazor-Delivery";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Channel<LiveEvent> _events = Channel.CreateUnbounded<LiveEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<int, EndpointQueue> _endpoints = [];
+    private readonly Lock _endpointsLock = new();
     private readonly TimeSpan _poll = TimeSpan.FromMilliseconds(configuration.GetValue("Webhooks:PollMilliseconds", 2000));
     private readonly TimeSpan _retryBase = TimeSpan.FromSeconds(configuration.GetValue("Webhooks:RetryBaseSeconds", 30.0));
+    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(configuration.GetValue("Webhooks:TimeoutSeconds", 10.0));
+    private readonly int _breakerFailures = configuration.GetValue("Webhooks:BreakerFailures", 5);
+    private readonly TimeSpan _breakerPause = TimeSpan.FromSeconds(configuration.GetValue("Webhooks:BreakerPauseSeconds", 300.0));
+    private CancellationToken _stopping = new(canceled: true);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         // Only events published by this instance: every instance records its own, so each event is delivered once.
         using var subscription = bus.SubscribeOwn([LiveTopics.All], e =>
         {
@@ -44,7 +54,7 @@ public sealed class WebhookDispatcher(
         {
             try
             {
-                await SendDueAsync(stoppingToken);
+                await WakeDueAsync(stoppingToken);
                 await Task.Delay(_poll, clock, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -59,6 +69,13 @@ public sealed class WebhookDispatcher(
         }
 
         await record.ContinueWith(_ => { }, TaskScheduler.Default);
+        Task[] workers;
+        lock (_endpointsLock)
+        {
+            workers = [.. _endpoints.Values.Select(q => q.Completion)];
+        }
+
+        await Task.WhenAll(workers).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private async Task RecordLoopAsync(CancellationToken ct)
@@ -76,7 +93,7 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    /// <summary>Creates the delivery rows for one event.</summary>
+    /// <summary>Creates the delivery rows for one event and wakes the endpoints' workers.</summary>
     public async Task RecordAsync(LiveEvent e, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -105,6 +122,7 @@ public sealed class WebhookDispatcher(
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var woken = new HashSet<int>();
         foreach (var hook in hooks)
         {
             var owner = await CurrentUser.LoadAsync(dbFactory, hook.OwnerId, ct);
@@ -121,58 +139,229 @@ public sealed class WebhookDispatcher(
                     continue;
                 }
 
-                var payload = await PayloadAsync(db, kind, customerId, commentId, now, ct);
+                var payload = await WebhookPayload.BuildAsync(db, EventName(kind), customerId, commentId, now, ct);
                 db.WebhookDeliveries.Add(new WebhookDelivery(hook.Id, EventName(kind), payload, now));
+                woken.Add(hook.Id);
             }
         }
 
         await db.SaveChangesAsync(ct);
+        foreach (var id in woken)
+        {
+            Wake(id);
+        }
     }
 
-    /// <summary>Sends every due delivery once.</summary>
-    public async Task SendDueAsync(CancellationToken ct = default)
+    /// <summary>Wakes the worker of every endpoint that has a due delivery and no open breaker.</summary>
+    private async Task WakeDueAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var due = await db.WebhookDeliveries.Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
-            .OrderBy(d => d.Id).Take(50).ToListAsync(ct);
-        if (due.Count == 0)
+        var ids = await db.Webhooks
+            .Where(w => w.IsActive && (w.PausedUntil == null || w.PausedUntil <= now)
+                && db.WebhookDeliveries.Any(d => d.WebhookId == w.Id && d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now))
+            .Select(w => w.Id).ToListAsync(ct);
+        foreach (var id in ids)
+        {
+            Wake(id);
+        }
+    }
+
+    private void Wake(int webhookId)
+    {
+        if (_stopping.IsCancellationRequested)
         {
             return;
         }
 
-        var hookIds = due.Select(d => d.WebhookId).Distinct().ToList();
-        var hooks = await db.Webhooks.Where(w => hookIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
-        var client = http.CreateClient(nameof(WebhookDispatcher));
-        foreach (var d in due)
+        lock (_endpointsLock)
         {
-            var hook = hooks[d.WebhookId];
-            using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new StringContent(d.Payload, Encoding.UTF8, "application/json") };
-            request.Headers.Add(SignatureHeader, Webhook.Sign(hook.Secret, d.Payload));
-            request.Headers.Add(EventHeader, d.Event);
-            request.Headers.Add("X-CrmBlazor-Delivery", d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            request.Headers.UserAgent.Add(new ProductInfoHeaderValue("CrmBlazor-Webhooks", "1.0"));
-            try
+            if (!_endpoints.TryGetValue(webhookId, out var queue))
             {
-                using var response = await client.SendAsync(request, ct);
-                if (response.IsSuccessStatusCode)
+                queue = new EndpointQueue(this, webhookId, _stopping);
+                _endpoints[webhookId] = queue;
+            }
+
+            queue.Signal();
+        }
+    }
+
+    private void Forget(EndpointQueue queue)
+    {
+        lock (_endpointsLock)
+        {
+            if (_endpoints.TryGetValue(queue.WebhookId, out var current) && current == queue)
+            {
+                _endpoints.Remove(queue.WebhookId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the due deliveries of one endpoint, oldest first, one at a time (the endpoint's worker calls it). Stops
+    /// when none is due, the webhook is paused or its breaker opens. False when the webhook no longer exists.
+    /// </summary>
+    public async Task<bool> SendDueAsync(int webhookId, CancellationToken ct = default)
+    {
+        var client = http.CreateClient(nameof(WebhookDispatcher));
+        while (true)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var hook = await db.Webhooks.SingleOrDefaultAsync(w => w.Id == webhookId, ct);
+            if (hook is null)
+            {
+                return false;
+            }
+
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (!hook.IsActive || hook.IsPausedAt(now))
+            {
+                return true;
+            }
+
+            var due = await db.WebhookDeliveries.Where(d => d.WebhookId == webhookId && d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
+                .OrderBy(d => d.Id).Take(20).ToListAsync(ct);
+            foreach (var d in due)
+            {
+                var (status, error) = await SendAsync(client, hook, d, ct);
+                var after = clock.GetUtcNow().UtcDateTime;
+                if (error is null)
                 {
-                    d.Succeeded((int)response.StatusCode, clock.GetUtcNow().UtcDateTime);
+                    d.Succeeded(status!.Value, after);
+                    hook.DeliverySucceeded();
                 }
                 else
                 {
-                    d.FailedAttempt((int)response.StatusCode, $"HTTP {(int)response.StatusCode}", clock.GetUtcNow().UtcDateTime, _retryBase);
+                    d.FailedAttempt(status, error, after, _retryBase);
+                    hook.DeliveryFailed(after, _breakerFailures, _breakerPause);
+                }
+
+                await db.SaveChangesAsync(ct); // the log shows each delivery as soon as it is done
+                logger.LogInformation("Webhook {Hook} delivery {Delivery} ({Event}): {Status} ({Result}) after {Attempts} attempt(s).",
+                    hook.Id, d.Id, d.Event, d.Status, error ?? "ok", d.Attempts);
+                if (hook.IsPausedAt(after))
+                {
+                    logger.LogWarning("Webhook {Hook} paused until {Until} after {Failures} failures in a row.", hook.Id, hook.PausedUntil, hook.ConsecutiveFailures);
+                    return true;
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                d.FailedAttempt(null, ex.Message, clock.GetUtcNow().UtcDateTime, _retryBase);
-            }
 
-            logger.LogInformation("Webhook {Hook} delivery {Delivery} ({Event}): {Status} after {Attempts} attempt(s).", hook.Id, d.Id, d.Event, d.Status, d.Attempts);
+            if (due.Count < 20)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>One attempt: the HTTP status and, on failure, a <see cref="DeliveryErrors"/> code (never network details).</summary>
+    private async Task<(int? Status, string? Error)> SendAsync(HttpClient client, Webhook hook, WebhookDelivery d, CancellationToken ct)
+    {
+        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new StringContent(d.Payload, Encoding.UTF8, "application/json") };
+        request.Headers.Add(TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(SignatureHeader, Webhook.Sign(hook.Secret, timestamp, d.Payload));
+        request.Headers.Add(EventHeader, d.Event);
+        request.Headers.Add(DeliveryHeader, d.Id.ToString(CultureInfo.InvariantCulture));
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("CrmBlazor-Webhooks", "1.0"));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_timeout);
+        try
+        {
+            // Headers only: a receiver's body is never read, so a huge answer costs nothing.
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var code = (int)response.StatusCode;
+            return response.IsSuccessStatusCode ? (code, null)
+                : code is >= 300 and < 400 ? (code, DeliveryErrors.Redirect)
+                : (code, DeliveryErrors.HttpStatus);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (null, DeliveryErrors.Timeout);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, IsRefusal(ex) ? DeliveryErrors.Refused : DeliveryErrors.Unreachable);
+        }
+    }
+
+    private static bool IsRefusal(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is WebhookAddressRefusedException)
+            {
+                return true;
+            }
         }
 
-        await db.SaveChangesAsync(ct);
+        return false;
+    }
+
+    /// <summary>
+    /// The handler behind the webhook HTTP client: connections only through <see cref="WebhookAddressFilter"/>, no
+    /// redirects (a 3xx is a failed delivery), no proxy (a proxy would connect on our behalf, past the filter).
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(WebhookAddressFilter filter) => new()
+    {
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        UseCookies = false,
+        ConnectCallback = filter.ConnectCallback,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        MaxResponseHeadersLength = 16,
+    };
+
+    private void WorkerFailed(Exception ex, int webhookId) => logger.LogError(ex, "Webhook {Hook}: sending failed; trying again shortly.", webhookId);
+
+    /// <summary>One endpoint's queue: a wake-up channel drained by a worker of its own.</summary>
+    private sealed class EndpointQueue
+    {
+        private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+        {
+            FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true,
+        });
+
+        private readonly WebhookDispatcher _owner;
+
+        public EndpointQueue(WebhookDispatcher owner, int webhookId, CancellationToken ct)
+        {
+            _owner = owner;
+            WebhookId = webhookId;
+            Completion = Task.Run(() => RunAsync(ct), CancellationToken.None);
+        }
+
+        public int WebhookId { get; }
+
+        public Task Completion { get; }
+
+        public void Signal() => _wake.Writer.TryWrite(true);
+
+        private async Task RunAsync(CancellationToken ct)
+        {
+            try
+            {
+                await foreach (var _ in _wake.Reader.ReadAllAsync(ct))
+                {
+                    try
+                    {
+                        if (!await _owner.SendDueAsync(WebhookId, ct))
+                        {
+                            _owner.Forget(this);
+                            return;
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        _owner.WorkerFailed(ex, WebhookId);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // shutting down
+            }
+        }
     }
 
     private static async Task<IEnumerable<(WebhookEvents, int, long?)>> KindsAsync(CrmDbContext db, int customerId, string kind, CancellationToken ct)
@@ -192,20 +381,6 @@ public sealed class WebhookDispatcher(
         return latest == "RelationshipId"
             ? [(WebhookEvents.CustomerUpdated, customerId, null), (WebhookEvents.RelationshipChanged, customerId, null)]
             : [(WebhookEvents.CustomerUpdated, customerId, null)];
-    }
-
-    private static async Task<string> PayloadAsync(CrmDbContext db, WebhookEvents kind, int customerId, long? commentId, DateTime now, CancellationToken ct)
-    {
-        var customer = await db.Customers.AsNoTracking().Where(c => c.Id == customerId)
-            .Select(c => new
-            {
-                c.Id, c.Code, c.Name, c.Phone, c.Email, c.RelationshipId,
-                Relationship = db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefault(),
-                c.OwnerId, c.Version, c.UpdatedAt,
-            }).SingleAsync(ct);
-        object? comment = commentId is null ? null
-            : await db.Comments.AsNoTracking().Where(m => m.Id == commentId).Select(m => new { m.Id, m.Body, m.AuthorId, m.CreatedAt }).SingleOrDefaultAsync(ct);
-        return JsonSerializer.Serialize(new { @event = EventName(kind), occurredAt = now, customer, comment }, Json);
     }
 
     public static string EventName(WebhookEvents kind) => kind switch

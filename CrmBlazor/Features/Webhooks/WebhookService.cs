@@ -5,13 +5,21 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CrmBlazor.Features.Webhooks;
 
-public sealed record WebhookView(int Id, string Url, WebhookEvents Events, string OwnerName, bool IsActive, DateTime CreatedAt, int Pending, int Failed);
+public sealed record WebhookView(int Id, string Url, WebhookEvents Events, string OwnerName, bool IsActive, DateTime CreatedAt, int Pending, int Failed,
+    int ConsecutiveFailures = 0, DateTime? PausedUntil = null);
+
+/// <summary>A webhook URL refused when saved: its host is (or resolves to) an address webhooks may not call.</summary>
+public sealed class WebhookUrlRefusedException(WebhookHostVerdict verdict)
+    : ArgumentException(verdict == WebhookHostVerdict.NotFound ? "The webhook's host name was not found." : "Webhooks may not call this address.", "url")
+{
+    public WebhookHostVerdict Verdict { get; } = verdict;
+}
 
 public sealed record DeliveryView(long Id, string Event, DeliveryStatus Status, int Attempts, int? LastStatusCode, string? LastError, DateTime CreatedAt,
     DateTime? NextAttemptAt, DateTime? DeliveredAt);
 
 /// <summary>Registering webhooks and reading their delivery log (CRM settings right, checked on every call — R7.4).</summary>
-public sealed class WebhookService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock)
+public sealed class WebhookService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, WebhookAddressFilter addresses)
 {
     public async Task<IReadOnlyList<WebhookView>> ListAsync(UserAccess user, CancellationToken ct = default)
     {
@@ -20,14 +28,24 @@ public sealed class WebhookService(IDbContextFactory<CrmDbContext> dbFactory, Ti
         return await db.Webhooks.OrderBy(w => w.Id).Select(w => new WebhookView(w.Id, w.Url, w.Events,
                 db.StaffProfiles.Where(p => p.Id == w.OwnerId).Select(p => p.FullName).FirstOrDefault() ?? "?", w.IsActive, w.CreatedAt,
                 db.WebhookDeliveries.Count(d => d.WebhookId == w.Id && d.Status == DeliveryStatus.Pending),
-                db.WebhookDeliveries.Count(d => d.WebhookId == w.Id && d.Status == DeliveryStatus.Failed)))
+                db.WebhookDeliveries.Count(d => d.WebhookId == w.Id && d.Status == DeliveryStatus.Failed), w.ConsecutiveFailures, w.PausedUntil))
             .ToListAsync(ct);
     }
 
-    /// <summary>Registers a URL; the webhook acts for <paramref name="user"/> (only customers they may see are sent). Returns the signing secret.</summary>
+    /// <summary>
+    /// Registers a URL; the webhook acts for <paramref name="user"/> (only customers they may see are sent). Returns the
+    /// signing secret. Throws <see cref="WebhookUrlRefusedException"/> when the host is, or resolves to, an internal
+    /// address not on the allow-list (checked again on every connection).
+    /// </summary>
     public async Task<(int Id, string Secret)> CreateAsync(UserAccess user, string url, WebhookEvents events, CancellationToken ct = default)
     {
         Require(user);
+        var verdict = await addresses.CheckUrlAsync(Webhook.ParseUrl(url), ct);
+        if (verdict != WebhookHostVerdict.Allowed)
+        {
+            throw new WebhookUrlRefusedException(verdict);
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hook = new Webhook(url, events, user.UserId, clock.GetUtcNow().UtcDateTime);
         db.Webhooks.Add(hook);

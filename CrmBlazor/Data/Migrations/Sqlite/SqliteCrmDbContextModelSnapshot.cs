@@ -930,6 +930,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -942,6 +945,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.Property<string>("OwnerId")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PausedUntil")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Secret")
