@@ -13,6 +13,7 @@ using CrmBlazor.Features.Import;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
+using CrmBlazor.Security.Passwords;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
@@ -51,8 +52,6 @@ builder.Services.AddIdentityCore<AppUser>(o =>
         // Staff accounts are created by administrators (R7); lock an account after 5 wrong passwords.
         o.SignIn.RequireConfirmedAccount = false;
         o.User.RequireUniqueEmail = false;
-        o.Password.RequiredLength = 8;
-        o.Password.RequireNonAlphanumeric = false;
         o.Lockout.MaxFailedAccessAttempts = 5;
         o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
         o.Lockout.AllowedForNewUsers = true;
@@ -60,7 +59,8 @@ builder.Services.AddIdentityCore<AppUser>(o =>
     .AddEntityFrameworkStores<CrmDbContext>()
     .AddSignInManager()
     .AddClaimsPrincipalFactory<CrmClaimsPrincipalFactory>()
-    .AddDefaultTokenProviders();
+    .AddDefaultTokenProviders()
+    .AddCrmPasswordPolicy();
 builder.Services.ConfigureApplicationCookie(o =>
 {
     o.LoginPath = "/account/login";

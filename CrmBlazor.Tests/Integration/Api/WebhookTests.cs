@@ -58,8 +58,8 @@ public sealed class WebhookTests : IAsyncLifetime
     [Fact]
     public async Task A_signed_delivery_arrives_after_a_retry_and_out_of_scope_customers_are_never_sent()
     {
-        var lan = await _app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault | Rights.CrmSettings, "Nguyễn Thị Lan");
-        var minh = await _app.CreateUserAsync("minh", "Minh@12345", Rights.SalesDefault, "Đỗ Văn Minh");
+        var lan = await _app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault | Rights.CrmSettings, "Nguyễn Thị Lan");
+        var minh = await _app.CreateUserAsync("minh", "Minh@12345678", Rights.SalesDefault, "Đỗ Văn Minh");
         var lanAccess = (await CurrentUser.LoadAsync(_app.DbFactory, lan))!;
         var minhAccess = (await CurrentUser.LoadAsync(_app.DbFactory, minh))!;
         await using var scope = _app.Services.CreateAsyncScope();
