@@ -72,6 +72,7 @@ builder.Services.ConfigureApplicationCookie(o =>
 });
 
 builder.Services.AddScoped<CurrentUser>();
+builder.Services.AddAccountFeature();
 builder.Services.AddCrmLive(builder.Configuration);
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddCommentsFeature();

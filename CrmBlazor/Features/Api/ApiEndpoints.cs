@@ -17,7 +17,7 @@ public sealed record NewCommentRequest(string Body);
 
 /// <summary>
 /// The public REST API under /api/v1: a second door into the same feature services as the pages, with the same
-/// rights and visibility scope (R7.4). Authentication by personal access token; limited per token.
+/// rights and visibility scope (R7.4). Authentication by personal access token; limited per user (all of a user's tokens share one budget).
 /// </summary>
 public static class ApiEndpoints
 {
@@ -37,8 +37,10 @@ public static class ApiEndpoints
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = RateLimits.OnRejectedAsync;
+            // Per user, not per token: a second (or fifteenth) token of the same user shares the same budget.
             o.AddPolicy(Policy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.User.FindFirstValue(ApiTokenAuthenticationHandler.TokenIdClaim) ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         services.AddProblemDetails();
