@@ -19,6 +19,7 @@ using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddHttpHardening();
 
 // Serve package assets (MudBlazor, blazor.web.js) when running from a build in any environment; a no-op once published.
 builder.WebHost.UseStaticWebAssets();
@@ -88,6 +89,9 @@ var app = builder.Build();
 
 await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
 
+// Forwarded headers, HSTS, HTTPS redirect, CSP, nosniff, Referrer-Policy: first, so that every response has them.
+app.UseHttpHardening();
+
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -119,7 +123,8 @@ app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The CSP (HttpHardening) carries frame-ancestors 'self' itself: Blazor's own header would be a second policy.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 app.MapAccountEndpoints();
 app.MapHub<CrmHub>(CrmHub.Path);
 app.MapCommentEndpoints();

@@ -8,6 +8,7 @@ using CrmBlazor.Features.Customers;
 using CrmBlazor.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,6 +23,8 @@ public sealed record NewCommentRequest(string Body);
 public static class ApiEndpoints
 {
     public const string Policy = "api";
+    public const string DocumentPolicy = "api-document";
+    private const string DocumentScheme = "CookieOrApiToken";
 
     public static IServiceCollection AddApiFeature(this IServiceCollection services, IConfiguration configuration)
     {
@@ -33,6 +36,13 @@ public static class ApiEndpoints
         services.AddHostedService(sp => sp.GetRequiredService<CrmBlazor.Features.Webhooks.WebhookDispatcher>());
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        // The OpenAPI document: for a signed-in user (the help page links to it) or a token holder; an anonymous browser is
+        // sent to the sign-in page, a request with a bad token gets 401.
+        services.AddAuthentication().AddPolicyScheme(DocumentScheme, null, o => o.ForwardDefaultSelector = http =>
+            http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ? ApiTokenAuthenticationHandler.SchemeName
+                : IdentityConstants.ApplicationScheme);
+        services.AddAuthorizationBuilder().AddPolicy(DocumentPolicy, p => p.AddAuthenticationSchemes(DocumentScheme).RequireAuthenticatedUser());
         var perMinute = configuration.GetValue("Api:RequestsPerMinute", 600);
         services.AddRateLimiter(o =>
         {
@@ -50,7 +60,7 @@ public static class ApiEndpoints
 
     public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(DocumentPolicy);
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policy).RequireRateLimiting(Policy).DisableAntiforgery().AddEndpointFilter(MapErrorsAsync);
 
         api.MapGet("/customers", async (HttpContext http, CustomerService customers, [AsParameters] CustomerListParameters query, CancellationToken ct) =>
