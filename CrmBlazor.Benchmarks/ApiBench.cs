@@ -34,7 +34,7 @@ public static class ApiBench
         {
             ["Database:Provider"] = "Sqlite",
             ["ConnectionStrings:Crm"] = $"Data Source={dbPath};Pooling=True",
-            ["Admin:Password"] = "Admin@12345",
+            ["Admin:Password"] = "CrmAdmin@2026",
             ["Demo:Enabled"] = "false",
             ["Api:RequestsPerMinute"] = int.MaxValue.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",

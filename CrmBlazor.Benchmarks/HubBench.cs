@@ -23,12 +23,12 @@ namespace CrmBlazor.Benchmarks;
 /// </summary>
 public static partial class HubBench
 {
-    private const string Password = "Bench@12345";
+    private const string Password = "Bench@123456";
 
     public static async Task<(double P50, double P95, double P99, long Lost, long Delivered)> RunAsync(int clients, int comments, string? postgres, string? redis)
     {
         var folder = Path.Combine(Path.GetTempPath(), "crm-hubbench-" + Guid.NewGuid().ToString("N"));
-        var settings = new Dictionary<string, string?> { ["Database:DataFolder"] = folder, ["Admin:Password"] = "Admin@12345", ["Logging:LogLevel:Default"] = "Warning" };
+        var settings = new Dictionary<string, string?> { ["Database:DataFolder"] = folder, ["Admin:Password"] = "CrmAdmin@2026", ["Logging:LogLevel:Default"] = "Warning" };
         string? database = null;
         if (postgres is not null)
         {

@@ -13,11 +13,13 @@ using CrmBlazor.Features.Import;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
+using CrmBlazor.Security.Passwords;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddHttpHardening();
 
 // Serve package assets (MudBlazor, blazor.web.js) when running from a build in any environment; a no-op once published.
 builder.WebHost.UseStaticWebAssets();
@@ -51,8 +53,6 @@ builder.Services.AddIdentityCore<AppUser>(o =>
         // Staff accounts are created by administrators (R7); lock an account after 5 wrong passwords.
         o.SignIn.RequireConfirmedAccount = false;
         o.User.RequireUniqueEmail = false;
-        o.Password.RequiredLength = 8;
-        o.Password.RequireNonAlphanumeric = false;
         o.Lockout.MaxFailedAccessAttempts = 5;
         o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
         o.Lockout.AllowedForNewUsers = true;
@@ -60,7 +60,8 @@ builder.Services.AddIdentityCore<AppUser>(o =>
     .AddEntityFrameworkStores<CrmDbContext>()
     .AddSignInManager()
     .AddClaimsPrincipalFactory<CrmClaimsPrincipalFactory>()
-    .AddDefaultTokenProviders();
+    .AddDefaultTokenProviders()
+    .AddCrmPasswordPolicy();
 builder.Services.ConfigureApplicationCookie(o =>
 {
     o.LoginPath = "/account/login";
@@ -72,6 +73,7 @@ builder.Services.ConfigureApplicationCookie(o =>
 });
 
 builder.Services.AddScoped<CurrentUser>();
+builder.Services.AddAccountFeature();
 builder.Services.AddCrmLive(builder.Configuration);
 builder.Services.AddSingleton<DatabaseInitializer>();
 builder.Services.AddCommentsFeature();
@@ -86,6 +88,9 @@ builder.Services.AddImportFeature();
 var app = builder.Build();
 
 await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+
+// Forwarded headers, HSTS, HTTPS redirect, CSP, nosniff, Referrer-Policy: first, so that every response has them.
+app.UseHttpHardening();
 
 if (!app.Environment.IsDevelopment())
 {
@@ -118,7 +123,8 @@ app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The CSP (HttpHardening) carries frame-ancestors 'self' itself: Blazor's own header would be a second policy.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 app.MapAccountEndpoints();
 app.MapHub<CrmHub>(CrmHub.Path);
 app.MapCommentEndpoints();

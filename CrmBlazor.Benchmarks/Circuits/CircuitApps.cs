@@ -17,7 +17,7 @@ namespace CrmBlazor.Benchmarks.Circuits;
 /// </summary>
 public static class CircuitApps
 {
-    public const string AdminPassword = "Admin@12345";
+    public const string AdminPassword = "CrmAdmin@2026";
     public const int DemoCustomers = 5000;
 
     public static string DataRoot => Path.Combine(AppProcess.RepoRoot, "bench-data", "circuits");
@@ -109,7 +109,7 @@ public static class CircuitApps
         await using var context = await db.CreateDbContextAsync();
         var id = await context.StaffProfiles.Where(p => p.UserName == userName).Select(p => p.Id).SingleAsync();
         var user = await CurrentUser.LoadAsync(db, id) ?? throw new InvalidOperationException("No user " + userName);
-        return await new AccessTokenService(db, TimeProvider.System).CreateAsync(user, "circuit bench");
+        return await new AccessTokenService(db, TimeProvider.System, new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()).CreateAsync(user, "circuit bench");
     }
 
     /// <summary>The users the viewers sign in as: admin (sees all) and the two sales managers whose scope holds the north team's customers.</summary>

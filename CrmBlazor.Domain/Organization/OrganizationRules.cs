@@ -15,6 +15,7 @@ public static class OrganizationRules
     public const string LoginNameTaken = "user.login-name-taken";
     public const string LoginNameInvalid = "user.login-name-invalid";
     public const string PasswordRejected = "user.password-rejected";
+    public const string PasswordSameAsCurrent = "user.password-same-as-current";
     public const string UserNotFound = "user.not-found";
     public const string NameRequired = "organization.name-required";
     public const string CannotDeactivateSelf = "user.cannot-deactivate-self";

@@ -15,7 +15,7 @@ namespace CrmBlazor.Tests.EndToEnd;
 /// </summary>
 public sealed class CommentsEndToEndTests
 {
-    private const string Password = "Pass@12345";
+    private const string Password = "Pass@12345678";
 
     [Fact]
     public async Task A_mention_reaches_a_colleague_live_and_reading_clears_the_badge()

@@ -15,7 +15,7 @@ namespace CrmBlazor.Tests.EndToEnd;
 /// </summary>
 public sealed class LiveCollaborationEndToEndTests : IAsyncLifetime
 {
-    private const string Password = "Xem@12345";
+    private const string Password = "Xem@12345678";
     private readonly CrmAppFactory _app = new(kestrel: true);
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;

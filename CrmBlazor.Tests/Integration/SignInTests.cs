@@ -60,7 +60,7 @@ public sealed class SignInTests : IClassFixture<SignInTests.Factory>
             var root = await db.Departments.FirstAsync();
             var group = await db.PermissionGroups.FirstAsync();
             var users = setup.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<AppUser>>();
-            await StaffAccounts.CreateAsync(users, db, "lockme", "Khóa Thử", null, "Right@Pass1", root.Id, group.Id, default);
+            await StaffAccounts.CreateAsync(users, db, "lockme", "Khóa Thử", null, "Right@Pass123", root.Id, group.Id, default);
         }
 
         for (var i = 1; i <= 5; i++)
@@ -79,7 +79,7 @@ public sealed class SignInTests : IClassFixture<SignInTests.Factory>
             }
         }
 
-        var correct = await FormPost.SignInAsync(Client(), "lockme", "Right@Pass1");
+        var correct = await FormPost.SignInAsync(Client(), "lockme", "Right@Pass123");
         Assert.Equal(HttpStatusCode.OK, correct.StatusCode);
         Assert.StartsWith("Tài khoản bị khóa", FormPost.Alert(await FormPost.TextAsync(correct)), StringComparison.Ordinal);
 

@@ -30,6 +30,8 @@ public class CrmAppFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:Crm"] = string.Empty,
             ["Admin:Password"] = AdminPassword,
             ["Demo:Enabled"] = "false",
+            // Tests sign in many times from one address; SignInThrottleTests sets its own small limit.
+            ["SignIn:AttemptsPerIpPerMinute"] = "1000",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

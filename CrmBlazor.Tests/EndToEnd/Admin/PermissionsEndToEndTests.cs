@@ -144,13 +144,13 @@ public sealed class PermissionsEndToEndTests : IAsyncLifetime
             var group = await org.CreateGroupAsync(admin, "Bán hàng", CrmBlazor.Domain.Organization.Rights.SalesDefault);
             userId = await services.GetRequiredService<CrmBlazor.Features.Admin.UserAdminService>().CreateAsync(admin, new CrmBlazor.Features.Admin.StaffInput
             {
-                UserName = "lan.vo", FullName = "Võ Lan", DepartmentId = admin.DepartmentId, PermissionGroupId = group, Password = "LanVo2026x",
+                UserName = "lan.vo", FullName = "Võ Lan", DepartmentId = admin.DepartmentId, PermissionGroupId = group, Password = "LanVo2026xyz",
             });
         }
 
         await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         var page = await context.NewPageAsync();
-        await Chromium.SignInAsync(page, url, "lan.vo", "LanVo2026x");
+        await Chromium.SignInAsync(page, url, "lan.vo", "LanVo2026xyz");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers$"));
 
         // Own display name and password, from the account menu's profile page.
@@ -165,7 +165,7 @@ public sealed class PermissionsEndToEndTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Đổi mật khẩu" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Mật khẩu hiện tại không đúng.")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "profile.png"), FullPage = true });
-        await page.GetByLabel("Mật khẩu hiện tại").FillAsync("LanVo2026x");
+        await page.GetByLabel("Mật khẩu hiện tại").FillAsync("LanVo2026xyz");
         await page.GetByRole(AriaRole.Button, new() { Name = "Đổi mật khẩu" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login"));
         await Chromium.SignInAsync(page, url, "lan.vo", "LanVoMoi2027");

@@ -83,7 +83,7 @@ public sealed class AdminServiceTests : IAsyncLifetime
     {
         var id = await _users.CreateAsync(_admin, new StaffInput
         {
-            UserName = login, FullName = "Người " + login, DepartmentId = departmentId ?? _rootId, PermissionGroupId = groupId, Password = "Matkhau123",
+            UserName = login, FullName = "Người " + login, DepartmentId = departmentId ?? _rootId, PermissionGroupId = groupId, Password = "Matkhau123456",
         });
         return (await CurrentUser.LoadAsync(_app.DbFactory, id))!;
     }
@@ -110,11 +110,11 @@ public sealed class AdminServiceTests : IAsyncLifetime
             ("set group rights", () => _org.SetGroupRightsAsync(outsider, _salesGroupId, Rights.All)),
             ("delete group", () => _org.DeleteGroupAsync(outsider, emptyGroup)),
             ("list users", () => _users.ListAsync(outsider)),
-            ("create user", () => _users.CreateAsync(outsider, new StaffInput { UserName = "hacker", FullName = "H", DepartmentId = _rootId, PermissionGroupId = _salesGroupId, Password = "Matkhau123" })),
+            ("create user", () => _users.CreateAsync(outsider, new StaffInput { UserName = "hacker", FullName = "H", DepartmentId = _rootId, PermissionGroupId = _salesGroupId, Password = "Matkhau123456" })),
             ("edit user", () => _users.UpdateAsync(outsider, victim.UserId, new StaffInput { FullName = "Đổi", DepartmentId = _rootId, PermissionGroupId = almostAll })),
             ("deactivate user", () => _users.DeactivateAsync(outsider, victim.UserId)),
             ("reactivate user", () => _users.ReactivateAsync(outsider, victim.UserId)),
-            ("reset password", () => _users.ResetPasswordAsync(outsider, victim.UserId, "Hacked1234")),
+            ("reset password", () => _users.ResetPasswordAsync(outsider, victim.UserId, "Hacked123456")),
         };
         foreach (var (name, call) in attempts)
         {
@@ -134,7 +134,7 @@ public sealed class AdminServiceTests : IAsyncLifetime
         Assert.True(v.IsActive);
         Assert.Equal("Người nan.nhan", v.FullName);
         var users = _scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        Assert.True(await users.CheckPasswordAsync((await users.FindByIdAsync(victim.UserId))!, "Matkhau123"));
+        Assert.True(await users.CheckPasswordAsync((await users.FindByIdAsync(victim.UserId))!, "Matkhau123456"));
 
         // A right revoked after the caller's access was read is already gone (the service re-reads it).
         var admin2Group = await _org.CreateGroupAsync(_admin, "Quản trị phụ", Rights.UserAdmin | Rights.CustomersAccess);
@@ -262,7 +262,7 @@ public sealed class AdminServiceTests : IAsyncLifetime
     {
         var user = await NewUserAsync("se.nghi", _salesGroupId);
         var client = _app.CreateClient(new() { AllowAutoRedirect = false });
-        var signIn = await FormPost.SignInAsync(client, "SE.NGHI", "Matkhau123");
+        var signIn = await FormPost.SignInAsync(client, "SE.NGHI", "Matkhau123456");
         Assert.Equal(System.Net.HttpStatusCode.Redirect, signIn.StatusCode);
         var before = await client.GetAsync("/settings");
         Assert.Equal(System.Net.HttpStatusCode.OK, before.StatusCode);
@@ -285,13 +285,13 @@ public sealed class AdminServiceTests : IAsyncLifetime
         Assert.Contains("/account/login", after.Headers.Location!.ToString(), StringComparison.Ordinal);
 
         var fresh = _app.CreateClient(new() { AllowAutoRedirect = false });
-        var refused = await FormPost.SignInAsync(fresh, "se.nghi", "Matkhau123");
+        var refused = await FormPost.SignInAsync(fresh, "se.nghi", "Matkhau123456");
         Assert.Contains("vô hiệu hóa", FormPost.Alert(await FormPost.TextAsync(refused)), StringComparison.OrdinalIgnoreCase);
 
         // Reactivated, with a password reset by the admin: signs in with the new password only.
         await _users.ReactivateAsync(_admin, user.UserId);
         await _users.ResetPasswordAsync(_admin, user.UserId, "MoiDatLai456");
-        var old = await FormPost.SignInAsync(_app.CreateClient(new() { AllowAutoRedirect = false }), "se.nghi", "Matkhau123");
+        var old = await FormPost.SignInAsync(_app.CreateClient(new() { AllowAutoRedirect = false }), "se.nghi", "Matkhau123456");
         Assert.NotEqual(System.Net.HttpStatusCode.Redirect, old.StatusCode);
         var ok = await FormPost.SignInAsync(_app.CreateClient(new() { AllowAutoRedirect = false }), "se.nghi", "MoiDatLai456");
         Assert.Equal(System.Net.HttpStatusCode.Redirect, ok.StatusCode);
@@ -306,7 +306,7 @@ public sealed class AdminServiceTests : IAsyncLifetime
         Assert.Equal("Trần Tự Đổi", (await profiles.GetAsync(me)).FullName);
         var wrong = await Assert.ThrowsAsync<DomainException>(() => profiles.ChangePasswordAsync(me, "SaiMatKhau1", "MatKhauMoi789"));
         Assert.Equal(ProfileRules.WrongCurrentPassword, wrong.Code);
-        await profiles.ChangePasswordAsync(me, "Matkhau123", "MatKhauMoi789");
+        await profiles.ChangePasswordAsync(me, "Matkhau123456", "MatKhauMoi789");
         var ok = await FormPost.SignInAsync(_app.CreateClient(new() { AllowAutoRedirect = false }), "tu.doi", "MatKhauMoi789");
         Assert.Equal(System.Net.HttpStatusCode.Redirect, ok.StatusCode);
     }

@@ -17,7 +17,7 @@ public sealed class ApiBodyLimitTests
     {
         await using var app = new CrmAppFactory(kestrel: true);
         app.StartServer();
-        var lan = await app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault);
+        var lan = await app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault);
         var customer = await app.CreateCustomerAsync("Khách của Lan", "0912000001", lan);
         string token;
         await using (var scope = app.Services.CreateAsyncScope())

@@ -34,9 +34,9 @@ public sealed class ApiImportTests : IAsyncLifetime
             ["Api:RequestsPerMinute"] = "1000",
             ["Import:MaxFileBytes"] = MaxFileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        _lan = await _app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault | Rights.CustomersImport, "Nguyễn Thị Lan");
-        _minh = await _app.CreateUserAsync("minh", "Minh@12345", Rights.SalesDefault | Rights.CustomersImport, "Đỗ Văn Minh");
-        _seller = await _app.CreateUserAsync("ban", "Ban@12345", Rights.SalesDefault, "Chỉ Bán Hàng");
+        _lan = await _app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault | Rights.CustomersImport, "Nguyễn Thị Lan");
+        _minh = await _app.CreateUserAsync("minh", "Minh@12345678", Rights.SalesDefault | Rights.CustomersImport, "Đỗ Văn Minh");
+        _seller = await _app.CreateUserAsync("ban", "Ban@12345678", Rights.SalesDefault, "Chỉ Bán Hàng");
         await _app.CreateCustomerAsync("Khách cũ của Lan", "0912000001", _lan);
     }
 
@@ -353,7 +353,7 @@ public sealed class ApiImportTests : IAsyncLifetime
     [Fact]
     public async Task The_OpenAPI_document_describes_the_import_endpoints()
     {
-        var doc = await _app.CreateClient().GetStringAsync("/openapi/v1.json");
+        var doc = await (await ClientAsync(_lan)).GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/v1/imports/{id}/confirm", doc, StringComparison.Ordinal);
         Assert.Contains("/api/v1/imports/{id}/failed-rows", doc, StringComparison.Ordinal);
         Assert.Contains("UploadImport", doc, StringComparison.Ordinal);
@@ -412,7 +412,7 @@ public sealed class ApiImportBodyLimitTests
     {
         await using var app = new CrmAppFactory(kestrel: true, new Dictionary<string, string?> { ["Import:MaxFileBytes"] = "100000" });
         app.StartServer();
-        var lan = await app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault | Rights.CustomersImport);
+        var lan = await app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault | Rights.CustomersImport);
         string token;
         await using (var scope = app.Services.CreateAsyncScope())
         {

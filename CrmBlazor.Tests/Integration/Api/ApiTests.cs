@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Api;
 using CrmBlazor.Security;
@@ -25,9 +26,9 @@ public sealed class ApiTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = new CrmAppFactory(settings: new Dictionary<string, string?> { ["Api:RequestsPerMinute"] = "1000" });
-        _lan = await _app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault, "Nguyễn Thị Lan");
-        _minh = await _app.CreateUserAsync("minh", "Minh@12345", Rights.SalesDefault, "Đỗ Văn Minh");
-        _viewer = await _app.CreateUserAsync("xem", "Xem@12345", Rights.CustomersAccess | Rights.CustomersViewAll, "Chỉ Xem");
+        _lan = await _app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault, "Nguyễn Thị Lan");
+        _minh = await _app.CreateUserAsync("minh", "Minh@12345678", Rights.SalesDefault, "Đỗ Văn Minh");
+        _viewer = await _app.CreateUserAsync("xem", "Xem@12345678", Rights.CustomersAccess | Rights.CustomersViewAll, "Chỉ Xem");
         _lanCustomer = await _app.CreateCustomerAsync("Khách của Lan", "0912000001", _lan);
         _minhCustomer = await _app.CreateCustomerAsync("Khách của Minh", "0912000002", _minh);
     }
@@ -263,9 +264,16 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_OpenAPI_document_describes_the_endpoints()
+    public async Task The_OpenAPI_document_describes_the_endpoints_to_a_token_holder_only()
     {
-        var doc = await Client(null).GetStringAsync("/openapi/v1.json");
+        // Anonymous: an API client gets 401, a browser is sent to the sign-in page (#20).
+        var anonymous = await Client(null).GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+        Assert.StartsWith("/account/login", anonymous.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        var badToken = await Client("crm_not-a-token").GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.Unauthorized, badToken.StatusCode);
+
+        var doc = await Client(await TokenAsync(_viewer, "openapi")).GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/v1/customers", doc, StringComparison.Ordinal);
         Assert.Contains("/api/v1/customers/{id}/comments", doc, StringComparison.Ordinal);
         Assert.Contains("/api/v1/customers/{id}/related-users", doc, StringComparison.Ordinal);
@@ -365,21 +373,23 @@ public sealed class ApiTests : IAsyncLifetime
     }
 }
 
-/// <summary>Rate limiting per token (429), in an app of its own with a tiny limit.</summary>
+/// <summary>Rate limiting per user (429 with Retry-After) and the cap on tokens (#20), in an app of its own with tiny limits.</summary>
 public sealed class ApiRateLimitTests
 {
     [Fact]
-    public async Task Requests_over_the_limit_answer_429_per_token()
+    public async Task Requests_over_the_limit_answer_429_with_Retry_After_for_every_token_of_the_user()
     {
         await using var app = new CrmAppFactory(settings: new Dictionary<string, string?> { ["Api:RequestsPerMinute"] = "3" });
-        var lan = await app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault);
-        string token, other;
+        var lan = await app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault);
+        var minh = await app.CreateUserAsync("minh", "Minh@12345678", Rights.SalesDefault);
+        string token, other, minhs;
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            var user = (await CurrentUser.LoadAsync(app.DbFactory, lan))!;
             var service = scope.ServiceProvider.GetRequiredService<AccessTokenService>();
+            var user = (await CurrentUser.LoadAsync(app.DbFactory, lan))!;
             token = await service.CreateAsync(user, "một");
             other = await service.CreateAsync(user, "hai");
+            minhs = await service.CreateAsync((await CurrentUser.LoadAsync(app.DbFactory, minh))!, "ba");
         }
 
         var client = app.CreateClient();
@@ -389,9 +399,43 @@ public sealed class ApiRateLimitTests
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/relationships")).StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.GetAsync("/api/v1/relationships")).StatusCode);
+        var refused = await client.GetAsync("/api/v1/relationships");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var retryAfter = refused.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value.TotalSeconds, 1, 60);
+
+        // The same user's second token shares the budget; another user's does not.
         var second = app.CreateClient();
         second.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", other);
-        Assert.Equal(HttpStatusCode.OK, (await second.GetAsync("/api/v1/relationships")).StatusCode);
+        var alsoRefused = await second.GetAsync("/api/v1/relationships");
+        Assert.Equal(HttpStatusCode.TooManyRequests, alsoRefused.StatusCode);
+        Assert.NotNull(alsoRefused.Headers.RetryAfter?.Delta);
+        var third = app.CreateClient();
+        third.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", minhs);
+        Assert.Equal(HttpStatusCode.OK, (await third.GetAsync("/api/v1/relationships")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_user_holds_at_most_the_configured_number_of_active_tokens()
+    {
+        await using var app = new CrmAppFactory(settings: new Dictionary<string, string?> { ["Api:MaxTokensPerUser"] = "3" });
+        var lan = await app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault);
+        await using var scope = app.Services.CreateAsyncScope();
+        var service = scope.ServiceProvider.GetRequiredService<AccessTokenService>();
+        var user = (await CurrentUser.LoadAsync(app.DbFactory, lan))!;
+        for (var i = 1; i <= 3; i++)
+        {
+            await service.CreateAsync(user, "token " + i);
+        }
+
+        var full = await Assert.ThrowsAsync<DomainException>(() => service.CreateAsync(user, "token 4"));
+        Assert.Equal(AccessTokenService.LimitReached, full.Code);
+        Assert.Equal(3, (await service.ListAsync(user)).Count);
+
+        // A revoked token no longer counts.
+        await service.RevokeAsync(user, (await service.ListAsync(user)).First().Id);
+        await service.CreateAsync(user, "token 4");
+        Assert.Equal(4, (await service.ListAsync(user)).Count);
     }
 }

@@ -289,8 +289,8 @@ public sealed class WebhookTests : IAsyncLifetime
 
     private async Task<(UserAccess Lan, UserAccess Minh)> UsersAsync()
     {
-        var lan = await _app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault | Rights.CrmSettings, "Nguyễn Thị Lan");
-        var minh = await _app.CreateUserAsync("minh", "Minh@12345", Rights.SalesDefault, "Đỗ Văn Minh");
+        var lan = await _app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault | Rights.CrmSettings, "Nguyễn Thị Lan");
+        var minh = await _app.CreateUserAsync("minh", "Minh@12345678", Rights.SalesDefault, "Đỗ Văn Minh");
         return ((await CurrentUser.LoadAsync(_app.DbFactory, lan))!, (await CurrentUser.LoadAsync(_app.DbFactory, minh))!);
     }
 

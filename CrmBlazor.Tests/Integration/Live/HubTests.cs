@@ -34,11 +34,11 @@ public sealed class HubTests : IAsyncLifetime
     [Fact]
     public async Task A_join_outside_the_scope_is_refused_and_an_own_customer_streams_events()
     {
-        var lan = await _app.CreateUserAsync("lan", "Lan@12345", Rights.SalesDefault);
+        var lan = await _app.CreateUserAsync("lan", "Lan@12345678", Rights.SalesDefault);
         var own = await _app.CreateCustomerAsync("Khách của Lan", "0912000001", lan);
         var foreign = await _app.CreateCustomerAsync("Khách của admin", "0912000002", await _app.AdminIdAsync());
 
-        await using var hub = await ConnectAsync("lan", "Lan@12345");
+        await using var hub = await ConnectAsync("lan", "Lan@12345678");
         var ex = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("JoinCustomer", foreign));
         Assert.Contains("may not see", ex.Message, StringComparison.Ordinal);
 

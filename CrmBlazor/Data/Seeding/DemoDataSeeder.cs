@@ -15,7 +15,7 @@ namespace CrmBlazor.Data.Seeding;
 /// </summary>
 public sealed class DemoDataSeeder(CrmDbContext db, UserManager<AppUser> users, ILogger<DemoDataSeeder> logger, TimeProvider clock)
 {
-    public const string DemoPassword = "Demo@12345";
+    public const string DemoPassword = "CrmDemo@2026";
     public const string ManagersGroup = "Trưởng phòng kinh doanh";
     public const string SalesGroup = "Nhân viên kinh doanh";
 

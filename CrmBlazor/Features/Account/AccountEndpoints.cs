@@ -7,6 +7,12 @@ namespace CrmBlazor.Features.Account;
 
 public static class AccountEndpoints
 {
+    public static IServiceCollection AddAccountFeature(this IServiceCollection services)
+    {
+        services.AddSingleton<SignInThrottle>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/account/logout", async (SignInManager<AppUser> signIn, [FromForm] string? returnUrl) =>

@@ -44,7 +44,7 @@ public sealed class ProfileService(IServiceScopeFactory scopes, IDbContextFactor
         var result = await users.ChangePasswordAsync(account, currentPassword!, newPassword ?? string.Empty);
         if (!result.Succeeded)
         {
-            throw new DomainException(OrganizationRules.PasswordRejected, string.Join(" ", result.Errors.Select(e => e.Description)));
+            throw UserAdminService.IdentityFailure(result);
         }
     }
 }

@@ -213,6 +213,11 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
             return new DomainException(OrganizationRules.LoginNameInvalid, "The login name has characters that are not allowed.");
         }
 
+        if (codes.Contains(CrmBlazor.Security.Passwords.CrmPasswordValidator.SameAsCurrentCode))
+        {
+            return new DomainException(OrganizationRules.PasswordSameAsCurrent, "The new password must differ from the current one.");
+        }
+
         return new DomainException(OrganizationRules.PasswordRejected, string.Join(" ", result.Errors.Select(e => e.Description)));
     }
 

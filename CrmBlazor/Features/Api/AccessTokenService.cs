@@ -1,4 +1,5 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
@@ -7,9 +8,15 @@ namespace CrmBlazor.Features.Api;
 
 public sealed record AccessTokenView(int Id, string Name, string Hint, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt);
 
-/// <summary>A user's own personal access tokens: create (secret shown once), list, revoke.</summary>
-public sealed class AccessTokenService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock)
+/// <summary>A user's own personal access tokens: create (secret shown once), list, revoke. A user holds at most
+/// <see cref="MaxActive"/> active tokens (Api:MaxTokensPerUser, 10 unless configured): the API's rate limit is per user,
+/// and a cap keeps forgotten secrets few.</summary>
+public sealed class AccessTokenService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, IConfiguration configuration)
 {
+    public const string LimitReached = "token.limit-reached";
+
+    public int MaxActive { get; } = Math.Max(1, configuration.GetValue("Api:MaxTokensPerUser", 10));
+
     public async Task<IReadOnlyList<AccessTokenView>> ListAsync(UserAccess user, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -22,8 +29,15 @@ public sealed class AccessTokenService(IDbContextFactory<CrmDbContext> dbFactory
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (token, secret) = AccessToken.Issue(user.UserId, name, clock.GetUtcNow().UtcDateTime);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (await db.AccessTokens.CountAsync(t => t.UserId == user.UserId && t.RevokedAt == null, ct) >= MaxActive)
+        {
+            throw new DomainException(LimitReached, $"You already have {MaxActive} active tokens: revoke one you no longer use first.");
+        }
+
         db.AccessTokens.Add(token);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return secret;
     }
 

@@ -8,6 +8,7 @@ using CrmBlazor.Features.Customers;
 using CrmBlazor.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,11 +18,13 @@ public sealed record NewCommentRequest(string Body);
 
 /// <summary>
 /// The public REST API under /api/v1: a second door into the same feature services as the pages, with the same
-/// rights and visibility scope (R7.4). Authentication by personal access token; limited per token.
+/// rights and visibility scope (R7.4). Authentication by personal access token; limited per user (all of a user's tokens share one budget).
 /// </summary>
 public static class ApiEndpoints
 {
     public const string Policy = "api";
+    public const string DocumentPolicy = "api-document";
+    private const string DocumentScheme = "CookieOrApiToken";
 
     public static IServiceCollection AddApiFeature(this IServiceCollection services, IConfiguration configuration)
     {
@@ -37,12 +40,21 @@ public static class ApiEndpoints
         services.AddHostedService(sp => sp.GetRequiredService<CrmBlazor.Features.Webhooks.WebhookDispatcher>());
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        // The OpenAPI document: for a signed-in user (the help page links to it) or a token holder; an anonymous browser is
+        // sent to the sign-in page, a request with a bad token gets 401.
+        services.AddAuthentication().AddPolicyScheme(DocumentScheme, null, o => o.ForwardDefaultSelector = http =>
+            http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ? ApiTokenAuthenticationHandler.SchemeName
+                : IdentityConstants.ApplicationScheme);
+        services.AddAuthorizationBuilder().AddPolicy(DocumentPolicy, p => p.AddAuthenticationSchemes(DocumentScheme).RequireAuthenticatedUser());
         var perMinute = configuration.GetValue("Api:RequestsPerMinute", 600);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = RateLimits.OnRejectedAsync;
+            // Per user, not per token: a second (or fifteenth) token of the same user shares the same budget.
             o.AddPolicy(Policy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.User.FindFirstValue(ApiTokenAuthenticationHandler.TokenIdClaim) ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         services.AddProblemDetails();
@@ -54,7 +66,7 @@ public static class ApiEndpoints
 
     public static IEndpointRouteBuilder MapApi(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(DocumentPolicy);
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policy).RequireRateLimiting(Policy).DisableAntiforgery().AddEndpointFilter(MapErrorsAsync);
         // JSON bodies are small (the longest field is a 10,000-character comment); the file upload sets its own limit.
         api.WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(JsonBodyLimitBytes));

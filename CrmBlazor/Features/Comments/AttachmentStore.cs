@@ -6,14 +6,6 @@ namespace CrmBlazor.Features.Comments;
 /// </summary>
 public sealed class AttachmentStore
 {
-    private static readonly HashSet<string> AllowedTypes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv",
-        "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.ms-powerpoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    };
-
     private readonly string _folder;
 
     public AttachmentStore(IConfiguration configuration, IHostEnvironment environment)
@@ -37,41 +29,94 @@ public sealed class AttachmentStore
 
     public long MaxBytes { get; }
 
+    /// <summary>Size and name, before anything is written; the content is checked while it is saved.</summary>
     public void Validate(NewAttachment a)
     {
         if (a.Size <= 0 || a.Size > MaxBytes)
         {
-            throw new ArgumentException($"'{a.FileName}' is larger than {MaxBytes / (1024 * 1024)} MB.");
+            throw TooLarge(a);
         }
 
-        if (!AllowedTypes.Contains(a.ContentType))
+        if (AttachmentTypes.ForFileName(a.FileName) is null)
         {
-            throw new ArgumentException($"'{a.FileName}' is not an image or a document.");
+            throw new AttachmentRejectedException(a.FileName, AttachmentRejection.TypeNotAllowed, $"'{a.FileName}' is not an image or a document.");
         }
     }
 
-    public async Task<string> SaveAsync(NewAttachment a, CancellationToken ct)
+    /// <summary>
+    /// Writes the file under a random name and returns that name with the content type the file really has: its first
+    /// bytes must be the signature of the type its name claims (<see cref="AttachmentTypes"/>), a text file must hold no
+    /// NUL byte, an Office file must be an Office package. A refused file leaves nothing behind.
+    /// </summary>
+    public async Task<(string StorageName, string ContentType)> SaveAsync(NewAttachment a, CancellationToken ct)
     {
+        Validate(a);
+        var kind = AttachmentTypes.ForFileName(a.FileName)!;
         var name = Guid.NewGuid().ToString("N") + Path.GetExtension(a.FileName).ToLowerInvariant();
-        await using var file = File.Create(Path.Combine(_folder, name));
-        var buffer = new byte[81920];
-        long total = 0;
-        int read;
-        while ((read = await a.Content.ReadAsync(buffer, ct)) > 0)
+        var path = Path.Combine(_folder, name);
+        try
         {
-            total += read;
-            if (total > MaxBytes)
+            await using (var file = File.Create(path))
             {
-                file.Close();
-                Delete(name);
-                throw new ArgumentException($"'{a.FileName}' is larger than {MaxBytes / (1024 * 1024)} MB.");
+                var buffer = new byte[81920];
+                long total = 0;
+                var head = await ReadHeadAsync(a.Content, buffer, ct);
+                if (head == 0 || !kind.Matches(buffer.AsSpan(0, Math.Min(head, AttachmentTypes.HeadLength))))
+                {
+                    throw Mismatch(a);
+                }
+
+                var read = head;
+                do
+                {
+                    total += read;
+                    if (total > MaxBytes)
+                    {
+                        throw TooLarge(a);
+                    }
+
+                    if (kind.IsText && buffer.AsSpan(0, read).Contains((byte)0))
+                    {
+                        throw Mismatch(a);
+                    }
+
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+                while ((read = await a.Content.ReadAsync(buffer, ct)) > 0);
             }
 
-            await file.WriteAsync(buffer.AsMemory(0, read), ct);
+            if (kind.OfficeFolder is { } folder && !AttachmentTypes.IsOfficeZip(path, folder))
+            {
+                throw Mismatch(a);
+            }
+
+            return (name, kind.ContentType);
+        }
+        catch
+        {
+            Delete(name);
+            throw;
+        }
+    }
+
+    /// <summary>Fills the buffer with up to <see cref="AttachmentTypes.HeadLength"/> bytes (a stream may give fewer a read).</summary>
+    private static async Task<int> ReadHeadAsync(Stream content, byte[] buffer, CancellationToken ct)
+    {
+        var filled = 0;
+        int read;
+        while (filled < AttachmentTypes.HeadLength && (read = await content.ReadAsync(buffer.AsMemory(filled, buffer.Length - filled), ct)) > 0)
+        {
+            filled += read;
         }
 
-        return name;
+        return filled;
     }
+
+    private AttachmentRejectedException TooLarge(NewAttachment a) =>
+        new(a.FileName, AttachmentRejection.TooLarge, $"'{a.FileName}' is larger than {MaxBytes / (1024 * 1024)} MB.");
+
+    private static AttachmentRejectedException Mismatch(NewAttachment a) =>
+        new(a.FileName, AttachmentRejection.ContentMismatch, $"'{a.FileName}' is not what its name says: its content is not a {Path.GetExtension(a.FileName).TrimStart('.').ToUpperInvariant()} file.");
 
     public Stream? Open(string storageName)
     {

@@ -215,9 +215,10 @@ public sealed class CommentService(IDbContextFactory<CrmDbContext> dbFactory, IL
         {
             foreach (var a in attachments)
             {
-                var storageName = await files.SaveAsync(a, ct);
+                // The content type is the one the file's bytes prove, not the browser's claim.
+                var (storageName, contentType) = await files.SaveAsync(a, ct);
                 stored.Add(storageName);
-                db.CommentAttachments.Add(new CommentAttachment(comment.Id, Path.GetFileName(a.FileName), a.ContentType, a.Size, storageName));
+                db.CommentAttachments.Add(new CommentAttachment(comment.Id, Path.GetFileName(a.FileName), contentType, a.Size, storageName));
             }
 
             // Mentions notify users who may see the customer (R4.5); nobody else learns it exists.

@@ -20,7 +20,7 @@ public static class CommentsFeature
     /// <summary>GET /attachments/{id}: only for users who may see the attachment's customer (404 otherwise).</summary>
     public static IEndpointRouteBuilder MapCommentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/attachments/{id:long}", async (long id, ClaimsPrincipal principal, CommentService comments, IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
+        app.MapGet("/attachments/{id:long}", async (long id, HttpContext http, ClaimsPrincipal principal, CommentService comments, IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
         {
             var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
             var user = userId is null ? null : await CurrentUser.LoadAsync(dbFactory, userId, ct);
@@ -35,8 +35,12 @@ public static class CommentsFeature
                 return Results.NotFound();
             }
 
+            // Only images are shown inline; everything else is a download (nosniff comes with every response), and
+            // the file may run nothing even if opened in the browser.
             var (attachment, content) = opened.Value;
-            return attachment.IsImage
+            http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            return AttachmentTypes.InlineContentTypes.Contains(attachment.ContentType)
                 ? Results.Stream(content, attachment.ContentType)
                 : Results.Stream(content, attachment.ContentType, attachment.FileName);
         }).RequireAuthorization();
