@@ -1,4 +1,3 @@
-using CrmBlazor.Domain.Common;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
