@@ -91,6 +91,8 @@ await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
 
 // Forwarded headers, HSTS, HTTPS redirect, CSP, nosniff, Referrer-Policy: first, so that every response has them.
 app.UseHttpHardening();
+// The live endpoints (hub, Blazor circuits) refuse pages of other origins that would borrow the user's cookie (#20).
+app.UseRealtimeOriginCheck();
 
 if (!app.Environment.IsDevelopment())
 {

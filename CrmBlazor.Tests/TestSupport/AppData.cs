@@ -25,6 +25,17 @@ public static class AppData
         return user.Id;
     }
 
+    /// <summary>The principal a sign-in cookie of <paramref name="userId"/> carries, with a session of its own opened (#20).</summary>
+    public static async Task<System.Security.Claims.ClaimsPrincipal> SignedInPrincipalAsync(this CrmAppFactory app, string userId)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var account = (await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByIdAsync(userId))!;
+        var principal = await scope.ServiceProvider.GetRequiredService<SignInManager<AppUser>>().CreateUserPrincipalAsync(account);
+        var session = await app.Services.GetRequiredService<CrmBlazor.Security.UserSessions>().StartAsync(userId, "test", null);
+        ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(CrmBlazor.Security.UserSessions.SessionIdClaim, session));
+        return principal;
+    }
+
     public static async Task<string> AdminIdAsync(this CrmAppFactory app)
     {
         await using var db = await app.DbFactory.CreateDbContextAsync();

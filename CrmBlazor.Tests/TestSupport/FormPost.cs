@@ -6,6 +6,7 @@ namespace CrmBlazor.Tests.TestSupport;
 /// <summary>Signs in through the real login form over HTTP (antiforgery token included).</summary>
 public static partial class FormPost
 {
+    /// <summary>The antiforgery token of the login form, made for whoever the client is (signed in or not).</summary>
     public static async Task<string> TokenAsync(HttpClient client)
     {
         var page = await client.GetStringAsync("/account/login");
@@ -27,6 +28,17 @@ public static partial class FormPost
             ["Form.Password"] = password,
         });
         return await client.PostAsync("/account/login", form);
+    }
+
+    /// <summary>Signs out as the account menu's form does (POST /account/logout with a token made for the signed-in user).</summary>
+    public static async Task<HttpResponseMessage> SignOutAsync(HttpClient client)
+    {
+        var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = await TokenAsync(client),
+            ["returnUrl"] = "/",
+        });
+        return await client.PostAsync("/account/logout", form);
     }
 
     /// <summary>The text of the page's alert, or a note that there is none.</summary>

@@ -38,6 +38,7 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<StreamReadMarker> StreamReadMarkers => Set<StreamReadMarker>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<CustomFieldDefinition> CustomFields => Set<CustomFieldDefinition>();

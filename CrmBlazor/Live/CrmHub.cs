@@ -9,10 +9,12 @@ namespace CrmBlazor.Live;
 
 /// <summary>
 /// SignalR hub for non-Blazor clients (/hubs/crm). It serves the same live events as the app, but only for
-/// customers the caller may see: a join for any other customer is refused and logged (R7.4).
+/// customers the caller may see: a join for any other customer is refused and logged (R7.4). Open connections follow access
+/// changes (<see cref="HubAccessEnforcer"/>): they leave customers their user no longer sees and close when their session
+/// ends or the account is deactivated (#20).
 /// </summary>
 [Authorize]
-public sealed class CrmHub(IDbContextFactory<CrmDbContext> dbFactory, ILogger<CrmHub> logger) : Hub
+public sealed class CrmHub(IDbContextFactory<CrmDbContext> dbFactory, HubConnections connections, ILogger<CrmHub> logger) : Hub
 {
     public const string Path = "/hubs/crm";
 
@@ -25,10 +27,17 @@ public sealed class CrmHub(IDbContextFactory<CrmDbContext> dbFactory, ILogger<Cr
         var id = Context.User?.FindFirstValue(ClaimTypes.NameIdentifier);
         if (id is not null)
         {
+            connections.Add(Context, id);
             await Groups.AddToGroupAsync(Context.ConnectionId, UserGroup(id));
         }
 
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>Starts receiving the live events of one customer.</summary>
@@ -36,27 +45,27 @@ public sealed class CrmHub(IDbContextFactory<CrmDbContext> dbFactory, ILogger<Cr
     {
         var userId = Context.User?.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new HubException("Sign in first.");
         var user = await CurrentUser.LoadAsync(dbFactory, userId, Context.ConnectionAborted);
-        var allowed = false;
-        if (user is not null)
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(Context.ConnectionAborted);
-            allowed = await CustomerScope.CanSee(db, user, customerId, includeTrashed: false, Context.ConnectionAborted);
-        }
-
-        if (!allowed)
+        if (!await HubAccessEnforcer.MaySeeAsync(dbFactory, user, customerId, Context.ConnectionAborted))
         {
             logger.LogWarning("Refused hub join of user {User} to customer {Customer}: outside their scope.", userId, customerId);
             throw new HubException("You may not see this customer.");
         }
 
+        connections.Find(Context.ConnectionId)?.Watch(customerId);
         await Groups.AddToGroupAsync(Context.ConnectionId, CustomerGroup(customerId));
     }
 
-    public Task LeaveCustomer(int customerId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, CustomerGroup(customerId));
+    public Task LeaveCustomer(int customerId)
+    {
+        connections.Find(Context.ConnectionId)?.Unwatch(customerId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, CustomerGroup(customerId));
+    }
 }
 
-/// <summary>Forwards live events from the bus to hub clients. A client joined a customer's group only after its scope check.</summary>
-public sealed class HubEventForwarder(ILiveEventBus bus, IHubContext<CrmHub> hub) : IHostedService
+/// <summary>Forwards live events from the bus to hub clients. A client joined a customer's group only after its scope check;
+/// after each event the access it changed is applied to open connections (<see cref="HubAccessEnforcer"/>), before the next
+/// event is forwarded.</summary>
+public sealed class HubEventForwarder(ILiveEventBus bus, IHubContext<CrmHub> hub, HubAccessEnforcer access) : IHostedService
 {
     private IDisposable? _subscription;
 
@@ -72,7 +81,13 @@ public sealed class HubEventForwarder(ILiveEventBus bus, IHubContext<CrmHub> hub
         return Task.CompletedTask;
     }
 
-    private Task ForwardAsync(LiveEvent e) => e switch
+    private async Task ForwardAsync(LiveEvent e)
+    {
+        await SendAsync(e);
+        await access.ApplyAsync(e);
+    }
+
+    private Task SendAsync(LiveEvent e) => e switch
     {
         CustomerChanged c => hub.Clients.Group(CrmHub.CustomerGroup(c.CustomerId)).SendAsync("customerChanged", c),
         ICustomerEvent c => hub.Clients.Group(CrmHub.CustomerGroup(c.CustomerId)).SendAsync(Camel(e.GetType().Name), e),

@@ -44,7 +44,7 @@ public static class LiveTopics
     /// <summary>Every <see cref="CatalogChanged"/> (customer sources and groups).</summary>
     public const string Catalog = "catalog";
     public const string Presence = "presence";
-    /// <summary>Every <see cref="UserAccessChanged"/> (circuits' authentication re-checks).</summary>
+    /// <summary>Every <see cref="UserAccessChanged"/> and <see cref="SessionEnded"/> (circuits' authentication re-checks).</summary>
     public const string Access = "access";
 
     public static string Customer(int id) => "customer:" + id.ToString(CultureInfo.InvariantCulture);
@@ -103,6 +103,16 @@ public sealed record CustomersChanged(IReadOnlyList<int> CustomerIds, string Kin
 public sealed record UserAccessChanged(string UserId) : LiveEvent
 {
     public override IEnumerable<string> Topics() => [LiveTopics.User(UserId), LiveTopics.Access];
+}
+
+/// <summary>
+/// A sign-in session ended (#20): <paramref name="SessionId"/> signed out, or every session of the user when it is null
+/// ("sign out everywhere", a password change, a deactivation). The user's circuits and hub connections of those sessions
+/// close, on every instance.
+/// </summary>
+public sealed record SessionEnded(string UserId, string? SessionId) : LiveEvent
+{
+    public override IEnumerable<string> Topics() => [LiveTopics.Access];
 }
 
 /// <summary>Relationships (pipeline stages) were added, edited, reordered, deleted or restored.</summary>

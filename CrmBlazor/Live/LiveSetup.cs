@@ -21,6 +21,8 @@ public static class LiveSetup
         services.AddScoped<LiveCircuit>();
         services.AddScoped<CircuitHandler>(sp => sp.GetRequiredService<LiveCircuit>());
         services.AddSignalR();
+        services.AddSingleton<HubConnections>();
+        services.AddSingleton<HubAccessEnforcer>();
         services.AddHostedService<HubEventForwarder>();
         return services;
     }

@@ -1,35 +1,30 @@
 using System.Security.Claims;
-using CrmBlazor.Data;
 using CrmBlazor.Live;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace CrmBlazor.Security;
 
 /// <summary>
-/// Keeps a circuit's identity honest for its whole life: every <see cref="RevalidationInterval"/> and at once when a
-/// <see cref="UserAccessChanged"/> event names this user, it re-reads the account; a deactivated account or a changed
-/// security stamp (password reset) turns the circuit anonymous, and the router sends it to the login page.
+/// Keeps a circuit's identity honest for its whole life: every <see cref="RevalidationInterval"/>, and at once when a
+/// <see cref="UserAccessChanged"/> or <see cref="SessionEnded"/> event names this user, it re-checks the circuit's session
+/// (<see cref="UserSessions"/>); a session that ended (signed out here or everywhere), a deactivated account or a changed
+/// security stamp (password change or reset) turns the circuit anonymous, and the router sends it to the login page.
 /// </summary>
 public sealed class ActiveUserAuthenticationStateProvider : RevalidatingServerAuthenticationStateProvider
 {
-    private readonly IDbContextFactory<CrmDbContext> _dbFactory;
-    private readonly IOptions<IdentityOptions> _identity;
+    private readonly UserSessions _sessions;
     private readonly ILogger _logger;
     private readonly IDisposable _subscription;
     private int _signedOut;
 
-    public ActiveUserAuthenticationStateProvider(ILoggerFactory loggerFactory, IDbContextFactory<CrmDbContext> dbFactory,
-        IOptions<IdentityOptions> identity, ILiveEventBus live)
+    public ActiveUserAuthenticationStateProvider(ILoggerFactory loggerFactory, UserSessions sessions, ILiveEventBus live)
         : base(loggerFactory)
     {
-        _dbFactory = dbFactory;
-        _identity = identity;
+        _sessions = sessions;
         _logger = loggerFactory.CreateLogger<ActiveUserAuthenticationStateProvider>();
         _subscription = live.Subscribe([LiveTopics.Access], OnLiveEventAsync);
     }
@@ -37,49 +32,28 @@ public sealed class ActiveUserAuthenticationStateProvider : RevalidatingServerAu
     protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(15);
 
     protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
-        IsStillValidAsync(_dbFactory, authenticationState.User, _identity.Value, cancellationToken);
-
-    /// <summary>True when the principal's account exists, is active and its security stamp is unchanged.</summary>
-    public static async Task<bool> IsStillValidAsync(IDbContextFactory<CrmDbContext> dbFactory, ClaimsPrincipal principal, IdentityOptions options,
-        CancellationToken ct)
-    {
-        var id = principal.FindFirstValue(options.ClaimsIdentity.UserIdClaimType);
-        if (id is null)
-        {
-            return false;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var account = await db.Users.AsNoTracking().Where(u => u.Id == id)
-            .Select(u => new { u.SecurityStamp, Active = u.Profile != null && u.Profile.IsActive })
-            .SingleOrDefaultAsync(ct);
-        if (account is null || !account.Active)
-        {
-            return false;
-        }
-
-        var stamp = principal.FindFirstValue(options.ClaimsIdentity.SecurityStampClaimType);
-        return stamp is null || stamp == account.SecurityStamp;
-    }
+        _sessions.IsValidAsync(authenticationState.User, fresh: true, cancellationToken);
 
     private async Task OnLiveEventAsync(LiveEvent e)
     {
-        if (e is not UserAccessChanged changed || Volatile.Read(ref _signedOut) == 1)
+        if (e is not (UserAccessChanged or SessionEnded) || Volatile.Read(ref _signedOut) == 1)
         {
             return;
         }
 
-        var state = await GetAuthenticationStateAsync();
-        if (state.User.FindFirstValue(_identity.Value.ClaimsIdentity.UserIdClaimType) != changed.UserId)
+        var user = (await GetAuthenticationStateAsync()).User;
+        var ended = e switch
         {
-            return;
-        }
-
-        if (!await IsStillValidAsync(_dbFactory, state.User, _identity.Value, CancellationToken.None))
+            SessionEnded s => _sessions.Ends(s, user),
+            UserAccessChanged changed => _sessions.UserIdOf(user) == changed.UserId && !await _sessions.IsValidAsync(user, fresh: true),
+            _ => false,
+        };
+        if (ended)
         {
-            // Deactivated or password reset: sign this circuit out now, not at the next revalidation.
+            // Signed out (here or everywhere), deactivated or password changed: sign this circuit out now, not at the next
+            // revalidation.
             Interlocked.Exchange(ref _signedOut, 1);
-            _logger.LogInformation("Signing out a circuit of user {UserId}: the account is no longer valid.", changed.UserId);
+            _logger.LogInformation("Signing out a circuit of user {UserId}: its session is no longer valid.", _sessions.UserIdOf(user));
             SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
         }
     }
@@ -98,28 +72,46 @@ public sealed class ActiveUserAuthenticationStateProvider : RevalidatingServerAu
 public static class ActiveUserAuthentication
 {
     /// <summary>
-    /// Circuits re-check the account (<see cref="ActiveUserAuthenticationStateProvider"/>); every HTTP request with the
-    /// sign-in cookie is refused when the account was deactivated or its security stamp changed, so a deactivated user
-    /// cannot come back with an old cookie.
+    /// Sign-in opens a server-side session (<see cref="UserSessions"/>) named in the cookie; every HTTP request with the
+    /// cookie is refused when that session ended, the account was deactivated or its security stamp changed — checked on
+    /// every request, so a signed-out or copied cookie stops working at once. Circuits re-check the same
+    /// (<see cref="ActiveUserAuthenticationStateProvider"/>), and so do hub connections (<see cref="HubEventForwarder"/>).
     /// </summary>
     public static IServiceCollection AddActiveUserAuthentication(this IServiceCollection services)
     {
+        services.AddSingleton<UserSessions>();
         services.AddScoped<AuthenticationStateProvider, ActiveUserAuthenticationStateProvider>();
         services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, o =>
         {
-            var previous = o.Events.OnValidatePrincipal;
+            var signingIn = o.Events.OnSigningIn;
+            o.Events.OnSigningIn = async context =>
+            {
+                await signingIn(context);
+                if (context.Principal?.Identity is not ClaimsIdentity { IsAuthenticated: true } identity
+                    || UserSessions.SessionIdOf(context.Principal) is not null)
+                {
+                    return;
+                }
+
+                var sessions = context.HttpContext.RequestServices.GetRequiredService<UserSessions>();
+                var userId = sessions.UserIdOf(context.Principal) ?? throw new InvalidOperationException("A sign-in without a user id.");
+                var request = context.HttpContext;
+                var sessionId = await sessions.StartAsync(userId, request.Request.Headers.UserAgent.ToString(),
+                    request.Connection.RemoteIpAddress?.ToString(), request.RequestAborted);
+                identity.AddClaim(new Claim(UserSessions.SessionIdClaim, sessionId));
+            };
+
+            // Replaces Identity's SecurityStampValidator (which reads the account only every 30 minutes, and would rebuild
+            // the principal without its session id): this check covers the stamp too, on every request.
             o.Events.OnValidatePrincipal = async context =>
             {
-                await previous(context);
                 if (context.Principal?.Identity?.IsAuthenticated != true)
                 {
                     return;
                 }
 
-                var sp = context.HttpContext.RequestServices;
-                var valid = await ActiveUserAuthenticationStateProvider.IsStillValidAsync(sp.GetRequiredService<IDbContextFactory<CrmDbContext>>(),
-                    context.Principal, sp.GetRequiredService<IOptions<IdentityOptions>>().Value, context.HttpContext.RequestAborted);
-                if (!valid)
+                var sessions = context.HttpContext.RequestServices.GetRequiredService<UserSessions>();
+                if (!await sessions.IsValidAsync(context.Principal, ct: context.HttpContext.RequestAborted))
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);

@@ -9,7 +9,6 @@ using CrmBlazor.Tests.TestSupport;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace CrmBlazor.Tests.Integration.Admin;
 
@@ -268,15 +267,14 @@ public sealed class AdminServiceTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.OK, before.StatusCode);
 
         // The circuit's principal, as the sign-in cookie carries it.
-        var principal = await _scope.ServiceProvider.GetRequiredService<SignInManager<AppUser>>()
-            .CreateUserPrincipalAsync((await _scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByIdAsync(user.UserId))!);
-        var identity = _app.Services.GetRequiredService<IOptions<IdentityOptions>>().Value;
-        Assert.True(await ActiveUserAuthenticationStateProvider.IsStillValidAsync(_app.DbFactory, principal, identity, default));
+        var principal = await _app.SignedInPrincipalAsync(user.UserId);
+        var sessions = _app.Services.GetRequiredService<UserSessions>();
+        Assert.True(await sessions.IsValidAsync(principal));
 
         _events.Clear();
         await _users.DeactivateAsync(_admin, user.UserId);
         Assert.Contains(user.UserId, await AccessEventsAsync(user.UserId));
-        Assert.False(await ActiveUserAuthenticationStateProvider.IsStillValidAsync(_app.DbFactory, principal, identity, default));
+        Assert.False(await sessions.IsValidAsync(principal));
         Assert.Null(await CurrentUser.LoadAsync(_app.DbFactory, user.UserId));
 
         // The old cookie no longer opens pages: sent to the login page.
@@ -315,8 +313,7 @@ public sealed class AdminServiceTests : IAsyncLifetime
     public async Task An_open_circuit_of_a_deactivated_user_turns_anonymous_at_once()
     {
         var user = await NewUserAsync("mach.mo", _salesGroupId);
-        var account = (await _scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByIdAsync(user.UserId))!;
-        var principal = await _scope.ServiceProvider.GetRequiredService<SignInManager<AppUser>>().CreateUserPrincipalAsync(account);
+        var principal = await _app.SignedInPrincipalAsync(user.UserId);
 
         // A circuit's provider, as the app registers it.
         await using var circuit = _app.Services.CreateAsyncScope();

@@ -1,4 +1,5 @@
 using CrmBlazor.Data;
+using CrmBlazor.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
@@ -15,8 +16,10 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/logout", async (SignInManager<AppUser> signIn, [FromForm] string? returnUrl) =>
+        // Ends this session on the server, not only the cookie in this browser: a copy of the cookie stops working too (#20).
+        app.MapPost("/account/logout", async (HttpContext http, SignInManager<AppUser> signIn, UserSessions sessions, [FromForm] string? returnUrl) =>
         {
+            await sessions.EndAsync(http.User, http.RequestAborted);
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login" + (string.IsNullOrEmpty(returnUrl) ? string.Empty : "?signedOut=1"));
         }).RequireAuthorization();

@@ -10,7 +10,7 @@ namespace CrmBlazor.Features.Admin;
 public sealed record MyProfile(string UserName, string FullName, string? Email, string? Phone, string DepartmentName, string PermissionGroupName);
 
 /// <summary>A signed-in user's own account: display name and password (no admin right needed, only their own).</summary>
-public sealed class ProfileService(IServiceScopeFactory scopes, IDbContextFactory<CrmDbContext> dbFactory)
+public sealed class ProfileService(IServiceScopeFactory scopes, IDbContextFactory<CrmDbContext> dbFactory, UserSessions sessions)
 {
     public async Task<MyProfile> GetAsync(UserAccess me, CancellationToken ct = default)
     {
@@ -46,6 +46,23 @@ public sealed class ProfileService(IServiceScopeFactory scopes, IDbContextFactor
         {
             throw UserAdminService.IdentityFailure(result);
         }
+
+        await sessions.EndAllAsync(me.UserId, ct);
+    }
+
+    /// <summary>"Sign out everywhere" (#20): ends every session of the caller, this one included, on every device — their
+    /// cookies (and copies of them) stop working, their open pages go to the sign-in page and their hub connections
+    /// close. The security stamp changes too, so a cookie from before sessions existed cannot come back either.</summary>
+    public async Task SignOutEverywhereAsync(UserAccess me, CancellationToken ct = default)
+    {
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            var account = await users.FindByIdAsync(me.UserId) ?? throw new NotSignedInException();
+            await users.UpdateSecurityStampAsync(account);
+        }
+
+        await sessions.EndAllAsync(me.UserId, ct);
     }
 }
 

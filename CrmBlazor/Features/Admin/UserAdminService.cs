@@ -30,7 +30,7 @@ public sealed record StaffInput
 /// <see cref="UserAccessChanged"/> so the user's open pages re-read their scope (and a deactivated user is signed out).
 /// Each operation runs in a scope of its own (UserManager and its context are short-lived, never held by a circuit).
 /// </summary>
-public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus live)
+public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus live, UserSessions sessions)
 {
     public async Task<IReadOnlyList<StaffRow>> ListAsync(UserAccess actor, string? search = null, bool includeInactive = true, CancellationToken ct = default)
     {
@@ -162,6 +162,8 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
         }
 
         await tx.CommitAsync(ct);
+        // After the commit (SQLite has one writer): every session ends, its circuits and hub connections close.
+        await sessions.EndAllAsync(userId, ct);
         live.Publish(new UserAccessChanged(userId));
     }
 
@@ -196,6 +198,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
 
         await users.SetLockoutEndDateAsync(account, null);
         await users.ResetAccessFailedCountAsync(account);
+        await sessions.EndAllAsync(userId, ct);
         live.Publish(new UserAccessChanged(userId));
     }
 

@@ -943,6 +943,41 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.ToTable("StaffProfiles", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Organization.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "EndedAt");
+
+                    b.ToTable("UserSessions", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Webhook", b =>
                 {
                     b.Property<int>("Id")
@@ -1501,6 +1536,15 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.Navigation("Department");
 
                     b.Navigation("PermissionGroup");
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Organization.UserSession", b =>
+                {
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Webhook", b =>

@@ -943,6 +943,41 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.ToTable("StaffProfiles", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Organization.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "EndedAt");
+
+                    b.ToTable("UserSessions", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Webhook", b =>
                 {
                     b.Property<int>("Id")
@@ -1502,6 +1537,15 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.Navigation("Department");
 
                     b.Navigation("PermissionGroup");
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Organization.UserSession", b =>
+                {
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Webhook", b =>

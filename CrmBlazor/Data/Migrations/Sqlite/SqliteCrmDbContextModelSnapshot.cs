@@ -924,6 +924,41 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.ToTable("StaffProfiles", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Domain.Organization.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "EndedAt");
+
+                    b.ToTable("UserSessions", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Webhook", b =>
                 {
                     b.Property<int>("Id")
@@ -1466,6 +1501,15 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.Navigation("Department");
 
                     b.Navigation("PermissionGroup");
+                });
+
+            modelBuilder.Entity("CrmBlazor.Domain.Organization.UserSession", b =>
+                {
+                    b.HasOne("CrmBlazor.Domain.Organization.StaffProfile", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("CrmBlazor.Domain.Organization.Webhook", b =>
