@@ -17,6 +17,8 @@ namespace CrmBlazor.Data;
 /// </summary>
 public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.AddInterceptors(TextLengthGuard.Instance);
+
     /// <summary>Data protection keys (sign-in cookies, antiforgery) shared by every app instance of one database.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
