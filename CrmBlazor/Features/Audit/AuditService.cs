@@ -1,6 +1,5 @@
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Auditing;
-using CrmBlazor.Domain.Organization;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
@@ -102,14 +101,8 @@ public sealed class AuditService(IDbContextFactory<CrmDbContext> dbFactory)
         return query;
     }
 
-    private async Task RequireAsync(UserAccess reader, CancellationToken ct)
-    {
-        var fresh = await CurrentUser.LoadAsync(dbFactory, reader.UserId, ct);
-        if (fresh is null || !fresh.Has(Rights.UserAdmin))
-        {
-            throw new AccessDeniedException("Only users with the user administration right can read the audit log.");
-        }
-    }
+    /// <summary>The reader's rights read fresh (a right revoked a second ago is gone), like every admin write.</summary>
+    private Task RequireAsync(UserAccess reader, CancellationToken ct) => Admin.AdminGuard.RequireUserAdminAsync(dbFactory, reader, ct);
 }
 
 public static class AuditFeature

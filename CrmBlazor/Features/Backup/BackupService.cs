@@ -1,6 +1,5 @@
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Auditing;
-using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Audit;
 using CrmBlazor.Features.Comments;
 using CrmBlazor.Security;
@@ -23,11 +22,7 @@ public sealed class BackupService(IDbContextFactory<CrmDbContext> dbFactory, Dat
 
     public async Task<BackupResult> BackupAsync(UserAccess actor, string? target = null, CancellationToken ct = default)
     {
-        var fresh = await CurrentUser.LoadAsync(dbFactory, actor.UserId, ct);
-        if (fresh is null || !fresh.Has(Rights.UserAdmin))
-        {
-            throw new AccessDeniedException("Only users with the user administration right can back up the database.");
-        }
+        await Admin.AdminGuard.RequireUserAdminAsync(dbFactory, actor, ct);
 
         if (!IsSupported)
         {
