@@ -8,6 +8,8 @@ using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Board;
 using CrmBlazor.Features.Catalog;
 using CrmBlazor.Features.Admin;
+using CrmBlazor.Features.Audit;
+using CrmBlazor.Features.Backup;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Import;
 using CrmBlazor.Live;
@@ -17,6 +19,13 @@ using CrmBlazor.Security.Passwords;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
+
+// `dotnet CrmBlazor.dll backup [path]`: an online backup of the SQLite database, without starting the web host (issue #20).
+if (args is [BackupCommand.Name, ..])
+{
+    Environment.ExitCode = await BackupCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHttpHardening();
@@ -72,6 +81,7 @@ builder.Services.ConfigureApplicationCookie(o =>
     o.ExpireTimeSpan = TimeSpan.FromHours(12);
 });
 
+builder.Services.AddClientAddress();
 builder.Services.AddScoped<CurrentUser>();
 builder.Services.AddAccountFeature();
 builder.Services.AddCrmLive(builder.Configuration);
@@ -82,6 +92,8 @@ builder.Services.AddCatalogFeature();
 builder.Services.AddCustomersFeature();
 builder.Services.AddSingleton<UserTime>();
 builder.Services.AddAdminFeature();
+builder.Services.AddAuditFeature();
+builder.Services.AddBackupFeature();
 builder.Services.AddApiFeature(builder.Configuration);
 builder.Services.AddImportFeature();
 

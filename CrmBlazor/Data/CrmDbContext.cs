@@ -1,3 +1,4 @@
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Comments;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.CustomFields;
@@ -47,6 +48,31 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<CustomFieldValue> CustomFieldValues => Set<CustomFieldValue>();
     public DbSet<SavedView> SavedViews => Set<SavedView>();
 
+    /// <summary>Administration changes (issue #20): entries are only ever added.</summary>
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RefuseAuditRewrites();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RefuseAuditRewrites();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>The audit log is append-only: a changed or removed entry fails the whole save (the migrations add a trigger
+    /// that refuses UPDATE and DELETE on the table too, for SQL that bypasses the change tracker).</summary>
+    private void RefuseAuditRewrites()
+    {
+        if (ChangeTracker.Entries<AuditEntry>().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+        {
+            throw new AuditLogAppendOnlyException();
+        }
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -94,3 +120,6 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
         v => v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v.ToUniversalTime(), DateTimeKind.Utc),
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 }
+
+/// <summary>Something tried to change or delete an audit entry.</summary>
+public sealed class AuditLogAppendOnlyException() : InvalidOperationException("The audit log is append-only: entries cannot be changed or deleted.");

@@ -29,6 +29,14 @@ public sealed class SqlServerCrmDbContext(DbContextOptions<SqlServerCrmDbContext
     protected override string LiveCustomerFilter => "[IsDeleted] = CAST(0 AS bit)";
 
     protected override string TrashedCustomerFilter => "[IsDeleted] = CAST(1 AS bit)";
+
+    protected override void OnModelCreating(Microsoft.EntityFrameworkCore.ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        // The audit log's append-only trigger (its migration): EF then saves without an OUTPUT clause, which SQL Server
+        // refuses on a table with triggers.
+        builder.Entity<Domain.Auditing.AuditEntry>().ToTable(t => t.HasTrigger(AuditLogTriggers.SqlServerName));
+    }
 }
 
 /// <summary>Design-time factories so `dotnet ef migrations add --context …` works without configuration.</summary>

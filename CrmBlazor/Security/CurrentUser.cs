@@ -14,6 +14,9 @@ public sealed record UserAccess(string UserId, string UserName, string FullName,
     string TimeZone, string Culture)
 {
     public bool Has(Rights right) => (Rights & right) == right;
+
+    /// <summary>The client address the user acts from (the audit log's "from where"); null when unknown.</summary>
+    public string? Address { get; init; }
 }
 
 public sealed class NotSignedInException() : UnauthorizedAccessException("Sign in first.");
@@ -22,13 +25,14 @@ public sealed class NotSignedInException() : UnauthorizedAccessException("Sign i
 public sealed class AccessDeniedException(string message) : UnauthorizedAccessException(message);
 
 /// <summary>Resolves the current user's <see cref="UserAccess"/> in a circuit or an HTTP request.</summary>
-public sealed class CurrentUser(AuthenticationStateProvider authenticationState, IDbContextFactory<CrmDbContext> dbFactory)
+public sealed class CurrentUser(AuthenticationStateProvider authenticationState, IDbContextFactory<CrmDbContext> dbFactory, ClientAddress? address = null)
 {
     public async Task<UserAccess> GetAsync(CancellationToken ct = default)
     {
         var state = await authenticationState.GetAuthenticationStateAsync();
         var id = state.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new NotSignedInException();
-        return await LoadAsync(dbFactory, id, ct) ?? throw new NotSignedInException();
+        var access = await LoadAsync(dbFactory, id, ct) ?? throw new NotSignedInException();
+        return access with { Address = address?.Value };
     }
 
     public static async Task<UserAccess?> LoadAsync(IDbContextFactory<CrmDbContext> dbFactory, string userId, CancellationToken ct = default)

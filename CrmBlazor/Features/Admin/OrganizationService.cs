@@ -1,5 +1,7 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Common;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
@@ -52,6 +54,8 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         db.Departments.Add(department);
         await db.SaveChangesAsync(ct);
         department.RefreshPath(parent.Path);
+        db.AddAudit(actor, AuditActions.DepartmentCreated, AuditTargets.Department, department.Id, clean, null,
+            AuditRecorder.Values(("name", clean), ("parent", parent.Name)));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return department.Id;
@@ -63,6 +67,8 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         var clean = AdminGuard.RequireName(name, 150);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var department = await FindDepartmentAsync(db, id, ct);
+        db.AddAuditOfChange(actor, AuditActions.DepartmentRenamed, AuditTargets.Department, id, clean,
+            AuditRecorder.Values(("name", department.Name)), AuditRecorder.Values(("name", clean)));
         department.Rename(clean);
         await db.SaveChangesAsync(ct);
     }
@@ -84,7 +90,10 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         var oldPath = department.Path;
         var oldParentPath = department.Parent?.Path ?? (department.ParentId is { } pid ? (await db.Departments.SingleAsync(d => d.Id == pid, ct)).Path : "/");
         var subtree = await db.Departments.Where(d => d.Path.StartsWith(oldPath) && d.Id != id).ToListAsync(ct);
+        var oldParentName = await db.Departments.Where(d => d.Id == department.ParentId).Select(d => d.Name).SingleOrDefaultAsync(ct);
         department.MoveUnder(newParent);
+        db.AddAudit(actor, AuditActions.DepartmentMoved, AuditTargets.Department, id, department.Name,
+            AuditRecorder.Values(("parent", oldParentName)), AuditRecorder.Values(("parent", newParent.Name)));
 
         // Parents before children: each child's new path is built from its parent's new path.
         var byId = subtree.ToDictionary(d => d.Id);
@@ -122,6 +131,7 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         }
 
         db.Departments.Remove(department);
+        db.AddAudit(actor, AuditActions.DepartmentDeleted, AuditTargets.Department, id, department.Name, AuditRecorder.Values(("name", department.Name)));
         await db.SaveChangesAsync(ct);
     }
 
@@ -142,7 +152,8 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         await EnsureGroupNameFreeAsync(db, clean, null, ct);
         var group = new PermissionGroup(clean, rights & Rights.All);
         db.PermissionGroups.Add(group);
-        await db.SaveChangesAsync(ct);
+        await db.SaveCreatedAsync(actor, AuditActions.GroupCreated, AuditTargets.PermissionGroup, () => group.Id, clean,
+            AuditRecorder.Values(("name", clean), ("rights", AuditRecorder.RightNames(group.Rights))), ct);
         return group.Id;
     }
 
@@ -153,6 +164,8 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var group = await FindGroupAsync(db, id, ct);
         await EnsureGroupNameFreeAsync(db, clean, id, ct);
+        db.AddAuditOfChange(actor, AuditActions.GroupRenamed, AuditTargets.PermissionGroup, id, clean,
+            AuditRecorder.Values(("name", group.Name)), AuditRecorder.Values(("name", clean)));
         group.Rename(clean);
         await db.SaveChangesAsync(ct);
     }
@@ -171,6 +184,8 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
             return;
         }
 
+        db.AddAudit(actor, AuditActions.GroupRightsChanged, AuditTargets.PermissionGroup, id, group.Name,
+            AuditRecorder.Values(("rights", AuditRecorder.RightNames(before))), AuditRecorder.Values(("rights", AuditRecorder.RightNames(group.Rights))));
         await db.SaveChangesAsync(ct);
         var members = await db.StaffProfiles.Where(p => p.PermissionGroupId == id).Select(p => p.Id).ToListAsync(ct);
         Publish(members);
@@ -193,6 +208,8 @@ public sealed class OrganizationService(IDbContextFactory<CrmDbContext> dbFactor
         }
 
         db.PermissionGroups.Remove(group);
+        db.AddAudit(actor, AuditActions.GroupDeleted, AuditTargets.PermissionGroup, id, group.Name,
+            AuditRecorder.Values(("name", group.Name), ("rights", AuditRecorder.RightNames(group.Rights))));
         await db.SaveChangesAsync(ct);
     }
 

@@ -1,6 +1,8 @@
 using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Common;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
@@ -88,6 +90,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
         var profile = new StaffProfile(user.Id, login, fullName, input.DepartmentId, input.PermissionGroupId);
         profile.SetContact(email, NormalizePhone(input.Phone));
         db.StaffProfiles.Add(profile);
+        db.AddAudit(actor, AuditActions.UserCreated, AuditTargets.User, user.Id, TargetName(profile), null, await AuditValuesAsync(db, profile, ct));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return user.Id;
@@ -110,9 +113,11 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
         }
 
         var email = NormalizeEmail(input.Email);
+        var before = await AuditValuesAsync(db, profile, ct);
         profile.Rename(fullName);
         profile.SetContact(email, NormalizePhone(input.Phone));
         profile.PlaceIn(input.DepartmentId, input.PermissionGroupId);
+        db.AddAuditOfChange(actor, AuditActions.UserChanged, AuditTargets.User, userId, TargetName(profile), before, await AuditValuesAsync(db, profile, ct));
         await db.SaveChangesAsync(ct);
         var account = await users.FindByIdAsync(userId);
         if (account is not null && account.Email != email)
@@ -153,6 +158,8 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
 
         await EnsureNotLastAdministratorAsync(db, profile, ct);
         profile.Deactivate();
+        db.AddAudit(actor, AuditActions.UserDeactivated, AuditTargets.User, userId, TargetName(profile),
+            AuditRecorder.Values(("active", true)), AuditRecorder.Values(("active", false)));
         await db.SaveChangesAsync(ct);
         var account = await users.FindByIdAsync(userId);
         if (account is not null)
@@ -178,6 +185,8 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
         }
 
         profile.Reactivate();
+        db.AddAudit(actor, AuditActions.UserReactivated, AuditTargets.User, userId, TargetName(profile),
+            AuditRecorder.Values(("active", false)), AuditRecorder.Values(("active", true)));
         await db.SaveChangesAsync(ct);
         live.Publish(new UserAccessChanged(userId));
     }
@@ -188,7 +197,11 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
         await AdminGuard.RequireUserAdminAsync(dbFactory, actor, ct);
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
         var account = await users.FindByIdAsync(userId) ?? throw new DomainException(OrganizationRules.UserNotFound, "The user no longer exists.");
+        var profile = await FindProfileAsync(db, userId, ct);
+        // The new password, the lockout reset and the audit entry (which never holds the password) commit together.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var token = await users.GeneratePasswordResetTokenAsync(account);
         var result = await users.ResetPasswordAsync(account, token, newPassword ?? string.Empty);
         if (!result.Succeeded)
@@ -198,6 +211,9 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
 
         await users.SetLockoutEndDateAsync(account, null);
         await users.ResetAccessFailedCountAsync(account);
+        db.AddAudit(actor, AuditActions.UserPasswordReset, AuditTargets.User, userId, TargetName(profile));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         await sessions.EndAllAsync(userId, ct);
         live.Publish(new UserAccessChanged(userId));
     }
@@ -251,6 +267,15 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, IDbContextFact
             throw new DomainException(OrganizationRules.GroupNotFound, "Choose a permission group.");
         }
     }
+
+    private static string TargetName(StaffProfile profile) => $"{profile.FullName} ({profile.UserName})";
+
+    /// <summary>What the audit log shows of an account (never its password): placement by name, as it reads on the page.</summary>
+    private static async Task<Dictionary<string, object?>> AuditValuesAsync(CrmDbContext db, StaffProfile profile, CancellationToken ct) =>
+        AuditRecorder.Values(
+            ("fullName", profile.FullName), ("email", profile.Email), ("phone", profile.Phone),
+            ("department", await db.Departments.Where(d => d.Id == profile.DepartmentId).Select(d => d.Name).SingleOrDefaultAsync(ct)),
+            ("permissionGroup", await db.PermissionGroups.Where(g => g.Id == profile.PermissionGroupId).Select(g => g.Name).SingleOrDefaultAsync(ct)));
 
     private static async Task<StaffProfile> FindProfileAsync(CrmDbContext db, string userId, CancellationToken ct) =>
         await db.StaffProfiles.SingleOrDefaultAsync(p => p.Id == userId, ct)

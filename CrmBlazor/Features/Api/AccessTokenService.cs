@@ -1,5 +1,7 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Common;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
@@ -36,7 +38,9 @@ public sealed class AccessTokenService(IDbContextFactory<CrmDbContext> dbFactory
         }
 
         db.AccessTokens.Add(token);
-        await db.SaveChangesAsync(ct);
+        // The token's name only: never its value, nor the hint of it.
+        await db.SaveCreatedAsync(user, AuditActions.TokenCreated, AuditTargets.AccessToken, () => token.Id, token.Name,
+            AuditRecorder.Values(("name", token.Name)), ct);
         await tx.CommitAsync(ct);
         return secret;
     }
@@ -46,7 +50,14 @@ public sealed class AccessTokenService(IDbContextFactory<CrmDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var token = await db.AccessTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == user.UserId, ct)
             ?? throw new KeyNotFoundException("No such token.");
+        if (!token.IsActive)
+        {
+            return;
+        }
+
         token.Revoke(clock.GetUtcNow().UtcDateTime);
+        db.AddAudit(user, AuditActions.TokenRevoked, AuditTargets.AccessToken, token.Id, token.Name,
+            AuditRecorder.Values(("active", true)), AuditRecorder.Values(("active", false)));
         await db.SaveChangesAsync(ct);
     }
 }

@@ -129,7 +129,8 @@ public static class ApiEndpoints
     internal static async Task<UserAccess> MeAsync(HttpContext http, CancellationToken ct)
     {
         var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new NotSignedInException();
-        return await CurrentUser.LoadAsync(http.RequestServices.GetRequiredService<IDbContextFactory<CrmDbContext>>(), id, ct) ?? throw new NotSignedInException();
+        var access = await CurrentUser.LoadAsync(http.RequestServices.GetRequiredService<IDbContextFactory<CrmDbContext>>(), id, ct) ?? throw new NotSignedInException();
+        return access with { Address = http.Connection.RemoteIpAddress?.ToString() };
     }
 
     /// <summary>Problem details: 401 signed out, 403 missing right or scope, 404 unknown, 409 stale version, 422 invalid data.</summary>

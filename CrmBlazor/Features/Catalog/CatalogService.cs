@@ -1,5 +1,7 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Comments;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
@@ -68,14 +70,14 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
         {
             var source = new Source(clean, position);
             db.Sources.Add(source);
-            await db.SaveChangesAsync(ct);
+            await db.SaveCreatedAsync(user, AuditActions.SettingsChanged, AuditTargets.Source, () => source.Id, clean, AuditRecorder.Values(("name", clean)), ct);
             id = source.Id;
         }
         else
         {
             var group = new CustomerGroup(clean, position);
             db.CustomerGroups.Add(group);
-            await db.SaveChangesAsync(ct);
+            await db.SaveCreatedAsync(user, AuditActions.SettingsChanged, AuditTargets.CustomerGroup, () => group.Id, clean, AuditRecorder.Values(("name", clean)), ct);
             id = group.Id;
         }
 
@@ -96,6 +98,7 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
             return;
         }
 
+        db.AddAudit(user, AuditActions.SettingsChanged, Target(kind), id, clean, AuditRecorder.Values(("name", entry.Name)), AuditRecorder.Values(("name", clean)));
         entry.Rename(clean);
         await db.SaveChangesAsync(ct);
         Publish(kind, user);
@@ -107,7 +110,11 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
         Require(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var entries = await EntriesAsync(db, kind, ct);
-        CatalogRules.Move(entries, Find(entries, id), toIndex);
+        var entry = Find(entries, id);
+        var before = entry.Position;
+        CatalogRules.Move(entries, entry, toIndex);
+        db.AddAuditOfChange(user, AuditActions.SettingsChanged, Target(kind), id, entry.Name,
+            AuditRecorder.Values(("position", before)), AuditRecorder.Values(("position", entry.Position)));
         await db.SaveChangesAsync(ct);
         Publish(kind, user);
     }
@@ -130,6 +137,8 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
         }
 
         CatalogRules.Renumber(entries);
+        db.AddAudit(user, AuditActions.SettingsChanged, Target(kind), id, entry.Name, AuditRecorder.Values(("name", entry.Name), ("deleted", false)),
+            AuditRecorder.Values(("deleted", true)));
         await db.SaveChangesAsync(ct);
         Publish(kind, user);
     }
@@ -205,6 +214,8 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
         var from = Find(entries, fromId);
         from.Delete((await UsageAsync(db, kind, fromId, ct)).GetValueOrDefault(fromId).Total);
         CatalogRules.Renumber(entries);
+        db.AddAudit(user, AuditActions.SettingsChanged, Target(kind), fromId, from.Name, AuditRecorder.Values(("name", from.Name), ("deleted", false)),
+            AuditRecorder.Values(("deleted", true), ("mergedInto", Find(entries, intoId).Name), ("customersMoved", moved.Count)));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return moved;
@@ -232,6 +243,8 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
             .Select(g => new { g.Key, Total = g.Count(), InTrash = g.Sum(x => x.IsDeleted ? 1 : 0) })
             .ToDictionaryAsync(x => x.Key, x => (x.Total, x.InTrash), ct);
     }
+
+    private static string Target(CatalogKind kind) => kind == CatalogKind.Sources ? AuditTargets.Source : AuditTargets.CustomerGroup;
 
     private static ICatalogEntry Find(List<ICatalogEntry> entries, int id) =>
         entries.FirstOrDefault(e => e.Id == id && !e.IsDeleted)

@@ -1,5 +1,7 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.CustomFields;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
@@ -29,7 +31,7 @@ public sealed class CustomFieldService(IDbContextFactory<CrmDbContext> dbFactory
         var field = new CustomFieldDefinition(RequireName(name), kind, choices, position);
         await EnsureUniqueAsync(db, field.Name, null, ct);
         db.CustomFields.Add(field);
-        await db.SaveChangesAsync(ct);
+        await db.SaveCreatedAsync(user, AuditActions.SettingsChanged, AuditTargets.CustomField, () => field.Id, field.Name, AuditValues(field), ct);
         return field.Id;
     }
 
@@ -38,8 +40,10 @@ public sealed class CustomFieldService(IDbContextFactory<CrmDbContext> dbFactory
         RequireSettings(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var field = await db.CustomFields.SingleAsync(f => f.Id == id && !f.IsDeleted, ct);
+        var before = AuditValues(field);
         field.Rename(RequireName(name), choices);
         await EnsureUniqueAsync(db, field.Name, id, ct);
+        db.AddAuditOfChange(user, AuditActions.SettingsChanged, AuditTargets.CustomField, id, field.Name, before, AuditValues(field));
         await db.SaveChangesAsync(ct);
     }
 
@@ -48,9 +52,18 @@ public sealed class CustomFieldService(IDbContextFactory<CrmDbContext> dbFactory
         RequireSettings(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var field = await db.CustomFields.SingleAsync(f => f.Id == id, ct);
+        if (field.IsDeleted)
+        {
+            return;
+        }
+
         field.Delete();
+        db.AddAudit(user, AuditActions.SettingsChanged, AuditTargets.CustomField, id, field.Name, AuditValues(field), AuditRecorder.Values(("deleted", true)));
         await db.SaveChangesAsync(ct);
     }
+
+    private static Dictionary<string, object?> AuditValues(CustomFieldDefinition f) =>
+        AuditRecorder.Values(("name", f.Name), ("kind", f.Kind.ToString()), ("choices", f.ChoiceList));
 
     /// <summary>Two fields of one name would make the API's "by name" and the export's columns ambiguous.</summary>
     private static async Task EnsureUniqueAsync(CrmDbContext db, string name, int? exceptId, CancellationToken ct)

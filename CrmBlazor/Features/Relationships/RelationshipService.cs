@@ -1,5 +1,7 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Common;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
 using CrmBlazor.Live;
@@ -52,7 +54,7 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         Pipeline.EnsureUniqueName(all, name);
         var r = new Relationship(name, color, description, Pipeline.NextPosition(all));
         db.Relationships.Add(r);
-        await db.SaveChangesAsync(ct);
+        await db.SaveCreatedAsync(user, AuditActions.SettingsChanged, AuditTargets.Relationship, () => r.Id, r.Name, AuditValues(r), ct);
         Publish(user);
         return r.Id;
     }
@@ -64,7 +66,9 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         var all = await db.Relationships.ToListAsync(ct);
         var r = Find(all, id);
         Pipeline.EnsureUniqueName(all, name, r);
+        var before = AuditValues(r);
         r.Edit(name, color, description);
+        db.AddAuditOfChange(user, AuditActions.SettingsChanged, AuditTargets.Relationship, id, r.Name, before, AuditValues(r));
         await db.SaveChangesAsync(ct);
         Publish(user);
     }
@@ -76,7 +80,10 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var all = await db.Relationships.ToListAsync(ct);
         var r = Find(all, id);
+        var before = r.Position;
         Pipeline.Move(all, r, toIndex);
+        db.AddAuditOfChange(user, AuditActions.SettingsChanged, AuditTargets.Relationship, id, r.Name,
+            AuditRecorder.Values(("position", before)), AuditRecorder.Values(("position", r.Position)));
         await db.SaveChangesAsync(ct);
         Publish(user);
     }
@@ -105,6 +112,8 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
             Pipeline.Move(all, remaining[0], 0);
         }
 
+        db.AddAudit(user, AuditActions.SettingsChanged, AuditTargets.Relationship, id, r.Name, AuditRecorder.Values(("name", r.Name), ("deleted", false)),
+            AuditRecorder.Values(("deleted", true)));
         await db.SaveChangesAsync(ct);
         Publish(user);
     }
@@ -121,9 +130,14 @@ public sealed class RelationshipService(IDbContextFactory<CrmDbContext> dbFactor
         var position = Pipeline.NextPosition(all);
         r.Restore();
         r.MoveTo(position);
+        db.AddAudit(user, AuditActions.SettingsChanged, AuditTargets.Relationship, id, r.Name, AuditRecorder.Values(("deleted", true)),
+            AuditRecorder.Values(("name", r.Name), ("deleted", false)));
         await db.SaveChangesAsync(ct);
         Publish(user);
     }
+
+    private static Dictionary<string, object?> AuditValues(Relationship r) =>
+        AuditRecorder.Values(("name", r.Name), ("color", r.Color), ("description", r.Description));
 
     private static Relationship Find(List<Relationship> all, int id) =>
         all.FirstOrDefault(x => x.Id == id && !x.IsDeleted)

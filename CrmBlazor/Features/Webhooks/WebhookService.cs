@@ -1,5 +1,7 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
 
@@ -49,7 +51,9 @@ public sealed class WebhookService(IDbContextFactory<CrmDbContext> dbFactory, Ti
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hook = new Webhook(url, events, user.UserId, clock.GetUtcNow().UtcDateTime);
         db.Webhooks.Add(hook);
-        await db.SaveChangesAsync(ct);
+        // Never the signing secret; the address without credentials or query string.
+        await db.SaveCreatedAsync(user, AuditActions.WebhookCreated, AuditTargets.Webhook, () => hook.Id, AuditRecorder.SafeUrl(hook.Url),
+            AuditRecorder.Values(("url", AuditRecorder.SafeUrl(hook.Url)), ("events", hook.Events.ToString())), ct);
         return (hook.Id, hook.Secret);
     }
 
@@ -58,6 +62,8 @@ public sealed class WebhookService(IDbContextFactory<CrmDbContext> dbFactory, Ti
         Require(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hook = await db.Webhooks.SingleOrDefaultAsync(w => w.Id == id, ct) ?? throw new KeyNotFoundException("No such webhook.");
+        db.AddAuditOfChange(user, AuditActions.WebhookChanged, AuditTargets.Webhook, id, AuditRecorder.SafeUrl(hook.Url),
+            AuditRecorder.Values(("active", hook.IsActive)), AuditRecorder.Values(("active", active)));
         if (active)
         {
             hook.Enable();
@@ -74,7 +80,17 @@ public sealed class WebhookService(IDbContextFactory<CrmDbContext> dbFactory, Ti
     {
         Require(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var gone = await db.Webhooks.Where(w => w.Id == id).Select(w => new { w.Url, w.Events }).SingleOrDefaultAsync(ct);
+        if (gone is null || await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct) == 0)
+        {
+            return;
+        }
+
+        db.AddAudit(user, AuditActions.WebhookDeleted, AuditTargets.Webhook, id, AuditRecorder.SafeUrl(gone.Url),
+            AuditRecorder.Values(("url", AuditRecorder.SafeUrl(gone.Url)), ("events", gone.Events.ToString())));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<DeliveryView>> DeliveriesAsync(UserAccess user, int webhookId, int take = 50, CancellationToken ct = default)
