@@ -13,36 +13,20 @@ namespace CrmBlazor.Tests.EndToEnd;
 /// show it without reloading, and the admin's own grid does not load its page again. Closing a tab ends its presence and
 /// its subscriptions at once, not when its circuit expires minutes later.
 /// </summary>
-public sealed class LiveCollaborationEndToEndTests : IAsyncLifetime
+public sealed class LiveCollaborationEndToEndTests : BrowserAppTest
 {
     private const string Password = "Xem@12345678";
-    private readonly CrmAppFactory _app = new(kestrel: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
 
     [Fact]
     public async Task A_grid_edit_appears_on_another_users_grid_board_and_detail_and_the_writers_grid_loads_once()
     {
-        await _app.CreateUserAsync("xem", Password, Rights.CustomersAccess | Rights.CustomersViewAll, "Lê Thị Xem");
-        var admin = await _app.AdminIdAsync();
-        var customer = await _app.CreateCustomerAsync("Đặng Văn Đức", "0912345678", admin);
-        await _app.CreateCustomerAsync("Trần Thị Ánh", "0987000111", admin);
-        var url = _app.ServerAddress;
+        await App.CreateUserAsync("xem", Password, Rights.CustomersAccess | Rights.CustomersViewAll, "Lê Thị Xem");
+        var admin = await App.AdminIdAsync();
+        var customer = await App.CreateCustomerAsync("Đặng Văn Đức", "0912345678", admin);
+        await App.CreateCustomerAsync("Trần Thị Ánh", "0987000111", admin);
+        var url = App.ServerAddress;
 
-        var viewer = await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } });
+        var viewer = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } });
         var signIn = await viewer.NewPageAsync();
         await Chromium.SignInAsync(signIn, url, "xem", Password);
         await Assertions.Expect(signIn).ToHaveURLAsync(new Regex("/customers"), new() { Timeout = 30_000 });
@@ -58,7 +42,7 @@ public sealed class LiveCollaborationEndToEndTests : IAsyncLifetime
         await Assertions.Expect(detail.Locator(".stream[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var viewerLoads = await grid.GetByTestId("customer-grid").GetAttributeAsync("data-loads");
 
-        var writer = await (await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } })).NewPageAsync();
+        var writer = await (await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } })).NewPageAsync();
         await Chromium.SignInAsync(writer, url, DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
         await Assertions.Expect(writer).ToHaveURLAsync(new Regex("/customers"), new() { Timeout = 30_000 });
         await Assertions.Expect(writer.Locator("[data-testid=customer-grid][data-live=on]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
@@ -94,19 +78,19 @@ public sealed class LiveCollaborationEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Closing_a_tab_ends_its_presence_and_releases_its_subscriptions()
     {
-        await _app.CreateUserAsync("xem", Password, Rights.CustomersAccess | Rights.CustomersViewAll, "Lê Thị Xem");
-        var admin = await _app.AdminIdAsync();
-        var customer = await _app.CreateCustomerAsync("Công ty Hải Âu", "0912111222", admin);
-        var url = _app.ServerAddress;
-        var bus = _app.Services.GetRequiredService<ILiveEventBus>();
+        await App.CreateUserAsync("xem", Password, Rights.CustomersAccess | Rights.CustomersViewAll, "Lê Thị Xem");
+        var admin = await App.AdminIdAsync();
+        var customer = await App.CreateCustomerAsync("Công ty Hải Âu", "0912111222", admin);
+        var url = App.ServerAddress;
+        var bus = App.Services.GetRequiredService<ILiveEventBus>();
 
-        var watcher = await (await _browser.NewContextAsync(new() { Locale = "vi-VN" })).NewPageAsync();
+        var watcher = await (await Browser.NewContextAsync(new() { Locale = "vi-VN" })).NewPageAsync();
         await Chromium.SignInAsync(watcher, url, DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
         await Assertions.Expect(watcher).ToHaveURLAsync(new Regex("/customers"), new() { Timeout = 30_000 });
         await watcher.GotoAsync($"{url}/customers/{customer}");
         await Assertions.Expect(watcher.Locator(".stream[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
-        var leaver = await (await _browser.NewContextAsync(new() { Locale = "vi-VN" })).NewPageAsync();
+        var leaver = await (await Browser.NewContextAsync(new() { Locale = "vi-VN" })).NewPageAsync();
         await Chromium.SignInAsync(leaver, url, "xem", Password);
         await Assertions.Expect(leaver).ToHaveURLAsync(new Regex("/customers"), new() { Timeout = 30_000 });
         await leaver.GotoAsync($"{url}/customers/{customer}");

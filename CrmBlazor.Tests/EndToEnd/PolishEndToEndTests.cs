@@ -13,31 +13,15 @@ namespace CrmBlazor.Tests.EndToEnd;
 /// leads to its customers and its "+" creates a customer in it, a column dropped on another column's body moves there,
 /// a missing right is named inside the app. On the demo company (a small one), in Vietnamese.
 /// </summary>
-public sealed class PolishEndToEndTests : IAsyncLifetime
+public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "120" })
 {
     private static readonly Regex LoginPage = new("/account/login");
-    private readonly CrmAppFactory _app = new(kestrel: true, new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "120" });
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
 
     private async Task<IPage> SignedInAsync(string user, string password)
     {
-        var page = await (await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } })).NewPageAsync();
+        var page = await (await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } })).NewPageAsync();
         page.SetDefaultTimeout(20_000);
-        await Chromium.SignInAsync(page, _app.ServerAddress, user, password);
+        await Chromium.SignInAsync(page, App.ServerAddress, user, password);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         return page;
@@ -58,7 +42,7 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page).ToHaveURLAsync(LoginPage);
 
         // Signed out for real: the list sends back to the sign-in page.
-        await page.GotoAsync(_app.ServerAddress + "/customers");
+        await page.GotoAsync(App.ServerAddress + "/customers");
         await Assertions.Expect(page).ToHaveURLAsync(LoginPage);
     }
 
@@ -67,11 +51,11 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
     {
         var page = await SignedInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
         int customer;
-        await using (var scope = _app.Services.CreateAsyncScope())
+        await using (var scope = App.Services.CreateAsyncScope())
         {
-            var lanId = await _app.UserIdAsync("lan.nguyen");
-            customer = await _app.FirstCustomerOfAsync(lanId);
-            var manager = (await CurrentUser.LoadAsync(_app.DbFactory, await _app.UserIdAsync("truongkd")))!;
+            var lanId = await App.UserIdAsync("lan.nguyen");
+            customer = await App.FirstCustomerOfAsync(lanId);
+            var manager = (await CurrentUser.LoadAsync(App.DbFactory, await App.UserIdAsync("truongkd")))!;
             await scope.ServiceProvider.GetRequiredService<CommentService>().PostAsync(manager, customer, "@lan.nguyen gọi lại khách giúp anh nhé");
         }
 
@@ -90,7 +74,7 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
     public async Task A_board_column_leads_to_its_customers_and_its_plus_creates_a_customer_in_it()
     {
         var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
-        await page.GotoAsync(_app.ServerAddress + "/board");
+        await page.GotoAsync(App.ServerAddress + "/board");
         await Assertions.Expect(page.Locator("[data-testid=board-toolbar][data-live=on]")).ToBeVisibleAsync();
         var column = page.GetByTestId("board-column").Nth(1);
         var stage = await column.GetAttributeAsync("data-relationship");
@@ -112,7 +96,7 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.Locator(".mud-table-pagination-caption").Last).ToContainTextAsync("/ " + count);
         await ShotAsync(page, "polish-board-column-list");
 
-        await page.GotoAsync(_app.ServerAddress + "/board");
+        await page.GotoAsync(App.ServerAddress + "/board");
         await Assertions.Expect(page.Locator("[data-testid=board-toolbar][data-live=on]")).ToBeVisibleAsync();
         var third = page.GetByTestId("board-column").Nth(2);
         var thirdStage = await third.GetAttributeAsync("data-relationship");
@@ -131,7 +115,7 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
     public async Task A_column_dropped_on_another_columns_body_takes_its_place()
     {
         var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
-        await page.GotoAsync(_app.ServerAddress + "/board");
+        await page.GotoAsync(App.ServerAddress + "/board");
         await Assertions.Expect(page.Locator("[data-testid=board-toolbar][data-live=on]")).ToBeVisibleAsync();
         var columns = page.GetByTestId("board-column");
         var first = await columns.Nth(0).GetAttributeAsync("data-relationship");
@@ -153,14 +137,14 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Cài đặt" })).ToHaveCountAsync(0);
         foreach (var (path, right) in new[] { ("/settings/users", "Quản trị người dùng"), ("/settings/relationships", "Cài đặt CRM"), ("/customers/import", "tải lên") })
         {
-            await page.GotoAsync(_app.ServerAddress + path);
+            await page.GotoAsync(App.ServerAddress + path);
             await Assertions.Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
             await Assertions.Expect(page.GetByTestId("missing-right")).ToContainTextAsync(right);
             await Assertions.Expect(page).Not.ToHaveURLAsync(LoginPage);
         }
 
         await ShotAsync(page, "polish-access-denied");
-        await page.GotoAsync(_app.ServerAddress + "/khong-co-trang-nay");
+        await page.GotoAsync(App.ServerAddress + "/khong-co-trang-nay");
         await Assertions.Expect(page.GetByTestId("not-found")).ToHaveTextAsync("Không tìm thấy trang");
     }
 
@@ -191,8 +175,8 @@ public sealed class PolishEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("unassigned"));
 
         // A phone: compact rows (name, tap-to-call phone, stage) and no wall of filters.
-        var phone = await (await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true })).NewPageAsync();
-        await Chromium.SignInAsync(phone, _app.ServerAddress, "lan.nguyen", DemoDataSeeder.DemoPassword);
+        var phone = await (await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true })).NewPageAsync();
+        await Chromium.SignInAsync(phone, App.ServerAddress, "lan.nguyen", DemoDataSeeder.DemoPassword);
         await Assertions.Expect(phone.Locator("[data-testid=customer-grid][data-live=on]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(phone.Locator("tbody tr").First.Locator("a.name-link")).ToBeVisibleAsync();
         Assert.StartsWith("tel:+84", await phone.Locator("tbody a.tel-link").First.GetAttributeAsync("href"), StringComparison.Ordinal);

@@ -10,30 +10,14 @@ namespace CrmBlazor.Tests.EndToEnd;
 /// the account menu, the profile page and the confirmation, every session ends — the other device's open page goes to the
 /// sign-in page by itself, and neither cookie opens the list any more.
 /// </summary>
-public sealed partial class SessionsEndToEndTests : IAsyncLifetime
+public sealed partial class SessionsEndToEndTests : BrowserAppTest
 {
     private const string Password = "Hai-Thiet-Bi@2468";
-    private readonly CrmAppFactory _app = new(kestrel: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
 
     [Fact]
     public async Task Signing_out_everywhere_from_one_device_sends_the_other_devices_open_page_to_the_sign_in_page()
     {
-        await _app.CreateUserAsync("thu.ha", Password, Rights.SalesDefault, "Thu Hà");
+        await App.CreateUserAsync("thu.ha", Password, Rights.SalesDefault, "Thu Hà");
         var laptop = await SignedInAsync();
         var phone = await SignedInAsync();
 
@@ -54,17 +38,17 @@ public sealed partial class SessionsEndToEndTests : IAsyncLifetime
 
         foreach (var page in new[] { laptop, phone })
         {
-            await page.GotoAsync(_app.ServerAddress + "/customers");
+            await page.GotoAsync(App.ServerAddress + "/customers");
             await Assertions.Expect(page).ToHaveURLAsync(LoginPage());
         }
     }
 
     private async Task<IPage> SignedInAsync()
     {
-        var context = await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1280, Height = 800 } });
+        var context = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1280, Height = 800 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
-        await Chromium.SignInAsync(page, _app.ServerAddress, "thu.ha", Password);
+        await Chromium.SignInAsync(page, App.ServerAddress, "thu.ha", Password);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers"));
         // Interactive: the circuit is up (it is what must be told that the session ended).
         await Assertions.Expect(page.GetByTestId("customer-grid")).ToHaveAttributeAsync("data-live", "on", new() { Timeout = 30_000 });

@@ -10,7 +10,7 @@ namespace CrmBlazor.Tests.EndToEnd;
 /// and a customer's detail, in Vietnamese — no error page, no sign-in page, no "no access" page for a link it was
 /// offered, no English left in the text, labels and tooltips.
 /// </summary>
-public sealed class TourEndToEndTests : IAsyncLifetime
+public sealed class TourEndToEndTests() : BrowserAppTest(new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "80" })
 {
     // English that must not show in the Vietnamese UI (MudBlazor's defaults and ours); whole words, case-sensitive.
     private static readonly string[] English =
@@ -19,23 +19,6 @@ public sealed class TourEndToEndTests : IAsyncLifetime
         "Next page", "Previous page", "First page", "Last page", "Close", "No records", "Show all", "Hide all", "Filter", "Save",
         "Cancel", "Delete", "members", "Open calendar", "Notifications", "Account", "Customers", "Settings", "Search",
     ];
-
-    private readonly CrmAppFactory _app = new(kestrel: true, new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "80" });
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
 
     public static TheoryData<string, string> Roles => new()
     {
@@ -48,9 +31,9 @@ public sealed class TourEndToEndTests : IAsyncLifetime
     [MemberData(nameof(Roles))]
     public async Task Every_page_a_role_is_offered_opens_in_Vietnamese(string user, string password)
     {
-        var page = await (await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } })).NewPageAsync();
+        var page = await (await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } })).NewPageAsync();
         page.SetDefaultTimeout(20_000);
-        await Chromium.SignInAsync(page, _app.ServerAddress, user, password);
+        await Chromium.SignInAsync(page, App.ServerAddress, user, password);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
@@ -64,7 +47,7 @@ public sealed class TourEndToEndTests : IAsyncLifetime
         pages.Add(detail!.TrimStart('/'));
         if (pages.Contains("settings"))
         {
-            await page.GotoAsync(_app.ServerAddress + "/settings");
+            await page.GotoAsync(App.ServerAddress + "/settings");
             await Assertions.Expect(page.Locator(".settings-card").First).ToBeVisibleAsync();
             pages.AddRange(await LinksAsync(page, ".settings-card a"));
         }
@@ -72,7 +55,7 @@ public sealed class TourEndToEndTests : IAsyncLifetime
         var problems = new List<string>();
         foreach (var path in pages.Distinct())
         {
-            await page.GotoAsync($"{_app.ServerAddress}/{path}");
+            await page.GotoAsync($"{App.ServerAddress}/{path}");
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await page.WaitForTimeoutAsync(300);
             var url = new Uri(page.Url).AbsolutePath;

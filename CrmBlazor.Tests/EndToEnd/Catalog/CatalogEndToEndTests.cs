@@ -11,31 +11,14 @@ namespace CrmBlazor.Tests.EndToEnd.Catalog;
 /// drag it to the top, merge two groups through the confirmation dialog; a salesperson's open customer list filtered on
 /// the merged group follows without a reload. On the demo company, in Vietnamese.
 /// </summary>
-public sealed class CatalogEndToEndTests : IAsyncLifetime
+public sealed class CatalogEndToEndTests() : BrowserAppTest(new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "80" })
 {
-    private readonly CrmAppFactory _app = new(kestrel: true, new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "80" });
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
-
     private async Task<IPage> SignedInAsync(string user, string password)
     {
-        var context = await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } });
+        var context = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 900 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
-        await Chromium.SignInAsync(page, _app.ServerAddress, user, password);
+        await Chromium.SignInAsync(page, App.ServerAddress, user, password);
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
         return page;
     }
@@ -66,7 +49,7 @@ public sealed class CatalogEndToEndTests : IAsyncLifetime
         var manager = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
 
         // 1. Sources: add one with the mouse (click the field, type, click "Thêm nguồn").
-        await OpenFromSettingsAsync(manager, _app.ServerAddress, "Nguồn khách hàng", "/settings/sources");
+        await OpenFromSettingsAsync(manager, App.ServerAddress, "Nguồn khách hàng", "/settings/sources");
         await Assertions.Expect(Rows(manager)).ToHaveCountAsync(DatabaseInitializer.DefaultSources.Length);
         await manager.GetByLabel("Nguồn mới").ClickAsync();
         await manager.Keyboard.TypeAsync("Hội chợ Xuân");
@@ -95,7 +78,7 @@ public sealed class CatalogEndToEndTests : IAsyncLifetime
         await Assertions.Expect(Rows(manager).First).ToHaveAttributeAsync("aria-label", "Hội chợ Xuân", new() { Timeout = 10_000 });
         string[] expectedOrder = ["Hội chợ Xuân", .. DatabaseInitializer.DefaultSources];
         Assert.Equal(expectedOrder, await NamesAsync(manager));
-        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        await using (var db = await App.DbFactory.CreateDbContextAsync())
         {
             Assert.Equal(expectedOrder, await db.Sources.Where(s => !s.IsDeleted).OrderBy(s => s.Position).Select(s => s.Name).ToListAsync());
         }
@@ -104,7 +87,7 @@ public sealed class CatalogEndToEndTests : IAsyncLifetime
 
         // A source customers come from is not deleted: the page says how many, with a link to them (no confirmation asked).
         int websiteCustomers;
-        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        await using (var db = await App.DbFactory.CreateDbContextAsync())
         {
             websiteCustomers = await db.Customers.CountAsync(c => db.Sources.Any(s => s.Id == c.SourceId && s.Name == first));
         }
@@ -129,7 +112,7 @@ public sealed class CatalogEndToEndTests : IAsyncLifetime
         // 3. Groups: "Khách lẻ" merged into "Doanh nghiệp", confirmed in the dialog. A salesperson's list filtered on
         // "Khách lẻ" is open meanwhile.
         int retail, business, expected;
-        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        await using (var db = await App.DbFactory.CreateDbContextAsync())
         {
             retail = await db.CustomerGroups.Where(g => g.Name == "Khách lẻ").Select(g => g.Id).SingleAsync();
             business = await db.CustomerGroups.Where(g => g.Name == "Doanh nghiệp").Select(g => g.Id).SingleAsync();
@@ -138,10 +121,10 @@ public sealed class CatalogEndToEndTests : IAsyncLifetime
         }
 
         var lan = await SignedInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
-        await lan.GotoAsync(_app.ServerAddress + "/customers?group=" + retail);
+        await lan.GotoAsync(App.ServerAddress + "/customers?group=" + retail);
         await Assertions.Expect(lan.GetByTestId("customer-grid")).ToHaveAttributeAsync("data-live", "on", new() { Timeout = 30_000 });
 
-        await OpenFromSettingsAsync(manager, _app.ServerAddress, "Nhóm khách hàng", "/settings/groups");
+        await OpenFromSettingsAsync(manager, App.ServerAddress, "Nhóm khách hàng", "/settings/groups");
         await Assertions.Expect(Rows(manager)).ToHaveCountAsync(DatabaseInitializer.DefaultGroups.Length);
         await Row(manager, "Khách lẻ").GetByRole(AriaRole.Button, new() { Name = "Gộp Khách lẻ vào mục khác" }).ClickAsync();
         var dialog = manager.GetByRole(AriaRole.Dialog);
@@ -159,7 +142,7 @@ public sealed class CatalogEndToEndTests : IAsyncLifetime
         await Assertions.Expect(Row(manager, "Khách lẻ")).ToHaveCountAsync(0);
         await Assertions.Expect(Row(manager, "Doanh nghiệp").GetByTestId("catalog-count")).ToContainTextAsync($"{expected} khách hàng");
         await Assertions.Expect(manager.Locator(".mud-snackbar")).ToContainTextAsync("Đã gộp “Khách lẻ” vào “Doanh nghiệp”");
-        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        await using (var db = await App.DbFactory.CreateDbContextAsync())
         {
             Assert.Equal(0, await db.CustomerGroupMembers.CountAsync(m => m.GroupId == retail));
             Assert.Equal(expected, await db.CustomerGroupMembers.CountAsync(m => m.GroupId == business));

@@ -12,43 +12,26 @@ namespace CrmBlazor.Tests.EndToEnd.Customers;
 /// in their own grid, in another browser context; a contact with birthday and gender (R1.2) added in the dialog; an avatar
 /// (R1.1) uploaded by clicking the avatar. Screenshots go to artifacts/.
 /// </summary>
-public sealed class CustomerDetailEndToEndTests : IAsyncLifetime
+public sealed class CustomerDetailEndToEndTests : BrowserAppTest
 {
-    private readonly CrmAppFactory _app = new(kestrel: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
-
     private static string Artifact(string name) => Path.Combine(Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts")).FullName, name);
 
     private async Task<IPage> SignedInAsync(IBrowserContext context, string login)
     {
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
-        await Chromium.SignInAsync(page, _app.ServerAddress, login, CustomerGridAppData.Password);
+        await Chromium.SignInAsync(page, App.ServerAddress, login, CustomerGridAppData.Password);
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
         return page;
     }
 
     private Task<IBrowserContext> ContextAsync() =>
-        _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1400, Height = 950 } });
+        Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1400, Height = 950 } });
 
     /// <summary>Opens a customer's detail and waits until its circuit is interactive (the stream's composer is enabled).</summary>
     private async Task OpenDetailAsync(IPage page, int customerId, string name)
     {
-        await page.GotoAsync($"{_app.ServerAddress}/customers/{customerId}");
+        await page.GotoAsync($"{App.ServerAddress}/customers/{customerId}");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".stream[data-interactive=true]")).ToBeVisibleAsync();
     }
@@ -56,10 +39,10 @@ public sealed class CustomerDetailEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_related_user_added_with_the_picker_sees_the_customer_in_their_own_grid()
     {
-        var lan = await CustomerGridAppData.AddUserAsync(_app, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
-        var minh = await CustomerGridAppData.AddUserAsync(_app, "minh", "Đỗ Văn Minh", Rights.SalesDefault);
-        var customer = await CustomerGridAppData.AddCustomerAsync(_app, "Công ty Hải Âu", "0912111222", lan);
-        await CustomerGridAppData.AddCustomerAsync(_app, "Khách của Minh", "0903000222", minh);
+        var lan = await CustomerGridAppData.AddUserAsync(App, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
+        var minh = await CustomerGridAppData.AddUserAsync(App, "minh", "Đỗ Văn Minh", Rights.SalesDefault);
+        var customer = await CustomerGridAppData.AddCustomerAsync(App, "Công ty Hải Âu", "0912111222", lan);
+        await CustomerGridAppData.AddCustomerAsync(App, "Khách của Minh", "0903000222", minh);
 
         await using var contextA = await ContextAsync();
         await using var contextB = await ContextAsync();
@@ -67,7 +50,7 @@ public sealed class CustomerDetailEndToEndTests : IAsyncLifetime
         var b = await SignedInAsync(contextB, "minh");
 
         // Minh's grid: his own customer only, listening live.
-        await b.GotoAsync(_app.ServerAddress + "/customers");
+        await b.GotoAsync(App.ServerAddress + "/customers");
         await Assertions.Expect(b.Locator("tr", new() { HasText = "Khách của Minh" })).ToBeVisibleAsync();
         await Assertions.Expect(b.Locator("[data-testid=customer-total]")).ToContainTextAsync("Tất cả: 1");
         await Assertions.Expect(b.Locator("[data-testid=customer-grid][data-live=on]")).ToHaveCountAsync(1);
@@ -108,10 +91,10 @@ public sealed class CustomerDetailEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_contact_with_birthday_and_gender_is_added_in_the_dialog_and_shown_and_logged()
     {
-        var lan = await CustomerGridAppData.AddUserAsync(_app, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
-        var customer = await CustomerGridAppData.AddCustomerAsync(_app, "Công ty An Phát", "0912000111", lan);
+        var lan = await CustomerGridAppData.AddUserAsync(App, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
+        var customer = await CustomerGridAppData.AddCustomerAsync(App, "Công ty An Phát", "0912000111", lan);
         // Custom fields (R1.3) with values: the details card shows them in the reader's culture.
-        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        await using (var db = await App.DbFactory.CreateDbContextAsync())
         {
             var revenue = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Doanh số năm", CrmBlazor.Domain.CustomFields.CustomFieldKind.Number);
             var signed = new CrmBlazor.Domain.CustomFields.CustomFieldDefinition("Ngày ký hợp đồng", CrmBlazor.Domain.CustomFields.CustomFieldKind.Date, position: 1);
@@ -164,9 +147,9 @@ public sealed class CustomerDetailEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task An_avatar_is_uploaded_by_clicking_the_avatar_and_a_file_that_is_not_an_image_is_refused()
     {
-        var lan = await CustomerGridAppData.AddUserAsync(_app, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
-        var customer = await CustomerGridAppData.AddCustomerAsync(_app, "Công ty Ảnh Đẹp", "0912000333", lan);
-        var folder = Directory.CreateDirectory(Path.Combine(_app.DataFolder, "upload-test")).FullName;
+        var lan = await CustomerGridAppData.AddUserAsync(App, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
+        var customer = await CustomerGridAppData.AddCustomerAsync(App, "Công ty Ảnh Đẹp", "0912000333", lan);
+        var folder = Directory.CreateDirectory(Path.Combine(App.DataFolder, "upload-test")).FullName;
         var picture = Path.Combine(folder, "logo.png");
         await File.WriteAllBytesAsync(picture, TestImages.Encode(800, 600));
         var fake = Path.Combine(folder, "khong-phai-anh.png");
@@ -197,7 +180,7 @@ public sealed class CustomerDetailEndToEndTests : IAsyncLifetime
         await page.ScreenshotAsync(new() { Path = Artifact("detail-avatar-page.png") });
 
         // The board's card shows it too.
-        await page.GotoAsync(_app.ServerAddress + "/board");
+        await page.GotoAsync(App.ServerAddress + "/board");
         var card = page.Locator("[data-testid=board-card]", new() { HasText = "Công ty Ảnh Đẹp" });
         await Assertions.Expect(card.GetByTestId("board-card-avatar")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Artifact("board-card-avatar.png") });

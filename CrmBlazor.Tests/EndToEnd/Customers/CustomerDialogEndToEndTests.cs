@@ -5,32 +5,15 @@ using Microsoft.Playwright;
 namespace CrmBlazor.Tests.EndToEnd.Customers;
 
 /// <summary>The create dialog in a real browser (R1, R1.4): validation, the duplicate warning, then the new row in the grid.</summary>
-public sealed class CustomerDialogEndToEndTests : IAsyncLifetime
+public sealed class CustomerDialogEndToEndTests : BrowserAppTest
 {
-    private readonly CrmAppFactory _app = new(kestrel: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
-
     [Fact]
     public async Task Creating_a_customer_with_a_known_phone_warns_about_the_duplicate_before_saving()
     {
-        var lan = await CustomerGridAppData.AddUserAsync(_app, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
-        await CustomerGridAppData.AddCustomerAsync(_app, "Đặng Văn Đức", "0912345678", lan);
-        var url = _app.ServerAddress;
-        await using var context = await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1400, Height = 1000 } });
+        var lan = await CustomerGridAppData.AddUserAsync(App, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
+        await CustomerGridAppData.AddCustomerAsync(App, "Đặng Văn Đức", "0912345678", lan);
+        var url = App.ServerAddress;
+        await using var context = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1400, Height = 1000 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
         await Chromium.SignInAsync(page, url, "lan", CustomerGridAppData.Password);

@@ -9,35 +9,18 @@ namespace CrmBlazor.Tests.EndToEnd.Customers;
 /// Two people, two browsers (R5.3, live grid): Lan double-clicks a phone cell, types and presses Enter; the admin's grid,
 /// open on another context, shows the new phone without reloading. An invalid phone shows an error in the cell.
 /// </summary>
-public sealed class LiveGridEndToEndTests : IAsyncLifetime
+public sealed class LiveGridEndToEndTests : BrowserAppTest
 {
-    private readonly CrmAppFactory _app = new(kestrel: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
-
     [Fact]
     public async Task A_phone_edited_inline_by_one_user_appears_in_another_users_grid_without_reload()
     {
-        var lan = await CustomerGridAppData.AddUserAsync(_app, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
-        await CustomerGridAppData.AddCustomerAsync(_app, "Đặng Văn Đức", "0912345678", lan);
-        await CustomerGridAppData.AddCustomerAsync(_app, "Trần Thị Ánh", "0987000111", lan);
-        var url = _app.ServerAddress;
+        var lan = await CustomerGridAppData.AddUserAsync(App, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
+        await CustomerGridAppData.AddCustomerAsync(App, "Đặng Văn Đức", "0912345678", lan);
+        await CustomerGridAppData.AddCustomerAsync(App, "Trần Thị Ánh", "0987000111", lan);
+        var url = App.ServerAddress;
 
-        await using var contextA = await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1500, Height = 900 } });
-        await using var contextB = await _browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1500, Height = 900 } });
+        await using var contextA = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1500, Height = 900 } });
+        await using var contextB = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1500, Height = 900 } });
         var a = await contextA.NewPageAsync();
         var b = await contextB.NewPageAsync();
         a.SetDefaultTimeout(30_000);
