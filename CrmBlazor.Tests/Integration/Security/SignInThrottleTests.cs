@@ -52,4 +52,24 @@ public sealed class SignInThrottleTests
         Assert.StartsWith("Tài khoản bị khóa", answers["khong.co"][4], StringComparison.Ordinal);
         Assert.StartsWith("Tài khoản bị khóa", answers["khong.co"][5], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_deactivated_account_says_so_only_to_someone_who_knows_its_password()
+    {
+        await using var app = new CrmAppFactory();
+        var id = await app.CreateUserAsync("nghi.viec", "Đã nghỉ việc 2026", Rights.SalesDefault);
+        await using (var db = await app.DbFactory.CreateDbContextAsync())
+        {
+            (await db.StaffProfiles.FindAsync(id))!.Deactivate();
+            await db.SaveChangesAsync();
+        }
+
+        var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        // On main a wrong password was told "deactivated": an oracle for which accounts exist and were deactivated.
+        var wrong = await FormPost.SignInAsync(client, "nghi.viec", "Đoán bừa mật khẩu");
+        Assert.Equal("Sai tên đăng nhập hoặc mật khẩu.", FormPost.Alert(await FormPost.TextAsync(wrong)));
+        var right = await FormPost.SignInAsync(client, "nghi.viec", "Đã nghỉ việc 2026");
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.StartsWith("Tài khoản này đã bị vô hiệu hóa.", FormPost.Alert(await FormPost.TextAsync(right)), StringComparison.Ordinal);
+    }
 }
