@@ -15,21 +15,6 @@ public sealed class EditableCellTests : MudTestContext
     }
 
     [Fact]
-    public void Double_click_asks_to_start_editing_and_shows_the_value_until_then()
-    {
-        var started = 0;
-        var cut = Render<EditableCell>(p => p
-            .Add(c => c.Field, GridFields.Phone)
-            .Add(c => c.Display, "0912 345 678")
-            .Add(c => c.OnStart, () => started++));
-
-        Assert.Equal("0912 345 678", cut.Find("[data-field=phone]").TextContent.Trim());
-        Assert.Empty(cut.FindAll("input"));
-        cut.Find("[data-field=phone]").DoubleClick();
-        Assert.Equal(1, started);
-    }
-
-    [Fact]
     public void Enter_commits_the_typed_draft_Escape_cancels_and_Tab_moves_on()
     {
         string? draft = "0912 345 678";
@@ -39,7 +24,6 @@ public sealed class EditableCellTests : MudTestContext
         var cut = Render<EditableCell>(p => p
             .Add(c => c.Field, GridFields.Phone)
             .Add(c => c.Label, "Điện thoại")
-            .Add(c => c.Editing, true)
             .Add(c => c.Draft, draft)
             .Add(c => c.DraftChanged, v => draft = v)
             .Add(c => c.OnCommit, () => commits++)
@@ -67,7 +51,6 @@ public sealed class EditableCellTests : MudTestContext
         var cut = Render<EditableCell>(p => p
             .Add(c => c.Field, GridFields.Phone)
             .Add(c => c.Label, "Điện thoại")
-            .Add(c => c.Editing, true)
             .Add(c => c.Draft, "12ab")
             .Add(c => c.Error, "Đây không phải số điện thoại."));
 
@@ -82,7 +65,6 @@ public sealed class EditableCellTests : MudTestContext
         var apply = 0;
         var cut = Render<EditableCell>(p => p
             .Add(c => c.Field, GridFields.Name)
-            .Add(c => c.Editing, true)
             .Add(c => c.Draft, "Đặng Đức")
             .Add(c => c.Conflict, "Trần Quản Trị vừa sửa khách hàng này thành: “Đặng Văn Đức”.")
             .Add(c => c.OnKeepTheirs, () => keep++)
@@ -101,7 +83,6 @@ public sealed class EditableCellTests : MudTestContext
         var cut = Render<EditableCell>(p => p
             .Add(c => c.Field, GridFields.Relationship)
             .Add(c => c.Label, "Mối quan hệ")
-            .Add(c => c.Editing, true)
             .Add(c => c.Draft, draft)
             .Add(c => c.DraftChanged, v => draft = v)
             .Add(c => c.Options, new List<(string, string)> { ("1", "Tiềm năng"), ("2", "Đã mua hàng") }));
