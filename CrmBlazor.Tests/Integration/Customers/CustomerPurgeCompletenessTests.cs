@@ -1,5 +1,6 @@
 using System.Text;
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Comments;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
@@ -10,6 +11,8 @@ using CrmBlazor.Domain.Relationships;
 using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Webhooks;
+using CrmBlazor.Live;
+using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -143,6 +146,45 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         Assert.True(await check.Set<ImportBatchItem>().AnyAsync(x => x.CustomerId == _w.LanCustomer2 && x.PreviousJson != null));
         Assert.Equal([Path.GetFileName(otherFile)], Directory.GetFiles(Path.Combine(_files, "attachments")).Select(Path.GetFileName));
         Assert.Empty(Directory.GetFiles(Path.Combine(_files, "avatars")));
+    }
+
+    [Fact]
+    public async Task Erase_on_request_needs_the_purge_right_and_a_reason_purges_at_once_and_audits_who_and_why_without_the_data()
+    {
+        var id = _w.LanCustomer;
+        var (attachmentFile, avatarFile, _) = await SeedEverythingAsync(id);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => _service.EraseAsync(_w.Lan, id, "Khách yêu cầu xoá dữ liệu"));
+        await Assert.ThrowsAsync<DomainException>(() => _service.EraseAsync(_w.Admin, id, "   "));
+        await using (var db = await _w.Db.Factory.CreateDbContextAsync())
+        {
+            Assert.True(await db.Customers.AnyAsync(x => x.Id == id && !x.IsDeleted));
+            Assert.False(await db.AuditLog.AnyAsync());
+        }
+
+        // Not in the trash: erased all the same.
+        Assert.True(await _service.EraseAsync(_w.Admin, id, "Khách yêu cầu xoá dữ liệu (email 12/2)"));
+        Assert.False(await _service.EraseAsync(_w.Admin, id, "again"));
+
+        await using var check = await _w.Db.Factory.CreateDbContextAsync();
+        foreach (var (name, anyLeft) in Covered)
+        {
+            Assert.False(await anyLeft(check, id), $"{name} still holds data of the erased customer.");
+        }
+
+        Assert.False(File.Exists(attachmentFile));
+        Assert.False(File.Exists(avatarFile));
+        var entry = Assert.Single(await check.AuditLog.ToListAsync());
+        Assert.Equal(AuditActions.CustomerErased, entry.Action);
+        Assert.Equal(AuditTargets.Customer, entry.TargetType);
+        Assert.Equal(id.ToString(System.Globalization.CultureInfo.InvariantCulture), entry.TargetId);
+        Assert.Equal(_w.Admin.UserId, entry.ActorId);
+        using var values = System.Text.Json.JsonDocument.Parse(entry.NewValues!);
+        Assert.Equal("Khách yêu cầu xoá dữ liệu (email 12/2)", values.RootElement.GetProperty("reason").GetString());
+        Assert.Null(entry.OldValues);
+        var text = string.Join('|', entry.TargetName, entry.NewValues, values.RootElement.GetProperty("reason").GetString());
+        Assert.DoesNotContain("Đặng", text);
+        Assert.DoesNotContain(PhoneFragment, text);
+        Assert.Contains(_w.Bus.Events, e => e is CustomersChanged { Kind: ChangeKinds.Purged });
     }
 
     /// <summary>Puts the customer's data into every covered table and its files on disk; another customer gets some too.</summary>

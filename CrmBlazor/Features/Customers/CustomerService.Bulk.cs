@@ -1,7 +1,9 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
@@ -225,6 +227,45 @@ public sealed partial class CustomerService
         }
 
         return total;
+    }
+
+    /// <summary>The longest reason an erasure on request records.</summary>
+    public const int MaxEraseReasonLength = 500;
+
+    /// <summary>
+    /// Erases a customer on request (#26): purges it at once, trash or not, with the purge right, and writes an audit entry
+    /// naming who and why — the customer's id only, none of its data — in the same transaction. Backups taken before keep
+    /// their copy until an administrator deletes them.
+    /// </summary>
+    /// <returns>False when the customer is gone or not visible to the user: nothing was erased.</returns>
+    public async Task<bool> EraseAsync(UserAccess user, int id, string reason, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersPurge, "erase customers");
+        reason = reason?.Trim() ?? string.Empty;
+        if (reason.Length == 0 || reason.Length > MaxEraseReasonLength)
+        {
+            throw new DomainException("customer.erase-reason", $"Say why the customer is erased (1 to {MaxEraseReasonLength} characters).");
+        }
+
+        PurgedFiles files;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (!await CustomerScope.Apply(db.Customers.Where(c => c.Id == id), db, user).AnyAsync(ct))
+            {
+                return false;
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            files = await CustomerPurge.DeleteRowsAsync(db, [id], ct);
+            db.AddAudit(user, AuditActions.CustomerErased, AuditTargets.Customer, id, null, null, AuditRecorder.Values(("reason", reason)));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        files.Delete(attachments, avatars);
+        logger?.LogInformation("User {User} erased customer {Id} on request.", user.UserName, id);
+        Publish(new CustomersChanged([id], ChangeKinds.Purged, user.UserId, CustomerChange.Lifecycle));
+        return true;
     }
 
     /// <summary>The purge in its own transaction; the files go after the commit (R6.3, #26).</summary>
