@@ -187,6 +187,45 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         Assert.Contains(_w.Bus.Events, e => e is CustomersChanged { Kind: ChangeKinds.Purged });
     }
 
+    [Fact]
+    public async Task Export_of_a_customers_data_is_one_zip_with_its_record_comments_history_readers_and_attachments()
+    {
+        var id = _w.LanCustomer;
+        await SeedEverythingAsync(id);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => _service.ExportDataAsync(_w.Lan, id, new MemoryStream()));
+        Assert.False(await _service.ExportDataAsync(_w.Admin, 999_999, new MemoryStream()));
+
+        using var zipped = new MemoryStream();
+        Assert.True(await _service.ExportDataAsync(_w.Admin, id, zipped));
+        zipped.Position = 0;
+        using var zip = new System.IO.Compression.ZipArchive(zipped);
+        string json;
+        using (var reader = new StreamReader(zip.GetEntry("customer.json")!.Open()))
+        {
+            json = await reader.ReadToEndAsync();
+        }
+
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        Assert.Equal("Đặng Văn Đức", root.GetProperty("customer").GetProperty("name").GetString());
+        Assert.Contains(root.GetProperty("customer").GetProperty("contacts").EnumerateArray(), c => c.GetProperty("name").GetString() == "Chị Hoa");
+        var comment = Assert.Single(root.GetProperty("comments").EnumerateArray());
+        Assert.Equal("Đã gọi, anh Đức hẹn tuần sau", comment.GetProperty("comment").GetProperty("body").GetString());
+        Assert.Equal("Nguyễn Thị Lan", comment.GetProperty("author").GetString());
+        Assert.Contains("bản cũ của khách", comment.GetProperty("earlierVersions")[0].GetProperty("body").GetString(), StringComparison.Ordinal);
+        Assert.Contains(root.GetProperty("changeLog").EnumerateArray(), x => x.GetProperty("entry").GetProperty("newValue").GetString() == "Đặng Văn Đức");
+        Assert.Equal("Đỗ Văn Minh", Assert.Single(root.GetProperty("viewedBy").EnumerateArray()).GetProperty("name").GetString());
+        // Its attachment, not the other customer's.
+        var path = comment.GetProperty("attachments")[0].GetProperty("path").GetString()!;
+        using (var reader = new StreamReader(zip.GetEntry(path)!.Open()))
+        {
+            Assert.Equal("Báo giá cho anh Đức", await reader.ReadToEndAsync());
+        }
+
+        Assert.Equal(2, zip.Entries.Count);
+        Assert.DoesNotContain("Khách khác", json, StringComparison.Ordinal);
+    }
+
     /// <summary>Puts the customer's data into every covered table and its files on disk; another customer gets some too.</summary>
     private async Task<(string Attachment, string Avatar, string OtherAttachment)> SeedEverythingAsync(int id)
     {
