@@ -227,6 +227,39 @@ public static class CustomerEndpoints
             return Results.File(stream, csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name);
         }).RequireAuthorization();
 
+        // GET /customers/{id}/data-export: one customer's data as a zip (#26), purge right and scope; 404 when not visible.
+        app.MapGet("/customers/{id:int}/data-export", async (int id, HttpContext http, CustomerService customers, IDbContextFactory<CrmDbContext> dbFactory,
+            CancellationToken ct) =>
+        {
+            var userId = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+            var user = userId is null ? null : await CurrentUser.LoadAsync(dbFactory, userId, ct);
+            if (user is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersPurge))
+            {
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), $"crm-customer-data-{Guid.NewGuid():N}.zip");
+            bool found;
+            await using (var file = File.Create(path))
+            {
+                found = await customers.ExportDataAsync(user, id, file, ct);
+            }
+
+            if (!found)
+            {
+                File.Delete(path);
+                return Results.NotFound();
+            }
+
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            return Results.File(stream, "application/zip", $"khach-hang-{id.ToString(System.Globalization.CultureInfo.InvariantCulture)}-du-lieu.zip");
+        }).RequireAuthorization();
+
         // GET /customers/{id}/avatar/{file}: a customer's avatar (R1.1), only to users who may see the customer (404 otherwise,
         // and for a file that is not this customer's current avatar).
         app.MapGet("/customers/{id:int}/avatar/{file}", async (int id, string file, HttpContext http, AvatarStore avatars,

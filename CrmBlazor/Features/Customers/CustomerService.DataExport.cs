@@ -1,6 +1,8 @@
 using System.IO.Compression;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Unicode;
 using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Security;
@@ -13,6 +15,8 @@ public sealed partial class CustomerService
     private static readonly JsonSerializerOptions DataExportJson = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        // Readable by the person it is about: Vietnamese letters as they are, not \u escapes.
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
         ReferenceHandler = ReferenceHandler.IgnoreCycles,
         Converters = { new JsonStringEnumConverter() },
     };
