@@ -200,21 +200,29 @@ public sealed class CustomerExportRow
 public static class CustomerEndpoints
 {
     /// <summary>GET /customers/export?format=xlsx|csv&amp;search=…&amp;relationship=…: the current filter, checked for the right and the scope.</summary>
+    /// <summary>The signed-in user when they hold the customers right and <paramref name="right"/>; else the answer: 401, or a
+    /// plain 403 (the cookie scheme's Forbid would redirect to the login page).</summary>
+    private static async Task<(UserAccess? User, IResult? Refused)> SignedInWithAsync(HttpContext http, IDbContextFactory<CrmDbContext> dbFactory,
+        Rights right, CancellationToken ct)
+    {
+        var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        var user = id is null ? null : await CurrentUser.LoadAsync(dbFactory, id, ct);
+        if (user is null)
+        {
+            return (null, Results.Unauthorized());
+        }
+
+        return user.Has(Rights.CustomersAccess) && user.Has(right) ? (user, null) : (null, Results.StatusCode(StatusCodes.Status403Forbidden));
+    }
+
     public static IEndpointRouteBuilder MapCustomerEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/customers/export", async (HttpContext http, CustomerService customers, IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
         {
-            var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
-            var user = id is null ? null : await CurrentUser.LoadAsync(dbFactory, id, ct);
+            var (user, refused) = await SignedInWithAsync(http, dbFactory, Rights.CustomersExport, ct);
             if (user is null)
             {
-                return Results.Unauthorized();
-            }
-
-            if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersExport))
-            {
-                // A plain 403: the cookie scheme's Forbid would redirect to the login page.
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
+                return refused!;
             }
 
             var csv = string.Equals(http.Request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase);
@@ -231,16 +239,10 @@ public static class CustomerEndpoints
         app.MapGet("/customers/{id:int}/data-export", async (int id, HttpContext http, CustomerService customers, IDbContextFactory<CrmDbContext> dbFactory,
             CancellationToken ct) =>
         {
-            var userId = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
-            var user = userId is null ? null : await CurrentUser.LoadAsync(dbFactory, userId, ct);
+            var (user, refused) = await SignedInWithAsync(http, dbFactory, Rights.CustomersPurge, ct);
             if (user is null)
             {
-                return Results.Unauthorized();
-            }
-
-            if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersPurge))
-            {
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
+                return refused!;
             }
 
             var path = Path.Combine(Path.GetTempPath(), $"crm-customer-data-{Guid.NewGuid():N}.zip");
