@@ -128,12 +128,13 @@ public static class AuditActions
     public const string WebhookChanged = "webhook.changed";
     public const string WebhookDeleted = "webhook.deleted";
     public const string BackupCreated = "backup.created";
+    public const string CustomerErased = "customer.erased";
 
     public static IReadOnlyList<string> All { get; } =
     [
         UserCreated, UserChanged, UserDeactivated, UserReactivated, UserPasswordReset, GroupCreated, GroupRenamed, GroupRightsChanged, GroupDeleted,
         DepartmentCreated, DepartmentRenamed, DepartmentMoved, DepartmentDeleted, SettingsChanged, TokenCreated, TokenRevoked, WebhookCreated,
-        WebhookChanged, WebhookDeleted, BackupCreated,
+        WebhookChanged, WebhookDeleted, BackupCreated, CustomerErased,
     ];
 }
 
@@ -150,7 +151,8 @@ public static class AuditTargets
     public const string AccessToken = "access-token";
     public const string Webhook = "webhook";
     public const string Database = "database";
+    public const string Customer = "customer";
 
     public static IReadOnlyList<string> All { get; } =
-        [User, PermissionGroup, Department, Relationship, Source, CustomerGroup, CustomField, AccessToken, Webhook, Database];
+        [User, PermissionGroup, Department, Relationship, Source, CustomerGroup, CustomField, AccessToken, Webhook, Database, Customer];
 }

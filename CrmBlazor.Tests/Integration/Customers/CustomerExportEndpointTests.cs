@@ -48,4 +48,27 @@ public sealed class CustomerExportEndpointTests : IDisposable
         Assert.StartsWith("\"Mã khách hàng\",\"Tên khách hàng\"", text.TrimStart('\uFEFF'), StringComparison.Ordinal);
         Assert.DoesNotContain("calc", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_customers_data_export_needs_the_purge_right_and_is_a_zip_of_a_visible_customer()
+    {
+        var seller = await CustomerGridAppData.AddUserAsync(_app, "lan", "Nguyễn Thị Lan", Rights.SalesDefault);
+        var keeper = await CustomerGridAppData.AddUserAsync(_app, "giu", "Phạm Giữ Liệu", Rights.SalesDefault | Rights.CustomersPurge);
+        var mine = await CustomerGridAppData.AddCustomerAsync(_app, "Đặng Văn Đức", "0912345678", keeper);
+        var notMine = await CustomerGridAppData.AddCustomerAsync(_app, "Khách của Lan", "0987000111", seller);
+
+        var denied = Client();
+        await FormPost.SignInAsync(denied, "lan", CustomerGridAppData.Password);
+        Assert.Equal(HttpStatusCode.Forbidden, (await denied.GetAsync($"/customers/{notMine}/data-export")).StatusCode);
+
+        var allowed = Client();
+        await FormPost.SignInAsync(allowed, "giu", CustomerGridAppData.Password);
+        Assert.Equal(HttpStatusCode.NotFound, (await allowed.GetAsync($"/customers/{notMine}/data-export")).StatusCode);
+        var response = await allowed.GetAsync($"/customers/{mine}/data-export");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()));
+        using var reader = new StreamReader(zip.GetEntry("customer.json")!.Open());
+        Assert.Contains("Đặng Văn Đức", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+    }
 }

@@ -91,6 +91,23 @@ public static class ApiCustomerWrites
             await customers.DeleteAsync(await MeAsync(http, ct), id, ct) ? Results.NoContent() : Results.NotFound())
             .WithName("TrashCustomer").WithSummary("Moves a customer to the trash (R6.1).");
 
+        api.MapPost("/customers/{id:int}/erase", async (HttpContext http, CustomerService customers, int id, EraseCustomerRequest request, CancellationToken ct) =>
+            await customers.EraseAsync(await MeAsync(http, ct), id, request.Reason ?? string.Empty, ct) ? Results.NoContent() : Results.NotFound())
+            .WithName("EraseCustomer").WithSummary("Erases a customer on request at once, trash or not (purge right; a reason, recorded in the audit log). Backups keep it until an administrator deletes them (#26).");
+
+        api.MapGet("/customers/{id:int}/data-export", async (HttpContext http, CustomerService customers, int id, CancellationToken ct) =>
+        {
+            var me = await MeAsync(http, ct);
+            var zip = new MemoryStream();
+            if (!await customers.ExportDataAsync(me, id, zip, ct))
+            {
+                return Results.NotFound();
+            }
+
+            zip.Position = 0;
+            return Results.File(zip, "application/zip", $"customer-{id.ToString(System.Globalization.CultureInfo.InvariantCulture)}-data.zip");
+        }).WithName("ExportCustomerData").WithSummary("One customer's data as a zip: customer.json and its attachments (purge right, #26).");
+
         api.MapPost("/customers/{id:int}/restore", async (HttpContext http, CustomerService customers, CustomerDetailService details, int id, CancellationToken ct) =>
         {
             var me = await MeAsync(http, ct);

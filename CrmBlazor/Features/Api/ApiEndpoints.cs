@@ -16,6 +16,9 @@ namespace CrmBlazor.Features.Api;
 
 public sealed record NewCommentRequest(string Body);
 
+/// <summary>Why a customer is erased on request (#26); recorded in the audit log.</summary>
+public sealed record EraseCustomerRequest(string? Reason);
+
 /// <summary>
 /// The public REST API under /api/v1: a second door into the same feature services as the pages, with the same
 /// rights and visibility scope (R7.4). Authentication by personal access token; limited per user (all of a user's tokens share one budget).

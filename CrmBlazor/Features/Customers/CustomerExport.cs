@@ -200,21 +200,29 @@ public sealed class CustomerExportRow
 public static class CustomerEndpoints
 {
     /// <summary>GET /customers/export?format=xlsx|csv&amp;search=…&amp;relationship=…: the current filter, checked for the right and the scope.</summary>
+    /// <summary>The signed-in user when they hold the customers right and <paramref name="right"/>; else the answer: 401, or a
+    /// plain 403 (the cookie scheme's Forbid would redirect to the login page).</summary>
+    private static async Task<(UserAccess? User, IResult? Refused)> SignedInWithAsync(HttpContext http, IDbContextFactory<CrmDbContext> dbFactory,
+        Rights right, CancellationToken ct)
+    {
+        var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        var user = id is null ? null : await CurrentUser.LoadAsync(dbFactory, id, ct);
+        if (user is null)
+        {
+            return (null, Results.Unauthorized());
+        }
+
+        return user.Has(Rights.CustomersAccess) && user.Has(right) ? (user, null) : (null, Results.StatusCode(StatusCodes.Status403Forbidden));
+    }
+
     public static IEndpointRouteBuilder MapCustomerEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/customers/export", async (HttpContext http, CustomerService customers, IDbContextFactory<CrmDbContext> dbFactory, CancellationToken ct) =>
         {
-            var id = http.User.FindFirstValue(ClaimTypes.NameIdentifier);
-            var user = id is null ? null : await CurrentUser.LoadAsync(dbFactory, id, ct);
+            var (user, refused) = await SignedInWithAsync(http, dbFactory, Rights.CustomersExport, ct);
             if (user is null)
             {
-                return Results.Unauthorized();
-            }
-
-            if (!user.Has(Rights.CustomersAccess) || !user.Has(Rights.CustomersExport))
-            {
-                // A plain 403: the cookie scheme's Forbid would redirect to the login page.
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
+                return refused!;
             }
 
             var csv = string.Equals(http.Request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase);
@@ -225,6 +233,33 @@ public static class CustomerEndpoints
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             var name = $"khach-hang-{DateTime.UtcNow:yyyyMMdd-HHmm}.{(csv ? "csv" : "xlsx")}";
             return Results.File(stream, csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name);
+        }).RequireAuthorization();
+
+        // GET /customers/{id}/data-export: one customer's data as a zip (#26), purge right and scope; 404 when not visible.
+        app.MapGet("/customers/{id:int}/data-export", async (int id, HttpContext http, CustomerService customers, IDbContextFactory<CrmDbContext> dbFactory,
+            CancellationToken ct) =>
+        {
+            var (user, refused) = await SignedInWithAsync(http, dbFactory, Rights.CustomersPurge, ct);
+            if (user is null)
+            {
+                return refused!;
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), $"crm-customer-data-{Guid.NewGuid():N}.zip");
+            bool found;
+            await using (var file = File.Create(path))
+            {
+                found = await customers.ExportDataAsync(user, id, file, ct);
+            }
+
+            if (!found)
+            {
+                File.Delete(path);
+                return Results.NotFound();
+            }
+
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            return Results.File(stream, "application/zip", $"khach-hang-{id.ToString(System.Globalization.CultureInfo.InvariantCulture)}-du-lieu.zip");
         }).RequireAuthorization();
 
         // GET /customers/{id}/avatar/{file}: a customer's avatar (R1.1), only to users who may see the customer (404 otherwise,

@@ -1,7 +1,9 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Audit;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
@@ -192,9 +194,7 @@ public sealed partial class CustomerService
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var allowed = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted), db, user).Select(c => c.Id).ToListAsync(ct);
-            var avatarFiles = await AvatarFilesAsync(db, allowed, ct);
             await PurgeRowsAsync(db, allowed, ct);
-            DeleteAvatarFiles(avatarFiles);
             purged.AddRange(allowed);
         }
 
@@ -221,9 +221,7 @@ public sealed partial class CustomerService
                 break;
             }
 
-            var avatarFiles = await AvatarFilesAsync(db, ids, ct);
             await PurgeRowsAsync(db, ids, ct);
-            DeleteAvatarFiles(avatarFiles);
             total += ids.Count;
             Publish(new CustomersChanged(ids, ChangeKinds.Purged, null, CustomerChange.Lifecycle));
         }
@@ -231,55 +229,61 @@ public sealed partial class CustomerService
         return total;
     }
 
-    /// <summary>The uploaded avatar files of customers about to be purged (R6.3: all their data goes).</summary>
-    private static async Task<List<string>> AvatarFilesAsync(CrmDbContext db, List<int> ids, CancellationToken ct) =>
-        (await db.Customers.Where(c => ids.Contains(c.Id) && c.AvatarUrl != null).Select(c => new { c.Id, c.AvatarUrl }).ToListAsync(ct))
-            .Select(c => AvatarStore.FileOf(c.Id, c.AvatarUrl)).OfType<string>().ToList();
-
-    /// <summary>After the purge's commit: the files go too.</summary>
-    private void DeleteAvatarFiles(List<string> files)
-    {
-        foreach (var file in files)
-        {
-            avatars?.Delete(file);
-        }
-    }
-
-    private static async Task PurgeRowsAsync(CrmDbContext db, List<int> ids, CancellationToken ct)
-    {
-        if (ids.Count == 0)
-        {
-            return;
-        }
-
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await DeleteRowsAsync(db, ids, ct);
-        await tx.CommitAsync(ct);
-    }
+    /// <summary>The longest reason an erasure on request records.</summary>
+    public const int MaxEraseReasonLength = 500;
 
     /// <summary>
-    /// Deletes customers for good with everything hanging on them, set-based, in the caller's transaction (the trash
-    /// purge, an import's undo): a statement per table, not per customer — SQLite's search index flushes at every
-    /// statement that writes through its trigger.
+    /// Erases a customer on request (#26): purges it at once, trash or not, with the purge right, and writes an audit entry
+    /// naming who and why — the customer's id only, none of its data — in the same transaction. Backups taken before keep
+    /// their copy until an administrator deletes them.
     /// </summary>
-    internal static async Task DeleteRowsAsync(CrmDbContext db, IReadOnlyCollection<int> ids, CancellationToken ct)
+    /// <returns>False when the customer is gone or not visible to the user: nothing was erased.</returns>
+    public async Task<bool> EraseAsync(UserAccess user, int id, string reason, CancellationToken ct = default)
+    {
+        Require(user, Rights.CustomersPurge, "erase customers");
+        reason = reason?.Trim() ?? string.Empty;
+        if (reason.Length == 0 || reason.Length > MaxEraseReasonLength)
+        {
+            throw new DomainException("customer.erase-reason", $"Say why the customer is erased (1 to {MaxEraseReasonLength} characters).");
+        }
+
+        PurgedFiles files;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (!await CustomerScope.Apply(db.Customers.Where(c => c.Id == id), db, user).AnyAsync(ct))
+            {
+                return false;
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            files = await CustomerPurge.DeleteRowsAsync(db, [id], ct);
+            db.AddAudit(user, AuditActions.CustomerErased, AuditTargets.Customer, id, null, null, AuditRecorder.Values(("reason", reason)));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        files.Delete(attachments, avatars);
+        logger?.LogInformation("User {User} erased customer {Id} on request.", user.UserName, id);
+        Publish(new CustomersChanged([id], ChangeKinds.Purged, user.UserId, CustomerChange.Lifecycle));
+        return true;
+    }
+
+    /// <summary>The purge in its own transaction; the files go after the commit (R6.3, #26).</summary>
+    private async Task PurgeRowsAsync(CrmDbContext db, List<int> ids, CancellationToken ct)
     {
         if (ids.Count == 0)
         {
             return;
         }
 
-        // Customers referred by a purged customer keep existing without a referrer.
-        await db.Customers.Where(c => c.ReferrerCustomerId != null && ids.Contains(c.ReferrerCustomerId.Value))
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ReferrerCustomerId, (int?)null), ct);
-        await db.Contacts.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.CustomerGroupMembers.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.CustomerRelatedUsers.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.CustomFieldValues.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.StreamReadMarkers.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.Comments.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.ChangeLog.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.Customers.Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
+        PurgedFiles files;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            files = await CustomerPurge.DeleteRowsAsync(db, ids, ct);
+            await tx.CommitAsync(ct);
+        }
+
+        files.Delete(attachments, avatars);
     }
 }
 

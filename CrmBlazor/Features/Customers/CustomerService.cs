@@ -3,6 +3,7 @@ using CrmBlazor.Data;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Comments;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
@@ -90,7 +91,8 @@ public sealed class CustomerOptions
 /// visibility scope (R7.3), checking rights before every write (R7.4), logging every change (R4.5) and publishing it live.
 /// </summary>
 public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, ILiveEventBus? live = null,
-    CustomerOptions? options = null, ILogger<CustomerService>? logger = null, AvatarStore? avatars = null)
+    CustomerOptions? options = null, ILogger<CustomerService>? logger = null, AvatarStore? avatars = null,
+    AttachmentStore? attachments = null)
 {
     public const int MaxPageSize = 200;
     public const string ColumnsPreferenceKey = "customers.columns";

@@ -5,6 +5,7 @@ using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.CustomFields;
 using CrmBlazor.Domain.Importing;
 using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Live;
 using CrmBlazor.Security;
@@ -63,7 +64,7 @@ public sealed record ImportReference(IReadOnlyList<string> Relationships, IReadO
 /// Every entry point checks the import right; updates touch only customers the user may see (R7.3) and edit (R7.4).
 /// </summary>
 public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILiveEventBus live, TimeProvider clock, ImportLimits limits,
-    ILogger<ImportService>? logger = null)
+    ILogger<ImportService>? logger = null, AttachmentStore? attachments = null, AvatarStore? avatars = null)
 {
     public const string Origin = "import";
     private const int ChunkSize = 1000;
@@ -1000,6 +1001,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var leftAlone = new List<int>();
         var namedAsReferrer = new HashSet<int>();
         var touched = new List<int>();
+        var purgedFiles = new List<PurgedFiles>();
         // SQLite and PostgreSQL: the restored customers go back through the import's set-based writes (a statement per set
         // of changed columns and chunk, checked against the version read), not an EF UPDATE each; SQL Server through EF.
         await using var direct = db.Database.IsSqlite() || db.Database.IsNpgsql() ? await DirectWrites.StartAsync(db, ct) : null;
@@ -1012,7 +1014,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 ? []
                 : await db.Customers.Where(c => created.Contains(c.Id)).Select(c => new { c.Id, c.Version }).ToDictionaryAsync(c => c.Id, c => c.Version, ct);
             var previous = new Dictionary<int, PreviousValues>();
-            foreach (var item in chunk.Where(i => !i.Created))
+            // A purged customer's snapshot is scrubbed (#26): nothing to restore, and the customer is gone anyway.
+            foreach (var item in chunk.Where(i => !i.Created && i.PreviousJson != null))
             {
                 previous[item.CustomerId] = JsonSerializer.Deserialize<PreviousValues>(item.PreviousJson!)!;
             }
@@ -1128,7 +1131,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
             await BulkInsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
                 logs.Select(l => new object?[] { l.CustomerId, l.Change.Field, Cap(l.Change.OldValue), Cap(l.Change.NewValue) }),
                 [("UserId", user.UserId), ("At", now), ("Origin", Origin)], ct);
-            await CustomerService.DeleteRowsAsync(db, remove, ct);
+            purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));
             done += chunk.Length;
             progress?.Report(new ImportProgress(done, items.Count));
         }
@@ -1142,6 +1145,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         batch.MarkUndone(user.UserId, leftAlone.Count, now);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        PurgedFiles.Combine(purgedFiles).Delete(attachments, avatars);
         if (direct is not null && db.Database.IsSqlite())
         {
             // As after an import: the set-based writes turned the automatic checkpoint off for this connection.
