@@ -158,14 +158,25 @@ public sealed class HubAccessEnforcer(HubConnections connections, IHubContext<Cr
 
     private async Task LeaveUnseenAsync(HubClient client, UserAccess? user, IEnumerable<int> customerIds)
     {
-        foreach (var customerId in customerIds)
+        var ids = customerIds.ToList();
+        if (ids.Count == 0)
         {
-            if (!await MaySeeAsync(dbFactory, user, customerId, CancellationToken.None))
-            {
-                client.Unwatch(customerId);
-                await hub.Groups.RemoveFromGroupAsync(client.ConnectionId, CrmHub.CustomerGroup(customerId));
-                logger.LogInformation("Hub connection of user {User} left customer {Customer}: no longer in their scope.", client.UserId, customerId);
-            }
+            return;
+        }
+
+        // One scoped query for all the connection's customers, not one per customer.
+        var visible = new HashSet<int>();
+        if (user is not null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            visible.UnionWith(await CustomerScope.Visible(db, user).Where(c => ids.Contains(c.Id)).Select(c => c.Id).ToListAsync());
+        }
+
+        foreach (var customerId in ids.Where(id => !visible.Contains(id)))
+        {
+            client.Unwatch(customerId);
+            await hub.Groups.RemoveFromGroupAsync(client.ConnectionId, CrmHub.CustomerGroup(customerId));
+            logger.LogInformation("Hub connection of user {User} left customer {Customer}: no longer in their scope.", client.UserId, customerId);
         }
     }
 
