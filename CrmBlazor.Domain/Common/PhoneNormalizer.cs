@@ -27,12 +27,25 @@ public static class PhoneNormalizer
     /// Returns the canonical E.164 form ("+84912345678") of <paramref name="input"/>, or null when the
     /// input is null, blank or not a valid phone number.
     /// </summary>
-    public static string? Normalize(string? input)
+    public static string? Normalize(string? input) => Normalize(input, out _);
+
+    /// <summary>
+    /// Like <see cref="Normalize(string?)"/>; <paramref name="convertedLegacy"/> tells that the input was an eleven-digit
+    /// mobile number from before the 2018 renumbering ("01689 123 456") and was rewritten to its current prefix.
+    /// </summary>
+    public static string? Normalize(string? input, out bool convertedLegacy)
     {
+        convertedLegacy = false;
         var cleaned = Clean(input);
         if (cleaned is null)
         {
             return null;
+        }
+
+        if (LegacyMobile(cleaned) is { } renumbered)
+        {
+            convertedLegacy = true;
+            return renumbered;
         }
 
         // The common case first: a Vietnamese mobile number, which the rules below accept whatever its prefix
@@ -75,7 +88,35 @@ public static class PhoneNormalizer
         return cleaned[0] == '+' ? cleaned : string.Concat("+84", national);
     }
 
-    /// <summary>Like <see cref="Normalize"/>; <paramref name="normalized"/> is "" when this returns false.</summary>
+    /// <summary>
+    /// The 2018 renumbering of Vietnamese mobile numbers (Ministry of Information and Communications): eleven-digit
+    /// numbers lost their three-digit "1xx" prefix for a two-digit one. Old numbers still sit in address books and in
+    /// exports of older CRMs, and every one of them still reaches its owner at the new prefix.
+    /// </summary>
+    private static readonly Dictionary<string, string> LegacyPrefixes = new(StringComparer.Ordinal)
+    {
+        ["162"] = "32", ["163"] = "33", ["164"] = "34", ["165"] = "35", ["166"] = "36", ["167"] = "37", ["168"] = "38", ["169"] = "39",
+        ["120"] = "70", ["121"] = "79", ["122"] = "77", ["126"] = "76", ["128"] = "78",
+        ["123"] = "83", ["124"] = "84", ["125"] = "85", ["127"] = "81", ["129"] = "82",
+        ["186"] = "56", ["188"] = "58",
+        ["199"] = "59",
+    };
+
+    /// <summary>"0" or "+84" and ten digits with a pre-2018 mobile prefix: the current E.164 form; else null.</summary>
+    private static string? LegacyMobile(string cleaned)
+    {
+        var national = cleaned.Length == 11 && cleaned[0] == '0' ? cleaned[1..]
+            : cleaned.Length == 13 && cleaned.StartsWith("+84", StringComparison.Ordinal) ? cleaned[3..]
+            : null;
+        if (national is null || national[0] != '1' || !national.All(char.IsAsciiDigit))
+        {
+            return null;
+        }
+
+        return LegacyPrefixes.TryGetValue(national[..3], out var prefix) ? string.Concat("+84", prefix, national.AsSpan(3)) : null;
+    }
+
+    /// <summary>Like <see cref="Normalize(string?)"/>; <paramref name="normalized"/> is "" when this returns false.</summary>
     public static bool TryNormalize(string? input, out string normalized)
     {
         normalized = Normalize(input) ?? string.Empty;
@@ -238,9 +279,10 @@ public static class PhoneNormalizer
             digits = digits[2..];
             hasPlus = true;
         }
-        else if (!hasPlus && digits.StartsWith("84") && (length == 11 || (length == 12 && digits[2] == '2')))
+        else if (!hasPlus && digits.StartsWith("84") && (length == 11 || (length == 12 && digits[2] is '2' or '1')))
         {
-            // "84912345678" (mobile) or "842838234567" (landline): country code written without "+".
+            // "84912345678" (mobile), "842838234567" (landline) or "841689123456" (a pre-2018 mobile):
+            // country code written without "+".
             hasPlus = true;
         }
 

@@ -14,6 +14,45 @@ public class NormalizerTests
     // ---------------------------------------------------------------- phones (R3.3)
 
     [Theory]
+    // #21: pre-2018 eleven-digit mobiles are rewritten to their current prefix in every written form.
+    [InlineData("01689123456", "+84389123456")]
+    [InlineData("0162 912 3456", "+84329123456")]
+    [InlineData("+84 1689 123 456", "+84389123456")]
+    [InlineData("841689123456", "+84389123456")]
+    [InlineData("00841689123456", "+84389123456")]
+    [InlineData("01201234567", "+84701234567")]
+    [InlineData("01211234567", "+84791234567")]
+    [InlineData("01221234567", "+84771234567")]
+    [InlineData("01261234567", "+84761234567")]
+    [InlineData("01281234567", "+84781234567")]
+    [InlineData("01231234567", "+84831234567")]
+    [InlineData("01241234567", "+84841234567")]
+    [InlineData("01251234567", "+84851234567")]
+    [InlineData("01271234567", "+84811234567")]
+    [InlineData("01291234567", "+84821234567")]
+    [InlineData("01861234567", "+84561234567")]
+    [InlineData("01881234567", "+84581234567")]
+    [InlineData("01991234567", "+84591234567")]
+    public void Legacy_mobile_numbers_are_renumbered(string input, string expected)
+    {
+        Assert.Equal(expected, PhoneNormalizer.Normalize(input, out var converted));
+        Assert.True(converted);
+        Assert.Equal(expected, PhoneNormalizer.Normalize(input));
+    }
+
+    [Theory]
+    // Eleven-digit forms whose prefix was never a mobile one are not invented into numbers; current ones are not "converted".
+    [InlineData("01301234567", null, false)]
+    [InlineData("01101234567", null, false)]
+    [InlineData("0912345678", "+84912345678", false)]
+    [InlineData("02838234567", "+842838234567", false)]
+    public void Only_the_renumbered_prefixes_are_converted(string input, string? expected, bool converted)
+    {
+        Assert.Equal(expected, PhoneNormalizer.Normalize(input, out var wasConverted));
+        Assert.Equal(converted, wasConverted);
+    }
+
+    [Theory]
     // R3.3: every written form of one Vietnamese mobile becomes the same E.164 string.
     [InlineData("0912345678", "+84912345678")]
     [InlineData("0912 345 678", "+84912345678")]
