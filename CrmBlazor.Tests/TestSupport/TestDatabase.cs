@@ -6,22 +6,48 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CrmBlazor.Tests.TestSupport;
 
-/// <summary>A migrated SQLite file of its own, for component and service tests that need real data.</summary>
+/// <summary>
+/// A migrated database of its own, for component and service tests that need real data: a SQLite file, or a PostgreSQL
+/// database on the test server (<see cref="CreatePostgresAsync"/>) for the paths whose SQL differs by provider.
+/// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
+    private readonly string? _postgresDatabase;
+
     private TestDatabase(string file)
     {
         File = file;
         Factory = new UpcastFactory(new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={file};Pooling=False").Options);
     }
 
+    private TestDatabase(string postgresDatabase, DbContextOptions<PostgresCrmDbContext> options)
+    {
+        File = string.Empty;
+        _postgresDatabase = postgresDatabase;
+        Factory = new PostgresFactory(options);
+    }
+
+    /// <summary>The SQLite file; empty for a PostgreSQL database.</summary>
     public string File { get; }
+
+    public bool IsPostgres => _postgresDatabase is not null;
 
     public IDbContextFactory<CrmDbContext> Factory { get; }
 
     public static async Task<TestDatabase> CreateAsync()
     {
         var db = new TestDatabase(Path.Combine(Path.GetTempPath(), $"crm-test-{Guid.NewGuid():N}.db"));
+        await using var ctx = await db.Factory.CreateDbContextAsync();
+        await ctx.Database.MigrateAsync();
+        return db;
+    }
+
+    /// <summary>A new, migrated database on the PostgreSQL test server (CRM_TEST_POSTGRES); dropped on dispose.</summary>
+    public static async Task<TestDatabase> CreatePostgresAsync()
+    {
+        var name = "crm_test_" + Guid.NewGuid().ToString("N")[..12];
+        var cs = new Npgsql.NpgsqlConnectionStringBuilder(Integration.PostgresTests.ServerConnectionString) { Database = name, Pooling = false }.ConnectionString;
+        var db = new TestDatabase(name, new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).Options);
         await using var ctx = await db.Factory.CreateDbContextAsync();
         await ctx.Database.MigrateAsync();
         return db;
@@ -85,15 +111,26 @@ public sealed class TestDatabase : IAsyncDisposable
         return c;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (IsPostgres)
+        {
+            await using var ctx = await Factory.CreateDbContextAsync();
+            await ctx.Database.EnsureDeletedAsync();
+            return;
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         System.IO.File.Delete(File);
-        return ValueTask.CompletedTask;
     }
 
     private sealed class UpcastFactory(DbContextOptions<SqliteCrmDbContext> options) : IDbContextFactory<CrmDbContext>
     {
         public CrmDbContext CreateDbContext() => new SqliteCrmDbContext(options);
+    }
+
+    private sealed class PostgresFactory(DbContextOptions<PostgresCrmDbContext> options) : IDbContextFactory<CrmDbContext>
+    {
+        public CrmDbContext CreateDbContext() => new PostgresCrmDbContext(options);
     }
 }

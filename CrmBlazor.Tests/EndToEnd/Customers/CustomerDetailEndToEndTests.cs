@@ -185,4 +185,71 @@ public sealed class CustomerDetailEndToEndTests : BrowserAppTest
         await Assertions.Expect(card.GetByTestId("board-card-avatar")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Artifact("board-card-avatar.png") });
     }
+
+    [Fact]
+    public async Task The_customers_data_is_exported_as_a_zip_and_erased_on_request_with_the_mouse()
+    {
+        // #26 (Decree 13/2023): a person asks what is held about them, then asks for it to be erased.
+        var boss = await CustomerGridAppData.AddUserAsync(App, "sep", "Trần Quản Trị", Rights.All);
+        var customer = await CustomerGridAppData.AddCustomerAsync(App, "Chị Phạm Thu Hà", "0912555666", boss);
+        await CustomerGridAppData.AddCustomerAsync(App, "Khách ở lại", "0912555777", boss);
+        await using var context = await ContextAsync();
+        var page = await SignedInAsync(context, "sep");
+        await OpenDetailAsync(page, customer, "Chị Phạm Thu Hà");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Viết trao đổi" }).FillAsync("Khách hỏi về dữ liệu cá nhân");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Gửi" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("comment").First).ToContainTextAsync("Khách hỏi về dữ liệu cá nhân");
+
+        // Export: the archive icon, clicked; the zip holds the record and the comment.
+        var exportLink = page.GetByRole(AriaRole.Link, new() { Name = "Xuất dữ liệu của khách hàng này (.zip)" });
+        var popupTask = context.WaitForPageAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => exportLink.ClickAsync(), new() { Timeout = 30_000 })
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
+        if (download is null)
+        {
+            // The link opens a new tab; Chromium raises the download there.
+            var popup = await popupTask;
+            download = await popup.WaitForDownloadAsync();
+        }
+
+        var zipPath = Path.Combine(Path.GetTempPath(), $"crm-export-{Guid.NewGuid():N}.zip");
+        await download.SaveAsAsync(zipPath);
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(zipPath))
+        {
+            using var reader = new StreamReader(zip.GetEntry("customer.json")!.Open());
+            var json = await reader.ReadToEndAsync();
+            Assert.Contains("Chị Phạm Thu Hà", json, StringComparison.Ordinal);
+            Assert.Contains("Khách hỏi về dữ liệu cá nhân", json, StringComparison.Ordinal);
+            Assert.DoesNotContain("Khách ở lại", json, StringComparison.Ordinal);
+        }
+
+        File.Delete(zipPath);
+        Assert.EndsWith(".zip", download.SuggestedFilename, StringComparison.Ordinal);
+
+        // Erase: the red icon, a reason typed, then "Xóa hẳn" (disabled until there is a reason).
+        await page.BringToFrontAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Xóa theo yêu cầu" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Assertions.Expect(dialog).ToContainTextAsync("Chị Phạm Thu Hà");
+        await Assertions.Expect(dialog).ToContainTextAsync("backups/");
+        var erase = dialog.GetByRole(AriaRole.Button, new() { Name = "Xóa hẳn" });
+        await Assertions.Expect(erase).ToBeDisabledAsync();
+        await dialog.GetByRole(AriaRole.Textbox).FillAsync("Khách yêu cầu qua email ngày 02/12");
+        await page.ScreenshotAsync(new() { Path = Artifact("detail-erase-dialog.png") });
+        await erase.ClickAsync();
+        await Assertions.Expect(page.GetByText("Đã xóa hẳn. Nhật ký quản trị ghi lại ai đã xóa và lý do.")).ToBeVisibleAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers$"));
+        await Assertions.Expect(page.Locator("tr", new() { HasText = "Khách ở lại" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("tr", new() { HasText = "Chị Phạm Thu Hà" })).ToHaveCountAsync(0);
+
+        // Gone, not in the trash; the audit log names who and why, not the data.
+        await using var db = await App.DbFactory.CreateDbContextAsync();
+        Assert.False(await db.Customers.IgnoreQueryFilters().AnyAsync(c => c.Id == customer));
+        Assert.False(await db.Comments.AnyAsync(c => c.CustomerId == customer));
+        var entry = await db.AuditLog.SingleAsync(e => e.Action == CrmBlazor.Domain.Auditing.AuditActions.CustomerErased);
+        Assert.Contains("Khách yêu cầu qua email ngày 02/12", entry.NewValues, StringComparison.Ordinal);
+        Assert.DoesNotContain("Phạm Thu Hà", entry.NewValues + entry.TargetName, StringComparison.Ordinal);
+        await page.GotoAsync($"{App.ServerAddress}/settings/audit");
+        await Assertions.Expect(page.GetByText("Khách yêu cầu qua email ngày 02/12")).ToBeVisibleAsync();
+    }
 }

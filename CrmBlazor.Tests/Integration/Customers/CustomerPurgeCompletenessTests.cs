@@ -23,7 +23,7 @@ namespace CrmBlazor.Tests.Integration.Customers;
 /// file. Every entity type of the model is reviewed here: either it has a check that finds the customer's data, or it is
 /// listed as holding none; a new entity type fails the review test until it is put in one of the two lists.
 /// </summary>
-public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
+public class CustomerPurgeCompletenessTests : IAsyncLifetime
 {
     private const string PhoneFragment = "2345678";
     private readonly string _files = Path.Combine(Path.GetTempPath(), $"crm-purge-{Guid.NewGuid():N}");
@@ -50,6 +50,7 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         ["ChangeLogEntry"] = (db, id) => db.ChangeLog.AnyAsync(x => x.CustomerId == id),
         ["ImportBatchItem"] = (db, id) => db.Set<ImportBatchItem>().AnyAsync(x => x.CustomerId == id && x.PreviousJson != null),
         ["WebhookDelivery"] = (db, _) => db.WebhookDeliveries.AnyAsync(x => x.Payload.Contains(PhoneFragment)),
+        // SQLite only: PostgreSQL searches Customers.SearchText itself (a trigram index, gone with the row).
         ["CustomerSearchIndexRow"] = async (db, _) =>
             (await db.Database.SqlQueryRaw<int>($"SELECT rowid AS \"Value\" FROM \"CustomerSearchFts\" WHERE \"SearchText\" MATCH '\"{PhoneFragment}\"'").ToListAsync()).Count > 0,
     };
@@ -65,9 +66,12 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         "ImportBatch", "ImportMappingMemory",
     ];
 
+    /// <summary>The same review and purge on PostgreSQL, whose purge statements differ from SQLite's.</summary>
+    protected virtual bool Postgres => false;
+
     public async Task InitializeAsync()
     {
-        _w = await GridWorld.CreateAsync();
+        _w = await GridWorld.CreateAsync(postgres: Postgres);
         _attachments = new AttachmentStore(Path.Combine(_files, "attachments"), 1024 * 1024);
         _avatars = new AvatarStore(Path.Combine(_files, "avatars"));
         _service = new CustomerService(_w.Db.Factory, TimeProvider.System, _w.Bus, new CustomerOptions { TrashRetentionDays = 60 },
@@ -83,6 +87,9 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         }
     }
 
+    private IEnumerable<KeyValuePair<string, Func<CrmDbContext, int, Task<bool>>>> CoveredHere =>
+        Covered.Where(c => !(Postgres && c.Key == "CustomerSearchIndexRow"));
+
     private static string Name(Microsoft.EntityFrameworkCore.Metadata.IEntityType e) =>
         e.ClrType.IsGenericType
             ? $"{e.ClrType.Name[..e.ClrType.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(",", e.ClrType.GetGenericArguments().Select(a => a.Name.ToLowerInvariant()))}>"
@@ -97,7 +104,7 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         Assert.True(unreviewed.Count == 0,
             $"Entity types not reviewed for the purge (R6.3): {string.Join(", ", unreviewed)}. Purge their customer data in CustomerPurge and check it here, or list them as holding none.");
         // And the lists name nothing that is not in the model (a renamed type must be reviewed again).
-        var stale = Covered.Keys.Concat(HoldsNoCustomerData).Where(n => !names.Contains(n)).ToList();
+        var stale = Covered.Keys.Concat(HoldsNoCustomerData).Where(n => !names.Contains(n) && !(Postgres && n == "CustomerSearchIndexRow")).ToList();
         Assert.True(stale.Count == 0, $"Reviewed entity types no longer in the model: {string.Join(", ", stale)}.");
         Assert.Empty(Covered.Keys.Intersect(HoldsNoCustomerData));
     }
@@ -112,7 +119,7 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         await using (var before = await _w.Db.Factory.CreateDbContextAsync())
         {
             // Each check finds the seeded data first, so it can fail.
-            foreach (var (name, anyLeft) in Covered)
+            foreach (var (name, anyLeft) in CoveredHere)
             {
                 Assert.True(await anyLeft(before, id), $"{name}: the seed did not reach this table, so the check proves nothing.");
             }
@@ -133,7 +140,7 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         }
 
         await using var check = await _w.Db.Factory.CreateDbContextAsync();
-        foreach (var (name, anyLeft) in Covered)
+        foreach (var (name, anyLeft) in CoveredHere)
         {
             Assert.False(await anyLeft(check, id), $"{name} still holds data of the purged customer.");
         }
@@ -166,7 +173,7 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         Assert.False(await _service.EraseAsync(_w.Admin, id, "again"));
 
         await using var check = await _w.Db.Factory.CreateDbContextAsync();
-        foreach (var (name, anyLeft) in Covered)
+        foreach (var (name, anyLeft) in CoveredHere)
         {
             Assert.False(await anyLeft(check, id), $"{name} still holds data of the erased customer.");
         }
@@ -278,4 +285,10 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         var bytes = Encoding.UTF8.GetBytes(body);
         return new NewAttachment(name, "text/plain", bytes.Length, new MemoryStream(bytes));
     }
+}
+
+/// <summary>R6.3 (#26) on a real PostgreSQL server (test.sh starts it; without it these fail, never skip).</summary>
+public sealed class CustomerPurgeCompletenessPostgresTests : CustomerPurgeCompletenessTests
+{
+    protected override bool Postgres => true;
 }

@@ -52,9 +52,9 @@ public sealed class GridWorld : IAsyncDisposable
     public int MinhCustomer { get; private set; }
 
 
-    public static async Task<GridWorld> CreateAsync(CustomerOptions? options = null)
+    public static async Task<GridWorld> CreateAsync(CustomerOptions? options = null, bool postgres = false)
     {
-        var world = new GridWorld(await TestDatabase.CreateAsync());
+        var world = new GridWorld(postgres ? await TestDatabase.CreatePostgresAsync() : await TestDatabase.CreateAsync());
         await world.SeedAsync(options ?? new CustomerOptions());
         return world;
     }
