@@ -12,6 +12,7 @@ using CrmBlazor.Features.Audit;
 using CrmBlazor.Features.Backup;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Import;
+using CrmBlazor.Features.Reports;
 using CrmBlazor.Live;
 using CrmBlazor.Localization;
 using CrmBlazor.Security;
@@ -93,6 +94,7 @@ builder.Services.AddCustomersFeature();
 builder.Services.AddSingleton<UserTime>();
 builder.Services.AddAdminFeature();
 builder.Services.AddAuditFeature();
+builder.Services.AddReportsFeature();
 builder.Services.AddBackupFeature();
 builder.Services.AddApiFeature(builder.Configuration);
 builder.Services.AddImportFeature();
@@ -145,6 +147,7 @@ app.MapCommentEndpoints();
 app.MapApi();
 app.MapImportEndpoints();
 app.MapCustomerEndpoints();
+app.MapReportEndpoints();
 // The live bus's counters (events handed over, delivered to subscriptions, dropped from full queues): the circuits bench
 // reads events delivered per save from here; they say nothing about anyone's data.
 app.MapGet("/health", (ILiveEventBus live) => Results.Ok(new { status = "ok", live = live.Stats })).AllowAnonymous();

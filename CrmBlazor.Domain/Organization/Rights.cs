@@ -22,9 +22,11 @@ public enum Rights
     CrmSettings = 1 << 9,
     /// <summary>Users, departments and permission groups.</summary>
     UserAdmin = 1 << 10,
+    /// <summary>See the reports (seed 002 "xem KPI"), over the customers the user may see.</summary>
+    ViewKpi = 1 << 12,
 
     All = CustomersAccess | CustomersAdd | CustomersEdit | CustomersDelete | CustomersPurge | CustomersExport
-        | CustomersSubDepartment | CustomersViewAll | CustomersImport | CrmSettings | UserAdmin,
+        | CustomersSubDepartment | CustomersViewAll | CustomersImport | CrmSettings | UserAdmin | ViewKpi,
 
     /// <summary>What an ordinary salesperson gets: work on their own customers.</summary>
     SalesDefault = CustomersAccess | CustomersAdd | CustomersEdit | CustomersDelete | CustomersExport,

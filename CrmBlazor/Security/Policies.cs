@@ -18,6 +18,7 @@ public static class Policies
     public const string UserAdmin = "right:" + nameof(Rights.UserAdmin);
     public const string CustomersImport = "right:" + nameof(Rights.CustomersImport);
     public const string CustomersExport = "right:" + nameof(Rights.CustomersExport);
+    public const string ViewKpi = "right:" + nameof(Rights.ViewKpi);
 
     public static IServiceCollection AddCrmPolicies(this IServiceCollection services)
     {
@@ -27,7 +28,8 @@ public static class Policies
             .AddPolicy(CrmSettings, p => p.AddRequirements(new RightRequirement(Rights.CrmSettings)))
             .AddPolicy(UserAdmin, p => p.AddRequirements(new RightRequirement(Rights.UserAdmin)))
             .AddPolicy(CustomersImport, p => p.AddRequirements(new RightRequirement(Rights.CustomersImport)))
-            .AddPolicy(CustomersExport, p => p.AddRequirements(new RightRequirement(Rights.CustomersExport)));
+            .AddPolicy(CustomersExport, p => p.AddRequirements(new RightRequirement(Rights.CustomersExport)))
+            .AddPolicy(ViewKpi, p => p.AddRequirements(new RightRequirement(Rights.ViewKpi)));
         return services;
     }
 }

@@ -86,9 +86,15 @@ public sealed class DatabaseInitializer(
             await db.SaveChangesAsync(ct);
         }
 
-        if (!await db.PermissionGroups.AnyAsync(g => g.IsBuiltInAdministrators, ct))
+        if (await db.PermissionGroups.FirstOrDefaultAsync(g => g.IsBuiltInAdministrators, ct) is not { } administrators)
         {
             db.PermissionGroups.Add(new PermissionGroup(AdministratorsGroupName, Rights.All, isBuiltInAdministrators: true));
+            await db.SaveChangesAsync(ct);
+        }
+        else if (administrators.Rights != Rights.All)
+        {
+            // A right added by an upgrade ("view KPI") belongs to the administrators at once, as every other right does.
+            administrators.SetRights(Rights.All);
             await db.SaveChangesAsync(ct);
         }
 

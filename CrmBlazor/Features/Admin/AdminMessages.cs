@@ -52,5 +52,6 @@ public static class AdminMessages
         (Rights.CustomersViewAll, "View all customers", "Visibility"),
         (Rights.CrmSettings, "CRM settings (relationships, sources, groups, custom fields)", "Administration"),
         (Rights.UserAdmin, "Users and permissions administration", "Administration"),
+        (Rights.ViewKpi, "Reports: view KPI", "Reports"),
     ];
 }

@@ -28,6 +28,7 @@ public static class CustomerListUrl
         public const string Source = "source";
         public const string Group = "group";
         public const string Owner = "owner";
+        public const string Department = "department";
         public const string From = "from";
         public const string To = "to";
         public const string DontForget = "dontForget";
@@ -64,6 +65,7 @@ public static class CustomerListUrl
         Add(Keys.Source, Num(q.SourceId));
         Add(Keys.Group, Num(q.GroupId));
         Add(Keys.Owner, q.OwnerId);
+        Add(Keys.Department, Num(q.DepartmentId));
         Add(Keys.From, q.CreatedFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Add(Keys.To, q.CreatedTo?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Add(Keys.DontForget, q.DontForget ? "true" : null);
@@ -194,6 +196,7 @@ public static class CustomerListUrl
             SourceId = Int(Keys.Source, 1),
             GroupId = Int(Keys.Group, 1),
             OwnerId = Text(Keys.Owner),
+            DepartmentId = Int(Keys.Department, 1),
             CreatedFrom = Day(Keys.From),
             CreatedTo = Day(Keys.To),
             DontForget = Flag(Keys.DontForget),

@@ -43,6 +43,8 @@ public sealed record CustomerListQuery
     public int? SourceId { get; init; }
     public int? GroupId { get; init; }
     public string? OwnerId { get; init; }
+    /// <summary>Owned by a user of this department or of a department below it (the reports' links narrow by department).</summary>
+    public int? DepartmentId { get; init; }
     /// <summary>Created on or after this day (in the user's time zone).</summary>
     public DateOnly? CreatedFrom { get; init; }
     /// <summary>Created on or before this day (in the user's time zone).</summary>
@@ -373,6 +375,13 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>A department's name for the list's filter chip (null when it no longer exists).</summary>
+    public async Task<string?> DepartmentNameAsync(int id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Departments.Where(d => d.Id == id).Select(d => d.Name).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>The visible customers matching the query's search and filters (no paging).</summary>
     internal IQueryable<Customer> Filter(CrmDbContext db, UserAccess user, CustomerListQuery q) =>
         ApplyFilters(db, user, q, CustomerScope.Visible(db, user));
@@ -413,6 +422,13 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
             customers = customers.Where(c => c.OwnerId == owner);
         }
 
+        if (q.DepartmentId is int departmentId)
+        {
+            var path = db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path);
+            var owners = db.StaffProfiles.Where(p => path.Any(x => p.Department!.Path.StartsWith(x))).Select(p => p.Id);
+            customers = customers.Where(c => owners.Contains(c.OwnerId!));
+        }
+
         var zone = UserTime.Zone(user.TimeZone);
         if (q.CreatedFrom is DateOnly from)
         {
@@ -439,12 +455,12 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         return customers;
     }
 
-    private IQueryable<Customer> DontForget(IQueryable<Customer> customers)
-    {
-        var cutoff = UtcNow.AddDays(-_options.DontForgetDays);
-        // Never contacted counts from the day the customer was created.
-        return customers.Where(c => c.LastContactAt < cutoff || (c.LastContactAt == null && c.CreatedAt < cutoff));
-    }
+    private IQueryable<Customer> DontForget(IQueryable<Customer> customers) => DontForgetBefore(customers, UtcNow.AddDays(-_options.DontForgetDays));
+
+    /// <summary>R5.1 "don't forget": last contact before <paramref name="cutoff"/>; never contacted counts from the day the
+    /// customer was created. The reports' backlog uses the same rule.</summary>
+    public static IQueryable<Customer> DontForgetBefore(IQueryable<Customer> customers, DateTime cutoff) =>
+        customers.Where(c => c.LastContactAt < cutoff || (c.LastContactAt == null && c.CreatedAt < cutoff));
 
     /// <summary>Customers with comments this user has not read (R5.1): the same rule as the navigation badge.</summary>
     private static IQueryable<Customer> NewUpdates(CrmDbContext db, IQueryable<Customer> customers, UserAccess user)

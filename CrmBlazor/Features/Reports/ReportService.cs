@@ -1,0 +1,253 @@
+using System.Globalization;
+using CrmBlazor.Data;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Organization;
+using CrmBlazor.Features.Customers;
+using CrmBlazor.Localization;
+using CrmBlazor.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace CrmBlazor.Features.Reports;
+
+/// <summary>Which preset period the reports show; <see cref="Custom"/> takes the user's own dates.</summary>
+public enum ReportPeriodKind
+{
+    ThisMonth,
+    LastMonth,
+    ThisQuarter,
+    Custom,
+}
+
+/// <summary>Days <paramref name="From"/> to <paramref name="To"/>, both included, in the reader's time zone.</summary>
+public sealed record ReportPeriod(DateOnly From, DateOnly To)
+{
+    /// <summary>The preset <paramref name="kind"/> around <paramref name="today"/> (the reader's local date).</summary>
+    public static ReportPeriod Of(ReportPeriodKind kind, DateOnly today, DateOnly? from = null, DateOnly? to = null)
+    {
+        var month = new DateOnly(today.Year, today.Month, 1);
+        switch (kind)
+        {
+            case ReportPeriodKind.LastMonth:
+                var last = month.AddMonths(-1);
+                return new(last, month.AddDays(-1));
+            case ReportPeriodKind.ThisQuarter:
+                var quarter = new DateOnly(today.Year, ((today.Month - 1) / 3 * 3) + 1, 1);
+                return new(quarter, quarter.AddMonths(3).AddDays(-1));
+            case ReportPeriodKind.Custom when from is DateOnly f && to is DateOnly t:
+                return f <= t ? new(f, t) : new(t, f);
+            default:
+                return new(month, month.AddMonths(1).AddDays(-1));
+        }
+    }
+}
+
+/// <summary>What the reports cover: a period, and optionally one department (with the departments below it) or one owner.</summary>
+public sealed record ReportFilter(ReportPeriod Period, int? DepartmentId = null, string? OwnerId = null);
+
+public sealed record SourceCount(int? SourceId, string Source, int Count);
+
+public sealed record OwnerCount(string? OwnerId, string Owner, int Count);
+
+public sealed record KindCount(string Kind, int Count);
+
+public sealed record RelationshipShare(int RelationshipId, string Relationship, string Color, int Count, double Percent);
+
+/// <summary>One stage: customers that entered it in the period, and the median days of the stays in it that ended then.</summary>
+public sealed record StageMovement(int RelationshipId, string Relationship, string Color, int Entered, int StaysEnded, double? MedianDays);
+
+/// <summary>Every figure of the reports page for one reader and filter (R8).</summary>
+public sealed record ReportData(
+    ReportFilter Filter,
+    IReadOnlyList<SourceCount> NewBySource,
+    IReadOnlyList<KindCount> InteractionsByKind,
+    IReadOnlyList<OwnerCount> InteractionsByOwner,
+    IReadOnlyList<RelationshipShare> Distribution,
+    IReadOnlyList<StageMovement> Pipeline,
+    IReadOnlyList<OwnerCount> DontForgetByOwner,
+    int DontForgetDays);
+
+/// <summary>Who may be chosen to narrow the reports: departments and owners within the reader's own visibility.</summary>
+public sealed record ReportChoices(IReadOnlyList<Choice<int>> Departments, IReadOnlyList<Choice<string>> Owners);
+
+/// <summary>
+/// The customer KPIs of R8 (seed 002): every figure counts only customers the reader may see (R7.3, through
+/// <see cref="CustomerScope"/>), narrowed by department or owner, for a period in the reader's time zone. Needs the
+/// "view KPI" right, read fresh from the database on every call (R7.4).
+/// </summary>
+public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, CustomerOptions options)
+{
+    /// <summary>The change log's field name of a relationship (pipeline stage) change, with ids as old and new values.</summary>
+    private const string StageField = nameof(Customer.RelationshipId);
+
+    /// <summary>The kinds of interaction R4.3 names that exist here. Comments are the only one so far.</summary>
+    public const string CommentsKind = "comments";
+
+    public async Task<ReportData> LoadAsync(UserAccess reader, ReportFilter filter, CancellationToken ct = default)
+    {
+        var user = await RequireAsync(reader, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var zone = UserTime.Zone(user.TimeZone);
+        var start = TimeZoneInfo.ConvertTimeToUtc(filter.Period.From.ToDateTime(TimeOnly.MinValue), zone);
+        var end = TimeZoneInfo.ConvertTimeToUtc(filter.Period.To.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+        var customers = await NarrowAsync(db, user, CustomerScope.Visible(db, user), filter, ct);
+        var ids = customers.Select(c => c.Id);
+
+        var owners = await db.StaffProfiles.AsNoTracking().Select(p => new { p.Id, p.FullName }).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
+        var sources = await db.Sources.AsNoTracking().Select(s => new { s.Id, s.Name }).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
+        var stages = await db.Relationships.AsNoTracking().OrderBy(r => r.Position).Select(r => new { r.Id, r.Name, r.Color, r.IsDeleted }).ToListAsync(ct);
+
+        // R8.1 new customers per source.
+        var created = await customers.Where(c => c.CreatedAt >= start && c.CreatedAt < end)
+            .GroupBy(c => c.SourceId).Select(g => new { SourceId = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var newBySource = created
+            .Select(x => new SourceCount(x.SourceId, x.SourceId is int s && sources.TryGetValue(s, out var n) ? n : string.Empty, x.Count))
+            .OrderByDescending(x => x.Count).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
+
+        // R8.1 interactions (R4.3): comments posted in the period on the customers, per kind and per the customer's owner.
+        var comments = db.Comments.Where(m => !m.IsDeleted && m.CreatedAt >= start && m.CreatedAt < end);
+        var byOwner = await comments.Join(customers, m => m.CustomerId, c => c.Id, (m, c) => c.OwnerId)
+            .GroupBy(o => o).Select(g => new { OwnerId = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var interactionsByOwner = byOwner.Select(x => new OwnerCount(x.OwnerId, OwnerName(owners, x.OwnerId), x.Count))
+            .OrderByDescending(x => x.Count).ThenBy(x => x.Owner, StringComparer.CurrentCulture).ToList();
+        var interactionsByKind = new List<KindCount> { new(CommentsKind, byOwner.Sum(x => x.Count)) };
+
+        // R8.2 distribution over relationships, every stage shown (an empty one too: a manager reads the zero).
+        var perStage = await customers.GroupBy(c => c.RelationshipId).Select(g => new { Id = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Id, x => x.Count, ct);
+        var total = perStage.Values.Sum();
+        var distribution = stages.Where(s => !s.IsDeleted || perStage.ContainsKey(s.Id))
+            .Select(s => new RelationshipShare(s.Id, s.Name, s.Color, perStage.GetValueOrDefault(s.Id),
+                total == 0 ? 0 : Math.Round(100.0 * perStage.GetValueOrDefault(s.Id) / total, 1)))
+            .ToList();
+
+        // Pipeline movement from the change log: entries into each stage, and how long the stays that ended lasted.
+        var moves = db.ChangeLog.Where(e => e.Field == StageField && e.At >= start && e.At < end && ids.Contains(e.CustomerId));
+        var enteredByChange = await moves.GroupBy(e => e.NewValue).Select(g => new { Stage = g.Key, Count = g.Count() }).ToListAsync(ct);
+        // A customer created in the period entered its first stage then: the old value of its first stage change, or
+        // the stage it is still in.
+        var enteredByCreation = await customers.Where(c => c.CreatedAt >= start && c.CreatedAt < end)
+            .Select(c => db.ChangeLog.Where(e => e.CustomerId == c.Id && e.Field == StageField).OrderBy(e => e.At).ThenBy(e => e.Id)
+                .Select(e => e.OldValue).FirstOrDefault() ?? c.RelationshipId.ToString())
+            .GroupBy(s => s).Select(g => new { Stage = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var stays = await moves.Select(e => new
+            {
+                Stage = e.OldValue,
+                e.At,
+                Since = db.ChangeLog.Where(p => p.CustomerId == e.CustomerId && p.Field == StageField && (p.At < e.At || (p.At == e.At && p.Id < e.Id)))
+                    .Max(p => (DateTime?)p.At)
+                    ?? db.Customers.Where(c => c.Id == e.CustomerId).Select(c => (DateTime?)c.CreatedAt).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var entered = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var x in enteredByChange.Select(x => (Stage: x.Stage, x.Count)).Concat(enteredByCreation.Select(x => (Stage: (string?)x.Stage, x.Count))))
+        {
+            if (x.Stage is not null)
+            {
+                entered[x.Stage] = entered.GetValueOrDefault(x.Stage) + x.Count;
+            }
+        }
+
+        var stayDays = stays.Where(s => s.Stage is not null && s.Since is not null)
+            .GroupBy(s => s.Stage!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(s => Math.Max(0, (s.At - s.Since!.Value).TotalDays)).ToList(), StringComparer.Ordinal);
+        var pipeline = stages.Select(s =>
+            {
+                var key = s.Id.ToString(CultureInfo.InvariantCulture);
+                var days = stayDays.GetValueOrDefault(key);
+                return new StageMovement(s.Id, s.Name, s.Color, entered.GetValueOrDefault(key), days?.Count ?? 0, days is { Count: > 0 } ? Median(days) : null);
+            })
+            .Where(s => s.Entered > 0 || s.StaysEnded > 0 || !stages.First(x => x.Id == s.RelationshipId).IsDeleted)
+            .ToList();
+
+        // "Don't forget" backlog per owner (R5.1), as of now: it is a backlog, not a figure of the period.
+        var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-options.DontForgetDays);
+        var backlog = await CustomerService.DontForgetBefore(customers, cutoff)
+            .GroupBy(c => c.OwnerId).Select(g => new { OwnerId = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var dontForget = backlog.Select(x => new OwnerCount(x.OwnerId, OwnerName(owners, x.OwnerId), x.Count))
+            .OrderByDescending(x => x.Count).ThenBy(x => x.Owner, StringComparer.CurrentCulture).ToList();
+
+        return new ReportData(filter, newBySource, interactionsByKind, interactionsByOwner, distribution, pipeline, dontForget, options.DontForgetDays);
+    }
+
+    /// <summary>The departments and owners the reader may narrow to: all for "view all", their own subtree for
+    /// "sub-department", only themselves otherwise.</summary>
+    public async Task<ReportChoices> ChoicesAsync(UserAccess reader, CancellationToken ct = default)
+    {
+        var user = await RequireAsync(reader, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var level = CustomerScope.LevelOf(user.Rights);
+        var departments = db.Departments.AsNoTracking();
+        var staff = db.StaffProfiles.AsNoTracking();
+        if (level == VisibilityLevel.SubDepartment)
+        {
+            var prefix = user.DepartmentPath;
+            departments = departments.Where(d => d.Path.StartsWith(prefix));
+            staff = staff.Where(p => p.Department!.Path.StartsWith(prefix));
+        }
+        else if (level == VisibilityLevel.Own)
+        {
+            departments = departments.Where(_ => false);
+            staff = staff.Where(p => p.Id == user.UserId);
+        }
+
+        var d = await departments.OrderBy(x => x.Path).Select(x => new Choice<int>(x.Id, x.Name)).ToListAsync(ct);
+        var o = await staff.OrderBy(x => x.FullName).Select(x => new Choice<string>(x.Id, x.FullName)).ToListAsync(ct);
+        return new ReportChoices(d, o);
+    }
+
+    /// <summary>Narrows the reader's visible customers to one department's subtree or one owner (never widens them).</summary>
+    private static async Task<IQueryable<Customer>> NarrowAsync(CrmDbContext db, UserAccess user, IQueryable<Customer> customers, ReportFilter filter,
+        CancellationToken ct)
+    {
+        if (filter.DepartmentId is int departmentId)
+        {
+            var path = await db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path).FirstOrDefaultAsync(ct);
+            if (path is null)
+            {
+                return customers.Where(_ => false);
+            }
+
+            var owners = db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(path)).Select(p => p.Id);
+            customers = customers.Where(c => owners.Contains(c.OwnerId!));
+        }
+
+        if (!string.IsNullOrEmpty(filter.OwnerId))
+        {
+            var owner = filter.OwnerId;
+            customers = customers.Where(c => c.OwnerId == owner);
+        }
+
+        return customers;
+    }
+
+    private async Task<UserAccess> RequireAsync(UserAccess reader, CancellationToken ct)
+    {
+        var fresh = await CurrentUser.LoadAsync(dbFactory, reader.UserId, ct);
+        if (fresh is null || !fresh.Has(Rights.ViewKpi))
+        {
+            throw new AccessDeniedException("The \"view KPI\" right is needed to see reports.");
+        }
+
+        return fresh;
+    }
+
+    private static string OwnerName(Dictionary<string, string> owners, string? id) =>
+        id is not null && owners.TryGetValue(id, out var name) ? name : string.Empty;
+
+    internal static double Median(List<double> values)
+    {
+        values.Sort();
+        var mid = values.Count / 2;
+        var median = values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+        return Math.Round(median, 1);
+    }
+}
+
+public static class ReportsFeature
+{
+    public static IServiceCollection AddReportsFeature(this IServiceCollection services)
+    {
+        services.AddScoped<ReportService>();
+        return services;
+    }
+}
