@@ -57,6 +57,13 @@ if (options.Suites.Contains("viewer-cost"))
     return;
 }
 
+if (options.Suites.Contains("reports"))
+{
+    // Its own database (the customers of the others plus 5 stage changes and 2 comments per customer).
+    await ReportsBench.RunAsync(options.DbPath, options.Customers, options.Users, options.Depth, Math.Min(options.Runs, 30));
+    return;
+}
+
 var factory = new SqliteFactory(options.DbPath);
 var data = await BenchData.EnsureAsync(factory, options.Customers, options.Users, options.Depth);
 var service = new CustomerService(factory, TimeProvider.System);

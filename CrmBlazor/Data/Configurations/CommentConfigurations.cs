@@ -30,5 +30,7 @@ public sealed class ChangeLogEntryConfiguration : IEntityTypeConfiguration<Chang
         b.Property(c => c.Origin).HasMaxLength(20).IsRequired();
         b.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(c => new { c.CustomerId, c.At });
+        // The reports' pipeline movement: one field's changes in a period (stage moves), with the stage entered.
+        b.HasIndex(c => new { c.Field, c.At, c.NewValue }, "IX_ChangeLog_Field_At");
     }
 }

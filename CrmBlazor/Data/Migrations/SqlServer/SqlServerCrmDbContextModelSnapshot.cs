@@ -193,6 +193,8 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("CustomerId", "At");
 
+                    b.HasIndex(new[] { "Field", "At", "NewValue" }, "IX_ChangeLog_Field_At");
+
                     b.ToTable("ChangeLog", (string)null);
                 });
 

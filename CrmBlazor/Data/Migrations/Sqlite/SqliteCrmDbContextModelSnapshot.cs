@@ -194,6 +194,8 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "At");
 
+                    b.HasIndex(new[] { "Field", "At", "NewValue" }, "IX_ChangeLog_Field_At");
+
                     b.ToTable("ChangeLog", (string)null);
                 });
 
