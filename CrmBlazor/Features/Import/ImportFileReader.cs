@@ -579,6 +579,11 @@ public static class ImportFileReader
             {
                 var row = new object?[headers.Length];
                 Array.Copy(values, row, Math.Min(values.Length, row.Length));
+                for (var k = 0; k < row.Length; k++)
+                {
+                    row[k] = Unquote(row[k]);
+                }
+
                 AddRow(rows, row, limits);
             }
 
@@ -588,6 +593,16 @@ public static class ImportFileReader
 
         return Finish(fileName, headers, rows);
     }
+
+    /// <summary>
+    /// The apostrophe an export puts before text a spreadsheet would run as a formula ("'=SUM(1)", "'+84 …", "'@x"; ours,
+    /// Excel's and most CRMs' CSV exports) is not part of the text: it is removed, so that export → import gives back exactly
+    /// what was exported (issue 21). One apostrophe only: "''=x" (text that itself began with an apostrophe) gives "'=x".
+    /// </summary>
+    private static object? Unquote(object? cell) =>
+        cell is string { Length: >= 2 } s && s[0] == '\'' && s[1] is '=' or '+' or '-' or '@' or '\t' or '\r' ? s[1..]
+        : cell is string { Length: >= 3 } q && q[0] == '\'' && q[1] == '\'' && q[2] is '=' or '+' or '-' or '@' or '\t' or '\r' ? q[1..]
+        : cell;
 
     /// <summary>BOM first (UTF-8, UTF-16 LE/BE), then UTF-16 without BOM (NUL pattern), else strict UTF-8.</summary>
     private static string Decode(byte[] bytes)
