@@ -2,7 +2,9 @@ using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
+using CrmBlazor.Domain.Importing;
 using CrmBlazor.Features.Customers;
+using CrmBlazor.Features.Import;
 using CrmBlazor.Security;
 using CrmBlazor.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
@@ -51,6 +53,41 @@ public sealed class CustomerCodeConcurrencyTests
             var options = new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).AddInterceptors(steal).Options;
             await RaceLostAsync(factory, new PgFactory(options), steal);
         });
+    }
+
+    [Fact]
+    public async Task Sqlite_an_import_gives_new_customers_generated_codes_that_skip_codes_of_the_store_and_of_the_file()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await ImportSkipsTakenCodesAsync(db.Factory);
+    }
+
+    [Fact]
+    public async Task Postgres_an_import_gives_new_customers_generated_codes_that_skip_codes_of_the_store_and_of_the_file()
+    {
+        await WithPostgresAsync(ImportSkipsTakenCodesAsync);
+    }
+
+    private static async Task ImportSkipsTakenCodesAsync(IDbContextFactory<CrmDbContext> factory)
+    {
+        var admin = await SeedAsync(factory);
+        // Brought from the old system by hand: the code customer 5 is due.
+        var old = await new CustomerService(factory, TimeProvider.System).SaveFormAsync(admin, new CustomerForm { Code = "KH000005", Name = "Khách cũ", Phone = "0905000001" });
+        Assert.Equal((SaveStatus.Saved, 1), (old.Status, old.CustomerId));
+
+        var import = new ImportService(factory, new RecordingBus(), TimeProvider.System, new ImportLimits());
+        var file = Import.Sheets.Xlsx(new (string? Code, string Name)[] { (null, "An"), ("KH000006", "Bình"), (null, "Chi"), (null, "Dũng"), (null, "Em") }
+            .Select((r, i) => Import.Sheets.Row(("Mã khách hàng", r.Code), ("Tên khách hàng", r.Name), ("Điện thoại", $"090600000{i}"))));
+        var sheet = import.ReadFile(admin, "getfly.xlsx", file);
+        var mapping = await import.ProposeMappingAsync(admin, sheet.Headers);
+        var result = await import.ImportAsync(admin, sheet, mapping, new ImportOptions());
+        Assert.Equal((5, 0), (result.Created, result.Failed));
+
+        await using var db = await factory.CreateDbContextAsync();
+        var codes = await db.Customers.AsNoTracking().OrderBy(c => c.Id).Select(c => new { c.Id, c.Name, c.Code }).ToListAsync();
+        Assert.Equal(
+            ["1 Khách cũ KH000005", "2 An KH000002", "3 Bình KH000006", "4 Chi KH000004", "5 Dũng KH000005-2", "6 Em KH000006-2"],
+            codes.Select(c => $"{c.Id} {c.Name} {c.Code}"));
     }
 
     private static Task WithPostgresAsync(Func<IDbContextFactory<CrmDbContext>, Task> test) => WithPostgresAsync((f, _) => test(f));
