@@ -122,6 +122,8 @@ app.UseRequestLocalization(o =>
     // The user's choice (cookie) wins; the browser's Accept-Language is not consulted: Vietnamese is the default.
     o.RequestCultureProviders = [new Microsoft.AspNetCore.Localization.CookieRequestCultureProvider()];
 });
+// The API speaks the request's Accept-Language (vi or en), and answers every error with problem+json (issue 21).
+app.UseApiProblems();
 
 // An unknown address opened in a browser answers 404 with a page of the app, not the browser's bare error; API clients
 // and scripts keep their plain status codes.

@@ -3,8 +3,10 @@ using System.Globalization;
 namespace CrmBlazor.Domain.Customers;
 
 /// <summary>
-/// Customer codes (R1.1): unique; generated as "KH" + the id in six or more digits when left empty.
-/// That generated form is reserved so a hand-typed code can never collide with a later generated one.
+/// Customer codes (R1.1): unique; generated as "KH" + the id in six or more digits when left empty. A code given by
+/// hand or brought from another system may have any form, the generated one included ("KH000123" from Getfly): it is
+/// kept when no other customer holds it, and generation skips the codes already taken (<see cref="Candidates"/>), the
+/// store's unique index settling a race between two writers (issue 21).
 /// </summary>
 public static class CustomerCode
 {
@@ -15,7 +17,7 @@ public static class CustomerCode
 
     /// <summary>
     /// The codes a new customer may get, in order: its own ("KH000042"), then suffixed ones for when an older database
-    /// already holds that code (set by hand before the form was reserved, or by a data load).
+    /// already holds that code (given by hand, or brought by an import from another system).
     /// </summary>
     public static IEnumerable<string> Candidates(int id)
     {
@@ -27,22 +29,21 @@ public static class CustomerCode
         }
     }
 
-    public static bool IsReservedForm(string? code)
+    /// <summary>
+    /// The first of <see cref="Candidates"/> that <paramref name="taken"/> does not hold: for a writer that knows every
+    /// code in use (an import loads them once, with the codes its own rows bring) instead of asking the store per customer.
+    /// </summary>
+    public static string FirstFree(int id, Func<string, bool> taken)
     {
-        if (code is null || code.Length < Prefix.Length + 6 || !code.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        foreach (var code in Candidates(id))
         {
-            return false;
-        }
-
-        for (var i = Prefix.Length; i < code.Length; i++)
-        {
-            if (!char.IsAsciiDigit(code[i]))
+            if (!taken(code))
             {
-                return false;
+                return code;
             }
         }
 
-        return true;
+        throw new InvalidOperationException("Unreachable: the candidates never end.");
     }
 
     /// <summary>Trims a hand-typed code; blank becomes null (to be generated).</summary>

@@ -149,10 +149,6 @@ public static class ImportPlanner
 
                 target = new Target(e.Id, null, 0, e.Editable, e.Visible);
             }
-            else if (CustomerCode.IsReservedForm(code))
-            {
-                return Fail(row, ImportErrorCodes.CodeReserved, ImportField.Code, code);
-            }
 
             byCode = target is not null;
         }

@@ -80,21 +80,32 @@ public class CustomerTests
     [Theory]
     [InlineData("KH000001")]
     [InlineData("kh1234567")]
-    public void R1_1_the_generated_code_form_is_reserved(string code)
+    public void Issue21_a_code_of_the_generated_form_from_the_old_system_is_kept_on_create(string code)
     {
-        var ex = Assert.Throws<DomainException>(() => Customer.Create(Details(), 1, "u1", "u1", Now, code: code));
-        Assert.Equal(RuleCodes.CodeReserved, ex.Code);
+        var c = Customer.Create(Details(), 1, "u1", "u1", Now, code: code);
+        typeof(Customer).GetProperty(nameof(Customer.Id))!.SetValue(c, 5);
+        c.AssignGeneratedCode();
+        Assert.Equal(code, c.Code);
     }
 
     [Fact]
-    public void Issue20_the_generated_code_form_is_reserved_on_update_too_except_the_customers_own()
+    public void Issue21_a_code_of_the_generated_form_is_kept_on_update_too()
     {
         var c = Customer.Create(Details(), 1, "u1", "u1", Now, code: "VIP-01");
-        var ex = Assert.Throws<DomainException>(() => c.SetCode("KH000777"));
-        Assert.Equal(RuleCodes.CodeReserved, ex.Code);
-        Assert.Equal("VIP-01", c.Code);
+        c.SetCode("KH000777");
+        Assert.Equal("KH000777", c.Code);
+        Assert.Contains("kh000777", c.SearchText, StringComparison.Ordinal);
         c.SetCode("VIP-02");
         Assert.Equal("VIP-02", c.Code);
+    }
+
+    [Fact]
+    public void Issue21_generation_skips_taken_codes_in_order()
+    {
+        var taken = new HashSet<string> { "KH000042", "KH000042-2" };
+        Assert.Equal("KH000042-3", CustomerCode.FirstFree(42, taken.Contains));
+        Assert.Equal("KH000043", CustomerCode.FirstFree(43, taken.Contains));
+        Assert.Equal(["KH000042", "KH000042-2", "KH000042-3"], CustomerCode.Candidates(42).Take(3));
     }
 
     [Fact]

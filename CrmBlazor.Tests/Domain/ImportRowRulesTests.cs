@@ -308,7 +308,7 @@ public sealed class ImportRowRulesTests
     }
 
     [Fact]
-    public void A_match_the_user_may_not_edit_fails_and_a_code_of_the_generated_form_is_refused()
+    public void A_match_the_user_may_not_edit_fails_and_a_code_of_the_generated_form_from_another_system_creates()
     {
         var existing = new ExistingCustomers();
         existing.ByPhone["+84911111111"] = new ExistingCustomer(8, Editable: false);
@@ -323,8 +323,10 @@ public sealed class ImportRowRulesTests
         var hiddenRows = Parse(Cells(phone: "0911111111"));
         Assert.Equal(ImportAction.Fail, ImportPlanner.Plan(hiddenRows, hidden, new ImportOptions { UpdateExisting = true })[0].Action);
         Assert.Equal((ImportErrorCodes.NotVisible, null), (hiddenRows[0].Errors.Single().Code, hiddenRows[0].Errors.Single().Value));
-        Assert.Equal(ImportAction.Fail, d[1].Action);
-        Assert.Equal(ImportErrorCodes.CodeReserved, rows[1].Errors.Single().Code);
+        // Issue 21: "KH000123" from the old system is kept when no customer holds it.
+        Assert.Equal(ImportAction.Create, d[1].Action);
+        Assert.Empty(rows[1].Errors);
+        Assert.Equal("KH000123", rows[1].Code);
     }
 
     [Fact]

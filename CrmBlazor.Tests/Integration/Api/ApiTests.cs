@@ -143,7 +143,7 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Issue20_a_code_in_the_generated_form_is_refused_on_update_as_on_create_and_the_next_create_still_succeeds()
+    public async Task Issue21_a_code_in_the_generated_form_is_kept_when_free_and_the_next_create_skips_it()
     {
         var client = Client(await TokenAsync(_lan));
         var body = await (await client.PostAsJsonAsync("/api/v1/customers", new { name = "Mã tự đặt", phone = "0912000071" })).Content.ReadFromJsonAsync<JsonElement>();
@@ -151,16 +151,23 @@ public sealed class ApiTests : IAsyncLifetime
         var version = body.GetProperty("version").GetInt32();
         var next = CrmBlazor.Domain.Customers.CustomerCode.FromId(id + 1);
 
-        // On main this PUT was accepted; the next create then failed with 500 and left a customer without a code.
+        // A code from the old system that happens to be the next customer's generated code: kept (issue 20 refused it).
         var put = await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { code = next, version });
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, put.StatusCode);
-        Assert.True((await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("code", out _));
-        // Its own generated code sent back unchanged is fine, and so is a code of the team's own form.
-        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/api/v1/customers/{id}", new { code = body.GetProperty("code").GetString(), address = "1 Hàng Bài", version })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(next, (await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
 
+        // The next create skips the taken code instead of failing.
         var created = await client.PostAsJsonAsync("/api/v1/customers", new { name = "Khách kế tiếp", phone = "0912000072" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        Assert.Equal(next, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(next + "-2", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+
+        // A create with an old-system code nobody holds keeps it; the same code again is refused as taken, naming the field.
+        var old = await client.PostAsJsonAsync("/api/v1/customers", new { code = "KH900123", name = "Khách từ Getfly", phone = "0912000073" });
+        Assert.Equal(HttpStatusCode.Created, old.StatusCode);
+        Assert.Equal("KH900123", (await old.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        var again = await client.PostAsJsonAsync("/api/v1/customers", new { code = "KH900123", name = "Trùng mã", phone = "0912000074" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
+        Assert.True((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("code", out _));
     }
 
     [Fact]

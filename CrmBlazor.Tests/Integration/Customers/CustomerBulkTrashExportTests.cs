@@ -150,8 +150,10 @@ public sealed class CustomerBulkTrashExportTests : IAsyncLifetime
             var rows = MiniExcel.Query(path, useHeaderRow: true, excelType: csv ? ExcelType.CSV : ExcelType.XLSX).Cast<IDictionary<string, object?>>().ToList();
             Assert.Equal(2, rows.Count);
             Assert.Equal(CustomerService.ExportHeaders, rows[0].Keys);
-            Assert.Contains(rows, r => (string?)r["Địa chỉ"] == "'=HYPERLINK(\"http://x\")");
-            Assert.Contains(rows, r => (string?)r["Tên khách hàng"] == "'@SUM(1+1)");
+            // CSV: a leading apostrophe; .xlsx: the exact text in a quote-prefixed text cell (issue 21, XlsxQuotePrefixTests).
+            var quote = csv ? "'" : string.Empty;
+            Assert.Contains(rows, r => (string?)r["Địa chỉ"] == quote + "=HYPERLINK(\"http://x\")");
+            Assert.Contains(rows, r => (string?)r["Tên khách hàng"] == quote + "@SUM(1+1)");
             Assert.DoesNotContain(rows, r => (string?)r["Tên khách hàng"] == "Khách của Minh");
             Assert.Contains(rows, r => (string?)r["Điện thoại"] == "0987 000 111");
         }
@@ -165,6 +167,8 @@ public sealed class CustomerBulkTrashExportTests : IAsyncLifetime
         Assert.Equal("'\tx", CustomerService.Safe("\tx"));
         Assert.Equal("'\rx", CustomerService.Safe("\rx"));
         Assert.Equal("Bình thường", CustomerService.Safe("Bình thường"));
+        Assert.Equal("''=x", CustomerService.Safe("'=x"));
+        Assert.Equal("'x", CustomerService.Safe("'x"));
         Assert.Throws<AccessDeniedException>(() => _w.Service.ExportRows(_w.Viewer, new CustomerListQuery()).ToList());
     }
 }

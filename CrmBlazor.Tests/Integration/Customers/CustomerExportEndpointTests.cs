@@ -39,7 +39,14 @@ public sealed class CustomerExportEndpointTests : IDisposable
         await using var body = new MemoryStream(await response.Content.ReadAsByteArrayAsync());
         var rows = body.Query(useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>().ToList();
         var row = Assert.Single(rows);
-        Assert.Equal("'=cmd|' /C calc'!A0", row["Tên khách hàng"]);
+        // The exact text, in a quote-prefixed text cell: shown as text, never run (issue 21, XlsxQuotePrefixTests).
+        Assert.Equal("=cmd|' /C calc'!A0", row["Tên khách hàng"]);
+        using (var zip = new System.IO.Compression.ZipArchive(new MemoryStream(body.ToArray())))
+        using (var styles = new StreamReader(zip.GetEntry("xl/styles.xml")!.Open()))
+        {
+            Assert.Contains("quotePrefix=\"1\"", await styles.ReadToEndAsync(), StringComparison.Ordinal);
+        }
+
         Assert.Equal("Nguyễn Thị Lan", row["Người phụ trách"]);
 
         var csv = await allowed.GetAsync("/customers/export?format=csv&search=khong-co-ai");

@@ -69,7 +69,12 @@ public sealed class ImportMalformedFileTests
         ["random bytes as csv"] = new("a.csv", () => Random(4096, 2), FileRejections.BadEncoding),
         ["csv text named xlsx"] = new("a.xlsx", () => Encoding.UTF8.GetBytes("Tên,SĐT\nA,0912345678\n"), FileRejections.NotWhatItClaims),
         ["xlsx named csv"] = new("a.csv", () => Valid.Value, FileRejections.NotWhatItClaims),
-        ["legacy xls"] = new("a.xls", () => Concat(Ole, Random(2048, 3)), FileRejections.LegacyXls),
+        // Issue 21: .xls is read (ExcelDataReader); a broken one is refused as damaged, never half read.
+        ["xls: OLE header then random bytes"] = new("a.xls", () => Concat(Ole, Random(2048, 3)), FileRejections.Corrupt),
+        ["xls: truncated to 60%"] = new("a.xls", () => Cut(XlsImportTests.Fixture, 0.6), FileRejections.Corrupt),
+        ["xls: header sector only"] = new("a.xls", () => XlsImportTests.Fixture[..512], FileRejections.Corrupt),
+        ["xls: xlsx renamed .xls"] = new("a.xls", () => Valid.Value, FileRejections.NotWhatItClaims),
+        ["xls: csv renamed .xls"] = new("a.xls", () => Encoding.UTF8.GetBytes("Tên,SĐT\nA,0912345678\n"), FileRejections.NotWhatItClaims),
         ["encrypted (OLE) xlsx"] = new("a.xlsx", () => Concat(Ole, Random(2048, 4)), FileRejections.Encrypted),
         ["png named xlsx"] = new("a.xlsx", () => Concat([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], Random(1024, 5)), FileRejections.NotWhatItClaims),
         ["exe named xlsx"] = new("a.xlsx", () => Concat("MZ"u8.ToArray(), Random(1024, 6)), FileRejections.NotWhatItClaims),

@@ -220,14 +220,10 @@ public static class ApiCustomerWrites
                 return created ? Results.Created($"/api/v1/customers/{id}", current) : Results.Ok(current);
             case SaveStatus.Conflict:
                 var latest = (result.CustomerId ?? knownId) is int cid ? await details.GetAsync(me, cid, ct) : null;
-                return Results.Json(new
-                {
-                    type = "https://tools.ietf.org/html/rfc9110#section-15.5.10",
-                    title = "Conflict",
-                    status = 409,
-                    detail = $"Changed by {result.ChangedBy} since you read it; the current record is included.",
-                    current = latest,
-                }, statusCode: StatusCodes.Status409Conflict, contentType: "application/problem+json");
+                // Through the ProblemDetails service like every API problem: its title in the request's language.
+                return Results.Problem($"Changed by {result.ChangedBy} since you read it; the current record is included.",
+                    statusCode: StatusCodes.Status409Conflict, title: "Conflict", type: "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+                    extensions: new Dictionary<string, object?> { ["current"] = latest });
             case SaveStatus.NotFound:
                 return Results.NotFound();
             case SaveStatus.Denied:

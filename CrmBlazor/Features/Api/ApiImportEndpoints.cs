@@ -15,7 +15,7 @@ namespace CrmBlazor.Features.Api;
 /// <summary>The multipart form of POST /api/v1/imports. Booleans: true/false (1/0, on/off); owners: user ids or login names, comma-separated.</summary>
 public sealed class ImportUploadForm
 {
-    /// <summary>The .xlsx or .csv file (R3.1).</summary>
+    /// <summary>The .xlsx, .xls or .csv file (R3.1).</summary>
     public IFormFile? File { get; set; }
     /// <summary>JSON: an object header → field ({"SĐT":"Phone"}) or an array with one field per column (["Name","Phone",null]);
     /// a custom field is "cf:&lt;id&gt;" (or its name).</summary>
@@ -47,18 +47,17 @@ public static class ApiImportEndpoints
     /// <summary>Failed and skipped rows listed in a check answer; all failed rows are in the failed-rows file.</summary>
     public const int MaxListedRows = 1000;
 
-    private static readonly CultureInfo English = new("en");
-    private static readonly CultureInfo Vietnamese = new("vi-VN");
-
     public static RouteGroupBuilder MapImports(this RouteGroupBuilder api)
     {
         var limits = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<ImportLimits>();
         var imports = api.MapGroup("/imports").AddEndpointFilter(UseApiCulture).WithTags("Imports");
 
         imports.MapPost("/", UploadAsync)
-            .WithMetadata(new RequestSizeLimitAttribute(limits.MaxFileBytes + FormOverhead))
-            .WithName("UploadImport")
-            .WithSummary("Uploads an .xlsx or .csv file with options and an optional mapping; answers the session (201). Nothing is written yet.");
+            // The server's own limit is only the hard cap of LimitUploadAsync, which enforces the real one.
+            .WithMetadata(new RequestSizeLimitAttribute(DrainCap(limits)))
+            .WithName(UploadName)
+            .WithSummary("Uploads an .xlsx, .xls or .csv file with options and an optional mapping; answers the session (201). Nothing is written yet. " +
+                         "A file over the size limit answers 413 with the import page's message, whatever its size.");
 
         imports.MapGet("/{id:guid}", async (HttpContext http, ApiImportSessions sessions, Guid id, CancellationToken ct) =>
             Results.Ok(View((await SessionAsync(http, sessions, id, ct)).Session)))
@@ -118,6 +117,136 @@ public static class ApiImportEndpoints
             .WithName("UndoImportBatch").WithSummary("Undoes an import within 30 days; customers changed since are left alone and listed.");
 
         return api;
+    }
+
+    public const string UploadName = "UploadImport";
+
+    /// <summary>POST /api/v1/imports (before routing: <see cref="ApiProblems.UseApiProblems"/> runs first).</summary>
+    internal static bool IsUpload(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method)
+        && string.Equals(request.Path.Value?.TrimEnd('/'), "/api/v1/imports", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The most an over-limit upload is read (and thrown away) to answer it: a client sending a body does not read the
+    /// answer before it has sent it all, so a server that answers and closes early leaves it with a broken connection
+    /// instead of the message. Past this the server's own limit closes the connection.
+    /// </summary>
+    private static long DrainCap(ImportLimits limits) => Math.Max(128L * 1024 * 1024, 10 * (limits.MaxFileBytes + FormOverhead));
+
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Runs the upload with its body limited to the file limit and the form around it. A body over it (announced by its
+    /// Content-Length or found while streaming) ends the form binding; the rest of the body is then read and thrown away
+    /// (up to <see cref="DrainCap"/>, for at most a minute) and the answer is the import page's message as problem+json
+    /// (413), whatever the size: a file just over the limit, or 40 MB streamed without a length (issue 21).
+    /// </summary>
+    internal static async Task LimitUploadAsync(HttpContext context, RequestDelegate next)
+    {
+        var import = context.RequestServices.GetRequiredService<ImportService>();
+        var original = context.Request.Body;
+        var limited = new LimitedBody(original, import.Limits.MaxFileBytes + FormOverhead, context.Request.ContentLength);
+        context.Request.Body = limited;
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException) when (limited.Exceeded && !context.Response.HasStarted)
+        {
+            // Not caught by the form binding: answered below all the same.
+        }
+        finally
+        {
+            context.Request.Body = original;
+        }
+
+        if (!limited.Exceeded || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        await DrainAsync(original, context.RequestAborted);
+        await TooLarge(context).ExecuteAsync(context);
+    }
+
+    private static async Task DrainAsync(Stream body, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(DrainTime);
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await body.ReadAsync(buffer, timeout.Token) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // Over the server's cap, too slow or gone: answered all the same (the connection closes after the answer).
+        }
+    }
+
+    /// <summary>The answer to an upload over the size limit: the problem the page's words make (ImportFeature.Rejection).</summary>
+    internal static IResult TooLarge(HttpContext http)
+    {
+        var import = http.RequestServices.GetRequiredService<ImportService>();
+        var t = http.RequestServices.GetRequiredService<IStringLocalizer<ImportText>>();
+        var size = http.Request.ContentLength is long length ? $"{length} bytes" : "a streamed body";
+        return Refused(t, new ImportFileRejectedException(FileRejections.TooLarge, size), import.Limits);
+    }
+
+    /// <summary>A request body that refuses to be read past <c>limit</c> bytes as the server's own limit does (413).</summary>
+    private sealed class LimitedBody(Stream inner, long limit, long? announced) : Stream
+    {
+        private long _read;
+
+        public bool Exceeded { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, Allowed(count)));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer[..Allowed(buffer.Length)], cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        /// <summary>Reads one byte past the limit at most, to tell a body of exactly the limit from a longer one.</summary>
+        private int Allowed(int count)
+        {
+            if (announced > limit || _read > limit)
+            {
+                Exceeded = true;
+                throw new BadHttpRequestException("The request body is larger than the upload limit.", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            return (int)Math.Min(count, limit + 1 - _read);
+        }
+
+        private int Count(int n)
+        {
+            _read += n;
+            if (_read > limit)
+            {
+                Exceeded = true;
+                throw new BadHttpRequestException("The request body is larger than the upload limit.", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Room for the multipart boundaries and the other form fields around the file.</summary>
@@ -249,9 +378,7 @@ public static class ApiImportEndpoints
 
     private static ValueTask<object?> UseApiCulture(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var languages = context.HttpContext.Request.GetTypedHeaders().AcceptLanguage;
-        var first = languages.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
-        CultureInfo.CurrentUICulture = first?.StartsWith("vi", StringComparison.OrdinalIgnoreCase) == true ? Vietnamese : English;
+        CultureInfo.CurrentUICulture = ApiProblems.CultureOf(context.HttpContext.Request);
         return next(context);
     }
 

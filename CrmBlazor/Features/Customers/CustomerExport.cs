@@ -16,7 +16,8 @@ namespace CrmBlazor.Features.Customers;
 /// Export of the current filter (needs the download right, R7.2) to .xlsx or .csv with MiniExcel. Rows are read a page at
 /// a time (keyset on Id) and written to a temporary file, so memory stays flat whatever the size; headers are Vietnamese,
 /// one column per custom field (R1.3) follows the built-in ones, and text that a spreadsheet would run as a formula is
-/// neutralised.
+/// neutralised: in .xlsx a text cell with Excel's quote-prefix style (<see cref="XlsxQuotePrefix"/>, no visible apostrophe),
+/// in .csv a leading apostrophe (<see cref="Safe"/>), which the import removes again (issue 21: export → import is exact).
 /// </summary>
 public sealed partial class CustomerService
 {
@@ -28,14 +29,17 @@ public sealed partial class CustomerService
         "Người phụ trách", "Ngày tạo", "Liên hệ lần cuối",
     ];
 
-    /// <summary>The rows of the export, page by page (never the whole table in memory).</summary>
-    public IEnumerable<CustomerExportRow> ExportRows(UserAccess user, CustomerListQuery query)
+    /// <summary>The rows of the export, page by page (never the whole table in memory); formula-like text as CSV writes it
+    /// (<see cref="Safe"/>), or as it is for .xlsx (<paramref name="csv"/> false), whose cells are then quote-prefixed.</summary>
+    public IEnumerable<CustomerExportRow> ExportRows(UserAccess user, CustomerListQuery query, bool csv = true)
     {
         Require(user, Rights.CustomersExport, "export customers");
-        return Pages(user, query);
+        return Pages(user, query, csv ? Safe : AsIs);
     }
 
-    private IEnumerable<CustomerExportRow> Pages(UserAccess user, CustomerListQuery query)
+    private static string AsIs(string? value) => value ?? string.Empty;
+
+    private IEnumerable<CustomerExportRow> Pages(UserAccess user, CustomerListQuery query, Func<string?, string> text)
     {
         var zone = user.TimeZone;
         var lastId = 0;
@@ -61,16 +65,16 @@ public sealed partial class CustomerService
             {
                 yield return new CustomerExportRow
                 {
-                    Code = Safe(r.Code),
-                    Name = Safe(r.Name),
-                    Phone = Safe(PhoneNormalizer.ToDisplay(r.Phone)),
-                    Email = Safe(r.Email),
-                    Address = Safe(r.Address),
+                    Code = text(r.Code),
+                    Name = text(r.Name),
+                    Phone = text(PhoneNormalizer.ToDisplay(r.Phone)),
+                    Email = text(r.Email),
+                    Address = text(r.Address),
                     Birthday = VnDate.ToText(r.Birthday),
                     Gender = r.Gender == Gender.Unknown ? string.Empty : GenderWords.ToVietnamese(r.Gender),
-                    Relationship = Safe(r.RelationshipName),
-                    Source = Safe(r.SourceName),
-                    Owner = Safe(r.OwnerName),
+                    Relationship = text(r.RelationshipName),
+                    Source = text(r.SourceName),
+                    Owner = text(r.OwnerName),
                     Created = UserTime.Date(r.CreatedAt, zone),
                     LastContact = r.LastContactAt is null ? string.Empty : UserTime.Date(r.LastContactAt, zone),
                     Custom = custom.TryGetValue(r.Id, out var values) ? values : Empty,
@@ -87,9 +91,11 @@ public sealed partial class CustomerService
         Require(user, Rights.CustomersExport, "export customers");
         var fields = (await LookupsAsync(ct)).CustomFields;
         var count = 0;
-        var rows = ExportRows(user, query).Select(r =>
+        var quoted = false;
+        var rows = ExportRows(user, query, csv).Select(r =>
         {
             count++;
+            quoted |= !csv && NeedsQuotePrefix(r);
             return r;
         });
         var type = csv ? ExcelType.CSV : ExcelType.XLSX;
@@ -111,8 +117,13 @@ public sealed partial class CustomerService
             }
 
             var columns = CustomColumns(fields);
-            MiniExcel.SaveAs(path, Rest(each).Select(r => ToColumns(r, columns)), printHeader: true, excelType: type, overwriteFile: true);
+            MiniExcel.SaveAs(path, Rest(each).Select(r => ToColumns(r, columns, csv)), printHeader: true, excelType: type, overwriteFile: true);
         }, ct);
+        if (quoted)
+        {
+            await Task.Run(() => XlsxQuotePrefix.Apply(path), ct);
+        }
+
         logger?.LogInformation("User {User} exported {Count} customers.", user.UserName, count);
         return count;
     }
@@ -148,7 +159,12 @@ public sealed partial class CustomerService
         return columns;
     }
 
-    private static Dictionary<string, object> ToColumns(CustomerExportRow r, List<(int Id, string Header, bool IsNumber)> custom)
+    private static bool NeedsQuotePrefix(CustomerExportRow r) =>
+        XlsxQuotePrefix.IsFormulaLike(r.Code) || XlsxQuotePrefix.IsFormulaLike(r.Name) || XlsxQuotePrefix.IsFormulaLike(r.Phone)
+        || XlsxQuotePrefix.IsFormulaLike(r.Email) || XlsxQuotePrefix.IsFormulaLike(r.Address) || XlsxQuotePrefix.IsFormulaLike(r.Relationship)
+        || XlsxQuotePrefix.IsFormulaLike(r.Source) || XlsxQuotePrefix.IsFormulaLike(r.Owner) || r.Custom.Values.Any(XlsxQuotePrefix.IsFormulaLike);
+
+    private static Dictionary<string, object> ToColumns(CustomerExportRow r, List<(int Id, string Header, bool IsNumber)> custom, bool csv)
     {
         var row = new Dictionary<string, object>(ExportHeaders.Length + custom.Count)
         {
@@ -160,13 +176,18 @@ public sealed partial class CustomerService
         {
             var value = r.Custom.GetValueOrDefault(id);
             // A number field's value is a number cell (its stored form has a dot and no grouping); text is neutralised.
-            row[header] = isNumber && decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var number) ? number : Safe(value);
+            row[header] = isNumber && decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var number) ? number
+                : csv ? Safe(value) : AsIs(value);
         }
 
         return row;
     }
 
-    /// <summary>Formula injection: a cell starting with = + - @ tab or CR gets a leading apostrophe.</summary>
+    /// <summary>
+    /// Formula injection in CSV: a cell starting with = + - @ tab or CR gets a leading apostrophe, which the import removes
+    /// (<see cref="Import.ImportFileReader"/>). Text that already starts with an apostrophe before one of those gets one more,
+    /// so that the import's removal gives back exactly the text exported.
+    /// </summary>
     public static string Safe(string? value)
     {
         if (string.IsNullOrEmpty(value))
@@ -174,7 +195,7 @@ public sealed partial class CustomerService
             return string.Empty;
         }
 
-        return value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+        return XlsxQuotePrefix.IsFormulaLike(value) || (value[0] == '\'' && XlsxQuotePrefix.IsFormulaLike(value[1..])) ? "'" + value : value;
     }
 }
 

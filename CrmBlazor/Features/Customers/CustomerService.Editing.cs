@@ -127,6 +127,12 @@ public sealed partial class CustomerService
             {
                 await db.SaveChangesAsync(ct);
             }
+            catch (DbUpdateException ex) when (ex is not DbUpdateConcurrencyException && UniqueViolation.IsOn(ex, nameof(Customer.Code)))
+            {
+                // Another writer gave the same code to another customer between the check and this save.
+                return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: CustomerRuleCodes.CodeTaken,
+                    ErrorMessage: $"The code '{customer.Code}' is already used by another customer.");
+            }
             catch (DbUpdateConcurrencyException)
             {
                 await using var fresh = await dbFactory.CreateDbContextAsync(ct);

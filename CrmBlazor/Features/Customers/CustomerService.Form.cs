@@ -186,10 +186,21 @@ public sealed partial class CustomerService
 
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException ex) when (customer.Code is not null && UniqueViolation.IsOn(ex, "Code"))
+            {
+                // Another writer took the same code between the check and the insert.
+                return new FieldSaveResult(SaveStatus.Invalid, ErrorCode: CustomerRuleCodes.CodeTaken,
+                    ErrorMessage: $"The code '{customer.Code}' is already used by another customer.");
+            }
+
+            var generated = customer.Code is null;
             customer.AssignGeneratedCode(await FreeGeneratedCodeAsync(db, customer, ct));
             Log(db, customer.Id, user.UserId, now, changes, OriginForm);
-            await db.SaveChangesAsync(ct);
+            await SaveGeneratedCodeAsync(db, customer, generated, ct);
             await tx.CommitAsync(ct);
         }
 
@@ -197,17 +208,24 @@ public sealed partial class CustomerService
         return new FieldSaveResult(SaveStatus.Saved, await RowAsync(user, customer.Id, ct), CurrentVersion: customer.Version, CustomerId: customer.Id);
     }
 
-    /// <summary>The first of the customer's generated codes no other customer holds (null when it keeps a code of its own).</summary>
-    private static async Task<string?> FreeGeneratedCodeAsync(CrmDbContext db, Customer customer, CancellationToken ct)
+    /// <summary>The first of the customer's generated codes no other customer holds (null when it keeps a code of its own);
+    /// <paramref name="after"/>: a candidate the store just refused; only later candidates are tried.</summary>
+    private static async Task<string?> FreeGeneratedCodeAsync(CrmDbContext db, Customer customer, CancellationToken ct, string? after = null)
     {
-        if (customer.Code is not null)
+        if (customer.Code is not null && after is null)
         {
             return null;
         }
 
-        foreach (var code in CustomerCode.Candidates(customer.Id))
+        var candidates = CustomerCode.Candidates(customer.Id);
+        if (after is not null)
         {
-            if (!await db.Customers.IgnoreQueryFilters().AnyAsync(c => c.Code == code && c.Id != customer.Id, ct))
+            candidates = candidates.SkipWhile(c => c != after).Skip(1);
+        }
+
+        foreach (var code in candidates)
+        {
+            if (!await db.Customers.IgnoreQueryFilters().AsNoTracking().AnyAsync(c => c.Code == code && c.Id != customer.Id, ct))
             {
                 return code;
             }
@@ -215,6 +233,30 @@ public sealed partial class CustomerService
 
         return null;
     }
+
+    /// <summary>
+    /// Saves a new customer's generated code. The code was free when looked up, but a concurrent writer (a create with a
+    /// code of the same form given by hand, an import) may have taken it before this insert: the unique index refuses it,
+    /// EF Core rolls back to the savepoint it took before the save, and the customer gets the next free candidate.
+    /// </summary>
+    private static async Task SaveGeneratedCodeAsync(CrmDbContext db, Customer customer, bool generated, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateException ex) when (generated && attempt < MaxCodeAttempts && UniqueViolation.IsOn(ex, "Code"))
+            {
+                var refused = customer.Code;
+                customer.RetryGeneratedCode(await FreeGeneratedCodeAsync(db, customer, ct, after: refused) ?? throw new InvalidOperationException("No free code."));
+            }
+        }
+    }
+
+    private const int MaxCodeAttempts = 20;
 
     /// <summary>Applies the form to <paramref name="customer"/> (or creates it when null), collecting the changes to log.</summary>
     private static async Task<Customer> ApplyFormAsync(CrmDbContext db, UserAccess user, Customer? customer, CustomerForm form, DateTime now,

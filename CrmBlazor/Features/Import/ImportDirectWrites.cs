@@ -139,8 +139,11 @@ internal sealed class DirectWrites : IAsyncDisposable
     public void AssignId(Customer customer)
     {
         CustomerId.SetValue(customer, _ids.Dequeue());
-        customer.AssignGeneratedCode();
+        customer.AssignGeneratedCode(customer.Code is null ? Codes?.For(customer.Id) : null);
     }
+
+    /// <summary>The generated codes free for the new customers (issue 21: a code of the generated form may be taken).</summary>
+    public Customers.GeneratedCodes? Codes { get; set; }
 
     /// <summary>Notes a loaded customer's state before the import changes it.</summary>
     public void Remember(Customer c) =>

@@ -70,10 +70,10 @@ public sealed record ImportSheet(string FileName, IReadOnlyList<string> Headers,
 }
 
 /// <summary>
-/// Reads .xlsx (<see cref="XlsxSheetReader"/>, which yields what MiniExcel 1.46 did) and .csv (UTF-8 with or without
-/// BOM, UTF-16; comma, semicolon or tab) after checking that the file is what it claims and stays within
-/// <see cref="ImportLimits"/>. Legacy .xls and encrypted workbooks (OLE compound files) are refused with a message
-/// saying to save as .xlsx: only the Open XML format is read.
+/// Reads .xlsx (<see cref="XlsxSheetReader"/>, which yields what MiniExcel 1.46 did), Excel 97-2003 .xls (BIFF8 through
+/// ExcelDataReader, issue 21) and .csv (UTF-8 with or without BOM, UTF-16; comma, semicolon or tab) after checking that
+/// the file is what it claims and stays within <see cref="ImportLimits"/>. An .xlsx that is an OLE compound file
+/// (password-protected) is refused with a message saying to remove the password.
 /// </summary>
 public static class ImportFileReader
 {
@@ -98,7 +98,13 @@ public static class ImportFileReader
         switch (extension)
         {
             case ".xls":
-                throw new ImportFileRejectedException(FileRejections.LegacyXls, "Excel 97-2003 workbooks cannot be read; save as .xlsx.");
+                if (!isOle)
+                {
+                    // An .xlsx or a text file renamed .xls: said so, as for the other types.
+                    throw new ImportFileRejectedException(FileRejections.NotWhatItClaims, "Not an Excel 97-2003 workbook.");
+                }
+
+                return ReadXls(fileName, bytes, limits, ct);
             case ".xlsx" or ".xlsm":
                 if (isOle)
                 {
@@ -233,6 +239,125 @@ public static class ImportFileReader
 
             return headers;
         }
+    }
+
+    /// <summary>
+    /// Reads the first sheet of an Excel 97-2003 workbook (BIFF8; ExcelDataReader also reads BIFF2-5) with the limits of
+    /// .xlsx: rows, columns, characters per cell and per row, and reading time. Its cells come as .xlsx's do: text,
+    /// numbers (double), dates (DateTime, for cells with a date format), booleans or blank; a phone typed as text keeps
+    /// its leading 0. The format is not compressed, so a small file cannot unpack to a large one (the zip bomb's trick);
+    /// what a crafted file can still do (claim absurd dimensions, loop its sector chains, declare huge strings) ends in
+    /// ExcelDataReader's own checks, the limits here, or a "damaged" refusal. A password-protected workbook is refused as
+    /// such.
+    /// </summary>
+    private static ImportSheet ReadXls(string fileName, byte[] bytes, ImportLimits limits, CancellationToken ct)
+    {
+        CodePages.Register();
+        var clock = Stopwatch.StartNew();
+        var rows = new SheetRows();
+        string[]? headers = null;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            using var reader = ExcelDataReader.ExcelReaderFactory.CreateBinaryReader(stream);
+            object?[]? row = null;
+            while (reader.Read())
+            {
+                ct.ThrowIfCancellationRequested();
+                var count = reader.FieldCount;
+                if (count > limits.MaxColumns)
+                {
+                    throw new ImportFileRejectedException(FileRejections.TooManyColumns, $"{count} columns.");
+                }
+
+                if (headers is null)
+                {
+                    var cells = new object?[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        cells[i] = XlsCell(reader.GetValue(i));
+                    }
+
+                    var width = LastNonBlank(cells) + 1;
+                    if (width > 0)
+                    {
+                        headers = HeaderTexts(cells, width, limits);
+                    }
+
+                    continue;
+                }
+
+                row ??= new object?[headers.Length];
+                Array.Clear(row);
+                long rowChars = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    var value = XlsCell(reader.GetValue(i));
+                    if (value is string text)
+                    {
+                        CheckCell(text, limits);
+                        rowChars += text.Length;
+                    }
+
+                    if (i < row.Length)
+                    {
+                        row[i] = value;
+                    }
+                }
+
+                if (rowChars > limits.MaxRowChars)
+                {
+                    throw new ImportFileRejectedException(FileRejections.CellTooLong, "A row is too long.");
+                }
+
+                AddRow(rows, row, limits);
+                if ((rows.Count & 1023) == 0 && clock.Elapsed > limits.MaxReadTime)
+                {
+                    throw new ImportFileRejectedException(FileRejections.TooSlow, "Reading took too long.");
+                }
+            }
+        }
+        catch (ImportFileRejectedException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (ExcelDataReader.Exceptions.InvalidPasswordException ex)
+        {
+            throw new ImportFileRejectedException(FileRejections.Encrypted, ex.Message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // ExcelDataReader's HeaderException and CompoundDocumentException, and what a truncated or crafted file
+            // makes it run into (end of stream, an index out of range, a bad cast): all mean the file cannot be read.
+            throw new ImportFileRejectedException(FileRejections.Corrupt, ex.GetType().Name + ": " + ex.Message);
+        }
+
+        return Finish(fileName, headers, rows);
+    }
+
+    /// <summary>A cell as the import takes it: "" is blank, as in .xlsx; integers come as double, as in .xlsx.</summary>
+    private static object? XlsCell(object? value) => value switch
+    {
+        null or DBNull => null,
+        string { Length: 0 } => null,
+        int i => (double)i,
+        _ => value,
+    };
+
+    /// <summary>BIFF8 text is UTF-16, but older workbooks (and the CodePage record) name Windows code pages.</summary>
+    private static class CodePages
+    {
+        private static readonly Lazy<bool> Registered = new(() =>
+        {
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+            return true;
+        });
+
+        public static void Register() => _ = Registered.Value;
     }
 
     /// <summary>
@@ -454,6 +579,11 @@ public static class ImportFileReader
             {
                 var row = new object?[headers.Length];
                 Array.Copy(values, row, Math.Min(values.Length, row.Length));
+                for (var k = 0; k < row.Length; k++)
+                {
+                    row[k] = Unquote(row[k]);
+                }
+
                 AddRow(rows, row, limits);
             }
 
@@ -463,6 +593,16 @@ public static class ImportFileReader
 
         return Finish(fileName, headers, rows);
     }
+
+    /// <summary>
+    /// The apostrophe an export puts before text a spreadsheet would run as a formula ("'=SUM(1)", "'+84 …", "'@x"; ours,
+    /// Excel's and most CRMs' CSV exports) is not part of the text: it is removed, so that export → import gives back exactly
+    /// what was exported (issue 21). One apostrophe only: "''=x" (text that itself began with an apostrophe) gives "'=x".
+    /// </summary>
+    private static object? Unquote(object? cell) =>
+        cell is string { Length: >= 2 } s && s[0] == '\'' && s[1] is '=' or '+' or '-' or '@' or '\t' or '\r' ? s[1..]
+        : cell is string { Length: >= 3 } q && q[0] == '\'' && q[1] == '\'' && q[2] is '=' or '+' or '-' or '@' or '\t' or '\r' ? q[1..]
+        : cell;
 
     /// <summary>BOM first (UTF-8, UTF-16 LE/BE), then UTF-16 without BOM (NUL pattern), else strict UTF-8.</summary>
     private static string Decode(byte[] bytes)

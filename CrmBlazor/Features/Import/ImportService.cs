@@ -442,6 +442,8 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
         // SQLite and PostgreSQL: rows go straight to the database in a few set-based statements per chunk (DirectWrites);
         // SQL Server through SaveChanges.
         await using var direct = db.Database.IsSqlite() || db.Database.IsNpgsql() ? await DirectWrites.StartAsync(db, ct) : null;
+        var codes = await Customers.GeneratedCodes.LoadAsync(db, rows.Select(r => r.Code), ct); // issue 21: generated codes skip taken ones
+        direct?.Codes = codes;
         var createdIds = new Dictionary<int, int>();
         // Batch items are written with their chunk (a snapshot of each updated customer is not kept for the whole
         // import); a customer a later chunk touches again gets its final version at the end.
@@ -588,7 +590,7 @@ public sealed class ImportService(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 foreach (var c in newInChunk.Values)
                 {
                     // The generated code (R1.1) needs the id the insert gave.
-                    c.AssignGeneratedCode();
+                    c.AssignGeneratedCode(codes.For(c.Id));
                 }
 
                 db.ChangeTracker.DetectChanges();
