@@ -395,7 +395,7 @@ public sealed class ImportServiceTests
         var result = await w.Service.ImportAsync(w.Sales, sheet, mapping, new ImportOptions());
         Assert.Equal((1, 1), (result.Created, result.Failed));
 
-        var failed = ImportService.FailedRowsFile(sheet, result.Check, e => $"{e.Code}: {e.Value}");
+        var failed = ImportFiles.FailedRowsFile(sheet, result.Check, e => $"{e.Code}: {e.Value}");
         var (again, againMapping) = await SheetAsync(w, w.Sales, failed, "khach-hang-loi.xlsx");
         Assert.Equal(["Tên khách hàng", "Điện thoại", "Nhóm khách hàng", "Lỗi / Error"], again.Headers);
         Assert.Equal(["Sai nhóm", "0908000002", "Không có", "group-unknown: Không có"], again.Rows.Single().Select(c => c?.ToString()));
@@ -432,7 +432,7 @@ public sealed class ImportServiceTests
         var reference = await w.Service.ReferenceAsync();
         foreach (var full in new[] { false, true })
         {
-            var bytes = ImportService.Template(full, reference);
+            var bytes = ImportFiles.Template(full, reference);
             using var ms = new MemoryStream(bytes);
             Assert.Equal(["Khách hàng", "Danh sách hợp lệ"], MiniExcelLibs.MiniExcel.GetSheetNames(ms));
             var (sheet, mapping) = await SheetAsync(w, w.Admin, bytes);

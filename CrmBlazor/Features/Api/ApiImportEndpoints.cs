@@ -105,7 +105,7 @@ public static class ApiImportEndpoints
             var (_, session) = await SessionAsync(http, sessions, id, ct);
             var check = session.Job?.Result?.Check ?? session.Check
                 ?? throw new KeyNotFoundException("Run the check first: the failed rows are known after it.");
-            var bytes = ImportService.FailedRowsFile(session.Sheet, check, e => ImportFeature.Describe(t, e));
+            var bytes = ImportFiles.FailedRowsFile(session.Sheet, check, e => ImportFeature.Describe(t, e));
             return Results.File(bytes, ImportFeature.XlsxType, Path.GetFileNameWithoutExtension(session.Sheet.FileName) + "-loi.xlsx");
         }).WithName("DownloadFailedImportRows").WithSummary("The failed rows as .xlsx: the original columns plus \"Lỗi / Error\", to fix and upload again.");
 

@@ -14,6 +14,11 @@ public static class ImportFeature
     {
         services.AddSingleton(sp => ImportLimits.From(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ImportService>();
+        // The service's parts, for code that needs one job only (one instance each, the service's own).
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().Mappings);
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().Checker);
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().Writer);
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().History);
         services.AddSingleton<ImportDownloads>();
         services.AddSingleton<ImportJobs>();
         services.AddHostedService(sp => sp.GetRequiredService<ImportJobs>());
@@ -27,7 +32,7 @@ public static class ImportFeature
         group.MapGet("/template/{kind}", async (string kind, ImportService service, CancellationToken ct) =>
         {
             var full = kind == "full";
-            var bytes = ImportService.Template(full, await service.ReferenceAsync(ct));
+            var bytes = ImportFiles.Template(full, await service.ReferenceAsync(ct));
             return Results.File(bytes, XlsxType, full ? "mau-nhap-khach-hang-day-du.xlsx" : "mau-nhap-khach-hang-rut-gon.xlsx");
         });
         group.MapGet("/download/{token:guid}", (Guid token, HttpContext http, ImportDownloads downloads) =>
