@@ -29,7 +29,8 @@ public sealed class ImportChecker(IDbContextFactory<CrmDbContext> dbFactory)
         };
     }
 
-    public static async Task<ImportLookups> LookupsAsync(CrmDbContext db, CancellationToken ct)
+    /// <param name="mappings">The user's choices for values of the file that name no existing entry.</param>
+    public static async Task<ImportLookups> LookupsAsync(CrmDbContext db, CancellationToken ct, IReadOnlyList<ImportValueMapping>? mappings = null)
     {
         var relationships = await db.Relationships.AsNoTracking().Where(r => !r.IsDeleted).OrderBy(r => r.Position)
             .Select(r => new { r.Id, r.Name, r.IsDefault }).ToListAsync(ct);
@@ -61,6 +62,11 @@ public sealed class ImportChecker(IDbContextFactory<CrmDbContext> dbFactory)
             lookups.AddCustomField(f);
         }
 
+        foreach (var m in mappings ?? [])
+        {
+            lookups.Map(m);
+        }
+
         return lookups;
     }
 
@@ -90,7 +96,7 @@ public sealed class ImportChecker(IDbContextFactory<CrmDbContext> dbFactory)
             throw new DomainException("import.name-unmapped", "Map a column to the customer name.");
         }
 
-        var lookups = await LookupsAsync(db, ct);
+        var lookups = await LookupsAsync(db, ct, options.ValueMappings);
         foreach (var field in mapping)
         {
             if (ImportFields.TryGetCustomId(field, out var id) && lookups.CustomField(id) is null)
@@ -140,8 +146,15 @@ public sealed class ImportChecker(IDbContextFactory<CrmDbContext> dbFactory)
             }
         }
 
+        var converted = 0;
+        foreach (var row in rows)
+        {
+            converted += row.PhonesConverted;
+        }
+
         return new ImportCheck(create, update, skip, fail, contacts, failed, skipped)
         {
+            UnknownValues = ImportUnknownValue.Of(rows), PhonesConverted = converted,
             Rows = rows, Decisions = decisions, ParsedFrom = (sheet, mapping.ToArray(), fingerprint),
         };
     }
@@ -153,7 +166,7 @@ public sealed class ImportChecker(IDbContextFactory<CrmDbContext> dbFactory)
         var emails = rows.Where(r => r.Email is not null).Select(r => r.Email!).Distinct().ToList();
         // One query per key kind, the values as ONE collection parameter (EF.Parameter: json_each on SQLite, an array on
         // PostgreSQL, OPENJSON on SQL Server) instead of 500 parameters a query: 100,000 phones are one query, not 200.
-        var found = new Dictionary<int, (string? Code, string? Phone, string? Email, bool IsDeleted)>();
+        var found = new Dictionary<int, (string? Code, string? Phone, string? Email, bool IsDeleted, string Name)>();
         var anyCase = codes.Concat(codes.Select(c => c.ToUpperInvariant())).Concat(codes.Select(c => c.ToLowerInvariant())).Distinct().ToList();
         var queries = new[]
         {
@@ -168,9 +181,9 @@ public sealed class ImportChecker(IDbContextFactory<CrmDbContext> dbFactory)
                 continue;
             }
 
-            foreach (var c in await query.AsNoTracking().Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted }).ToListAsync(ct))
+            foreach (var c in await query.AsNoTracking().Select(c => new { c.Id, c.Code, c.Phone, c.Email, c.IsDeleted, c.Name }).ToListAsync(ct))
             {
-                found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted);
+                found[c.Id] = (c.Code, c.Phone, c.Email, c.IsDeleted, c.Name);
             }
         }
 
@@ -186,7 +199,7 @@ public sealed class ImportChecker(IDbContextFactory<CrmDbContext> dbFactory)
         var result = new ExistingCustomers();
         foreach (var (id, c) in found.OrderBy(kv => kv.Key))
         {
-            var e = new ExistingCustomer(id, canEdit && !c.IsDeleted && visible.Contains(id), c.IsDeleted, visible.Contains(id));
+            var e = new ExistingCustomer(id, canEdit && !c.IsDeleted && visible.Contains(id), c.IsDeleted, visible.Contains(id), c.Name, c.Code);
             if (c.Code is not null)
             {
                 result.ByCode.TryAdd(c.Code, e);

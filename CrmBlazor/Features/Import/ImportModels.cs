@@ -10,6 +10,12 @@ public sealed record FailedRow(int Index, int RowNumber, IReadOnlyList<ImportRow
 public sealed record ImportCheck(int Create, int Update, int Skip, int Fail, int ContactsAdded, IReadOnlyList<FailedRow> FailedRows,
     IReadOnlyList<(int RowNumber, string Reason, int? DuplicateOfRow)> SkippedRows)
 {
+    /// <summary>Relationship, source and group values of the file that name no existing entry, with their row counts.</summary>
+    public IReadOnlyList<ImportUnknownValue> UnknownValues { get; init; } = [];
+
+    /// <summary>Phones written in the pre-2018 eleven-digit numbering, converted to the current one (R3.3).</summary>
+    public int PhonesConverted { get; init; }
+
     internal IReadOnlyList<ParsedRow> Rows { get; set; } = [];
     internal IReadOnlyList<ImportDecision> Decisions { get; set; } = [];
 

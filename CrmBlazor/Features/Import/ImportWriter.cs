@@ -73,7 +73,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             throw new DomainException("import.owner-inactive", "An owner chosen for the round robin is not an active user.");
         }
 
-        var lookups = await ImportChecker.LookupsAsync(db, ct);
+        var lookups = await ImportChecker.LookupsAsync(db, ct, options.ValueMappings);
         // The custom fields the file writes (R1.3): loaded with the customers it updates, and kept in their snapshots for undo.
         var customIds = mapping.Select(f => ImportFields.TryGetCustomId(f, out var id) ? id : 0).Where(id => id > 0).Distinct().ToArray();
         var batch = new ImportBatch(user.UserId, sheet.FileName, now);
@@ -184,7 +184,8 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
 
                         if (row.Contact is not null)
                         {
-                            c.AddContact(row.Contact.ToContact());
+                            // R3.4: the customer's own row carries the primary contact.
+                            c.MakePrimary(c.AddContact(row.Contact.ToContact()));
                             contactsAdded++;
                         }
 
@@ -204,12 +205,12 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                         var c = Target(d, newInChunk, createdIds, loaded);
                         KeepBefore(c);
 
-                        foreach (var change in ApplyUpdate(c, row, lookups, user.UserId, now))
+                        foreach (var change in ApplyUpdate(c, row, d.ByCode, lookups, user.UserId, now))
                         {
                             logs.Add((c, change));
                         }
 
-                        if (row.Contact is not null && AddContactIfNew(c, row.Contact))
+                        if (row.Contact is not null && AddContactIfNew(c, row.Contact, primary: true))
                         {
                             contactsAdded++;
                         }
@@ -226,7 +227,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                         var c = Target(d, newInChunk, createdIds, loaded);
                         KeepBefore(c);
 
-                        if (AddContactIfNew(c, row.Contact!))
+                        if (AddContactIfNew(c, row.Contact!, primary: false))
                         {
                             contactsAdded++;
                         }
@@ -350,7 +351,8 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
     }
 
     /// <summary>The file's values are added to the customer (R3.5): only the fields the row fills change.</summary>
-    private static List<FieldChange> ApplyUpdate(Customer c, ParsedRow row, ImportLookups lookups, string userId, DateTime now)
+    /// <param name="byCode">An overwrite by code: a blank relationship cell moves the customer to the first relationship (seed 001, R2.6c).</param>
+    private static List<FieldChange> ApplyUpdate(Customer c, ParsedRow row, bool byCode, ImportLookups lookups, string userId, DateTime now)
     {
         var n = row.Details!;
         bool G(ImportField f) => row.Given.Contains(f);
@@ -372,7 +374,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             AvatarUrl = c.AvatarUrl,
         };
         var changes = new List<FieldChange>(c.Update(details, userId, now));
-        if (row.RelationshipId is { } rel)
+        if ((row.RelationshipId ?? (byCode && row.RelationshipBlank ? lookups.DefaultRelationshipId : null)) is { } rel)
         {
             changes.AddRange(c.MoveTo(rel, userId, now));
         }
@@ -401,7 +403,9 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
         return changes;
     }
 
-    private static bool AddContactIfNew(Customer c, ImportContact contact)
+    /// <param name="primary">The customer's own row's contact (R3.4): it becomes the primary one. A continuation row's
+    /// contact never does, even on a customer that has none yet.</param>
+    private static bool AddContactIfNew(Customer c, ImportContact contact, bool primary)
     {
         var key = SearchKey.Fold(contact.Name);
         if (c.Contacts.Any(x => SearchKey.Fold(x.Name) == key && x.Phone == contact.Phone && x.Email == contact.Email))
@@ -409,7 +413,12 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             return false;
         }
 
-        c.AddContact(contact.ToContact());
+        var added = primary ? c.AddContact(contact.ToContact()) : c.AddFurtherContact(contact.ToContact());
+        if (primary)
+        {
+            c.MakePrimary(added);
+        }
+
         return true;
     }
 
