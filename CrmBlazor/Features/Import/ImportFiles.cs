@@ -7,12 +7,16 @@ namespace CrmBlazor.Features.Import;
 /// <summary>The files the import hands out: templates (R3.1) and the failed rows to fix and upload again (R3.2).</summary>
 public static class ImportFiles
 {
-    /// <summary>The failed rows as an .xlsx: the original columns plus "Lỗi / Error", to fix and upload again as it is (R3.2).</summary>
+    /// <summary>
+    /// The failed rows as an .xlsx: the original columns plus "Lỗi / Error" and the row's number in the uploaded file
+    /// ("Dòng gốc / Original row"), to fix and upload again as it is (R3.2); both added columns are skipped on upload.
+    /// </summary>
     public static byte[] FailedRowsFile(ImportSheet sheet, ImportCheck check, Func<ImportRowError, string> describe)
     {
         const string errorHeader = "Lỗi / Error";
+        const string rowHeader = "Dòng gốc / Original row";
         var headers = sheet.Headers.ToList();
-        var keys = headers.Select((h, i) => headers.Take(i).Contains(h) || h == errorHeader ? $"{h} ({ImportFileReader.ColumnLetter(i)})" : h).ToList();
+        var keys = headers.Select((h, i) => headers.Take(i).Contains(h) || h is errorHeader or rowHeader ? $"{h} ({ImportFileReader.ColumnLetter(i)})" : h).ToList();
         var data = new List<Dictionary<string, object?>>();
         foreach (var f in check.FailedRows)
         {
@@ -24,12 +28,13 @@ public static class ImportFiles
             }
 
             row[errorHeader] = string.Join("; ", f.Errors.Select(describe));
+            row[rowHeader] = f.RowNumber;
             data.Add(row);
         }
 
         if (data.Count == 0)
         {
-            data.Add(keys.Append(errorHeader).ToDictionary(k => k, _ => (object?)null));
+            data.Add(keys.Append(errorHeader).Append(rowHeader).ToDictionary(k => k, _ => (object?)null));
         }
 
         using var ms = new MemoryStream();

@@ -41,6 +41,31 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             x.b.Skipped, x.b.Failed, x.b.ContactsAdded, x.b.UndoneAt, x.b.UndoLeftAlone, x.b.CanUndo(now) && (x.b.UserId == user.UserId || user.Has(Rights.UserAdmin)))).ToList();
     }
 
+    /// <summary>
+    /// Throws what an undo of this import would throw before it starts (unknown, another user's, closed), so that a caller
+    /// queueing the undo as a background job can answer at once; the undo itself checks again in its transaction.
+    /// </summary>
+    public async Task EnsureUndoableAsync(UserAccess user, int batchId, CancellationToken ct = default)
+    {
+        ImportService.Require(user, Rights.CustomersImport);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await UndoableAsync(db, user, batchId, clock.GetUtcNow().UtcDateTime, ct, requireOpen: true);
+    }
+
+    private static async Task<ImportBatch> UndoableAsync(CrmDbContext db, UserAccess user, int batchId, DateTime now, CancellationToken ct, bool requireOpen = false)
+    {
+        var batch = await db.Set<ImportBatch>().SingleOrDefaultAsync(b => b.Id == batchId, ct)
+            ?? throw new KeyNotFoundException($"Import {batchId} does not exist.");
+        if (batch.UserId != user.UserId && !user.Has(Rights.UserAdmin))
+        {
+            throw new AccessDeniedException("Only the user who imported (or a user administrator) can undo an import.");
+        }
+
+        return !requireOpen || (batch.CanUndo(now) && batch.UndoneById is null)
+            ? batch
+            : throw new DomainException("import.undo-closed", "This import can no longer be undone (already undone or older than 30 days).");
+    }
+
     /// <summary>How many of the customers an undo left alone it names (the count is always whole).</summary>
     public const int KeptListed = 200;
 
@@ -55,12 +80,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var batch = await db.Set<ImportBatch>().SingleOrDefaultAsync(b => b.Id == batchId, ct)
-            ?? throw new KeyNotFoundException($"Import {batchId} does not exist.");
-        if (batch.UserId != user.UserId && !user.Has(Rights.UserAdmin))
-        {
-            throw new AccessDeniedException("Only the user who imported (or a user administrator) can undo an import.");
-        }
+        var batch = await UndoableAsync(db, user, batchId, now, ct);
 
         // Claimed in this transaction: the UPDATE locks the batch's row on PostgreSQL and SQL Server (SQLite's write
         // transaction is exclusive already), so a second undo of the same import started meanwhile waits here for this

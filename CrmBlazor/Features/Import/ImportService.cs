@@ -63,8 +63,16 @@ public sealed class ImportService
     public Task RememberMappingAsync(UserAccess user, IReadOnlyList<string> headers, IReadOnlyList<ImportField> mapping, CancellationToken ct = default) =>
         Mappings.RememberMappingAsync(user, headers, mapping, ct);
 
-    public Task<ImportCheck> CheckAsync(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options,
-        CancellationToken ct = default) => Checker.CheckAsync(user, sheet, mapping, options, ct);
+    /// <summary>
+    /// The check step; the mapping it checks is remembered for the user's next file with these headers first, so the page
+    /// and the API propose and remember alike (one path).
+    /// </summary>
+    public async Task<ImportCheck> CheckAsync(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options,
+        CancellationToken ct = default)
+    {
+        await Mappings.RememberMappingAsync(user, sheet.Headers, mapping, ct);
+        return await Checker.CheckAsync(user, sheet, mapping, options, ct);
+    }
 
     public Task<ImportResult> ImportAsync(UserAccess user, ImportSheet sheet, IReadOnlyList<ImportField> mapping, ImportOptions options,
         IProgress<ImportProgress>? progress = null, CancellationToken ct = default, ImportCheck? checkedBefore = null) =>
