@@ -262,6 +262,7 @@ public static class ImportPlanner
         }
 
         target = byCode;
+        var field = ImportField.Code;
         if (target is null)
         {
             var byPhone = Find(row.Phone, phones, existing.ByPhone);
@@ -269,16 +270,17 @@ public static class ImportPlanner
             if (byPhone is { Failed: false } && byEmail is { Failed: false } && !byPhone.Same(byEmail))
             {
                 // Updating the first would give it the second's e-mail: two customers would share it.
-                target = null;
                 return Fail(row, ImportErrorCodes.PhoneEmailConflict, ImportField.Email, byPhone.Label, byEmail.Label);
             }
 
-            target = byPhone ?? byEmail;
+            // A failed row's phone or e-mail wins over a match elsewhere: the row must not stand in for it.
+            (target, field) = byPhone is { Failed: true } ? (byPhone, ImportField.Phone)
+                : byEmail is { Failed: true } ? (byEmail, ImportField.Email)
+                : byPhone is not null ? (byPhone, ImportField.Phone) : (byEmail, ImportField.Email);
         }
 
         if (target is { Failed: true } failed)
         {
-            var field = byCode is not null ? ImportField.Code : row.Phone is not null && phones.ContainsKey(row.Phone) ? ImportField.Phone : ImportField.Email;
             target = null;
             return Fail(row, ImportErrorCodes.DuplicateOfFailed, field, Row(failed.RowNumber));
         }

@@ -67,19 +67,21 @@ public sealed class ImportFirstAttemptTests
         await using var w = await ImportTestWorld.CreateAsync();
         var (sheet, mapping) = await SheetAsync(w, w.Admin, Xlsx(
         [
-            Customer("An", "0912000001", "Tiềm năng"),                  // row 2 fails: unknown stage
+            Customer("An", "0912000001", "Tiềm năng", email: "an@example.vn"), // row 2 fails: unknown stage
             Customer(null, null, contact: "Vợ anh An"),                  // row 3: behind a failed customer
             Customer("An (bản 2)", "84912000001"),                        // row 4: same phone as row 2
             Customer(null, null, contact: "Con anh An"),                 // row 5: behind row 4
             Customer("Bình", "0912000002"),                               // row 6 is created
+            Customer("Bình?", "0912000002", email: "AN@example.vn"),      // row 7: Bình's phone, but row 2's e-mail
         ]));
 
         var check = await w.Service.CheckAsync(w.Admin, sheet, mapping, new ImportOptions { UpdateExisting = true });
-        Assert.Equal((1, 0, 4), (check.Create, check.Update, check.Fail));
+        Assert.Equal((1, 0, 5), (check.Create, check.Update, check.Fail));
         var reasons = check.FailedRows.ToDictionary(f => f.RowNumber, f => f.Errors.Last());
         Assert.Equal((ImportErrorCodes.CustomerAboveFailed, "2"), (reasons[3].Code, reasons[3].Value));
         Assert.Equal((ImportErrorCodes.DuplicateOfFailed, "2"), (reasons[4].Code, reasons[4].Value));
         Assert.Equal((ImportErrorCodes.CustomerAboveFailed, "4"), (reasons[5].Code, reasons[5].Value));
+        Assert.Equal((ImportErrorCodes.DuplicateOfFailed, "2", ImportField.Email), (reasons[7].Code, reasons[7].Value, reasons[7].Field));
         var t = Localizer();
         Assert.Equal("Same code, phone or email as row 2, which cannot be imported", ImportFeature.Describe(t, reasons[4]));
 
