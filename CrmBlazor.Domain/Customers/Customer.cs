@@ -261,6 +261,17 @@ public sealed class Customer
         return contact;
     }
 
+    /// <summary>
+    /// A further contact (an import's continuation row, R3.4): it never becomes the primary one by being added, so a
+    /// customer whose own row carried no contact may have no primary contact until someone chooses one.
+    /// </summary>
+    public Contact AddFurtherContact(Contact contact)
+    {
+        contact.MoveToCustomer(Id);
+        _contacts.Add(contact);
+        return contact;
+    }
+
     public void RemoveContact(Contact contact)
     {
         _contacts.Remove(contact);

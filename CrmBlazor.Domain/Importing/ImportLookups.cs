@@ -39,6 +39,26 @@ public sealed class ImportLookups
         return this;
     }
 
+    /// <summary>
+    /// Takes a value of the file as naming an existing entry (the user's choice in the check step). A mapping to an entry
+    /// that does not exist (deleted meanwhile) is ignored: the rows naming the value stay unknown.
+    /// </summary>
+    public ImportLookups Map(ImportValueMapping mapping)
+    {
+        var map = mapping.Kind switch
+        {
+            ImportValueKind.Relationship => _relationships,
+            ImportValueKind.Source => _sources,
+            _ => _groups,
+        };
+        if (Find(map, mapping.Target) is { } id && !string.IsNullOrWhiteSpace(mapping.Value))
+        {
+            map.TryAdd(SearchKey.Fold(mapping.Value), id);
+        }
+
+        return this;
+    }
+
     /// <summary>A custom field a column may be imported as (R1.3): not deleted.</summary>
     public ImportLookups AddCustomField(CustomFieldDefinition field)
     {

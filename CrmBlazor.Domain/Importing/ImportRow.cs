@@ -9,7 +9,8 @@ namespace CrmBlazor.Domain.Importing;
 /// Why a row cannot be imported. <see cref="Value"/> is the offending text as the file wrote it; <see cref="FieldLabel"/>
 /// is a custom field's name (the UI words built-in fields itself).
 /// </summary>
-public sealed record ImportRowError(string Code, ImportField Field, string? Value = null, string? FieldLabel = null);
+/// <see cref="Other"/> is a second value some reasons name (the customer the e-mail matches when the phone matches another).
+public sealed record ImportRowError(string Code, ImportField Field, string? Value = null, string? FieldLabel = null, string? Other = null);
 
 /// <summary>Stable codes of <see cref="ImportRowError"/> (the UI words them in Vietnamese or English).</summary>
 public static class ImportErrorCodes
@@ -19,6 +20,8 @@ public static class ImportErrorCodes
     public const string PhoneInvalid = "phone-invalid";
     public const string EmailInvalid = "email-invalid";
     public const string DateInvalid = "date-invalid";
+    /// <summary>Written as dd/mm/yyyy, but no such day exists ("31/02/1990").</summary>
+    public const string DateNotExist = "date-not-exist";
     public const string GenderInvalid = "gender-invalid";
     public const string RelationshipUnknown = "relationship-unknown";
     public const string SourceUnknown = "source-unknown";
@@ -28,7 +31,12 @@ public static class ImportErrorCodes
     public const string TooLong = "too-long";
     public const string ContactNameRequired = "contact-name-required";
     public const string NoCustomerAbove = "no-customer-above";
+    /// <summary>A continuation row whose customer row failed; <see cref="ImportRowError.Value"/> is that row's number.</summary>
     public const string CustomerAboveFailed = "customer-above-failed";
+    /// <summary>A later row with the code, phone or e-mail of a row that failed: it never stands in for it (Value: that row's number).</summary>
+    public const string DuplicateOfFailed = "duplicate-of-failed";
+    /// <summary>The phone matches one customer and the e-mail another (Value, Other: the two, as the planner names them).</summary>
+    public const string PhoneEmailConflict = "phone-email-conflict";
     public const string NotEditable = "not-editable";
     public const string NotVisible = "not-visible";
     public const string CodeInTrash = "code-in-trash";
@@ -95,6 +103,27 @@ public sealed class ParsedRow
     /// <summary>Custom field values the row fills, validated and in stored form (blank cells are not here: an update leaves them).</summary>
     public (int FieldId, string Value)[]? CustomValues { get; internal set; }
 
+    /// <summary>Phones of the row written in the pre-2018 eleven-digit numbering and converted (R3.3).</summary>
+    public int PhonesConverted { get; internal set; }
+    /// <summary>
+    /// Neither phone nor e-mail: an error unless the row overwrites a customer found by its code (R2.6c), which only the
+    /// planner knows, so the planner adds it.
+    /// </summary>
+    public bool LacksPhoneAndEmail { get; internal set; }
+    /// <summary>The relationship column is mapped and this row leaves it blank (an overwrite then sets the first relationship, R2.6c).</summary>
+    public bool RelationshipBlank { get; internal set; }
+    /// <summary>How many of <see cref="Errors"/> the parse found; the planner's own come after and are made again at each plan.</summary>
+    internal int ParseErrors { get; set; }
+
+    /// <summary>Drops the errors an earlier plan added (a check made again with other options plans the same rows again).</summary>
+    internal void ResetPlan()
+    {
+        if (Errors.Count > ParseErrors)
+        {
+            Errors.RemoveRange(ParseErrors, Errors.Count - ParseErrors);
+        }
+    }
+
     public bool IsValid => Errors.Count == 0;
     /// <summary>E.164 phone (dedupe key).</summary>
     public string? Phone => Details?.Phone;
@@ -108,7 +137,7 @@ public sealed class ParsedRow
 /// groups comma-separated, owner by login name; group, source and relationship must exist (case and diacritics folded).
 /// Cells are what the reader gives: string, double, DateTime, bool or null.
 /// </summary>
-public static class ImportRowParser
+public static partial class ImportRowParser
 {
     /// <summary>The same limits as the dialog and the API (<see cref="FieldLimits"/>), checked per row so a long cell is a row error.</summary>
     public static readonly IReadOnlyDictionary<ImportField, int> MaxLengths = new Dictionary<ImportField, int>
@@ -179,7 +208,7 @@ public static class ImportRowParser
 
         if (hasContact)
         {
-            row.Contact = ParseContact(values, row.Errors);
+            row.Contact = ParseContact(row, values);
         }
 
         if (row.Kind == ImportRowKind.Customer)
@@ -189,8 +218,11 @@ public static class ImportRowParser
             {
                 row.CustomValues = ParseCustom(custom, lookups, row.Errors);
             }
+
+            row.RelationshipBlank = row.RelationshipId is null && !values.ContainsKey(ImportField.Relationship) && mapping.Contains(ImportField.Relationship);
         }
 
+        row.ParseErrors = row.Errors.Count;
         return row;
     }
 
@@ -263,12 +295,9 @@ public static class ImportRowParser
             errors.Add(new ImportRowError(ImportErrorCodes.NameRequired, ImportField.Name));
         }
 
-        var phone = Phone(values.GetValueOrDefault(ImportField.Phone), ImportField.Phone, errors);
+        var phone = Phone(values.GetValueOrDefault(ImportField.Phone), ImportField.Phone, row);
         var email = Email(values.GetValueOrDefault(ImportField.Email), ImportField.Email, errors);
-        if (!values.ContainsKey(ImportField.Phone) && !values.ContainsKey(ImportField.Email))
-        {
-            errors.Add(new ImportRowError(ImportErrorCodes.PhoneOrEmailRequired, ImportField.Phone));
-        }
+        row.LacksPhoneAndEmail = !values.ContainsKey(ImportField.Phone) && !values.ContainsKey(ImportField.Email);
 
         var code = Text(values.GetValueOrDefault(ImportField.Code));
         row.Code = CustomerCode.Clean(code);
@@ -342,10 +371,11 @@ public static class ImportRowParser
 
     private static string? Shared(string? text, ImportLookups lookups) => text is null ? null : lookups.Shared(text);
 
-    private static ImportContact? ParseContact(Values values, List<ImportRowError> errors)
+    private static ImportContact? ParseContact(ParsedRow row, Values values)
     {
+        var errors = row.Errors;
         var name = Text(values.GetValueOrDefault(ImportField.ContactName));
-        var phone = Phone(values.GetValueOrDefault(ImportField.ContactPhone), ImportField.ContactPhone, errors);
+        var phone = Phone(values.GetValueOrDefault(ImportField.ContactPhone), ImportField.ContactPhone, row);
         var email = Email(values.GetValueOrDefault(ImportField.ContactEmail), ImportField.ContactEmail, errors);
         var birthday = Date(values.GetValueOrDefault(ImportField.ContactBirthday), ImportField.ContactBirthday, errors);
         var gender = GenderOf(values.GetValueOrDefault(ImportField.ContactGender), ImportField.ContactGender, errors);
@@ -359,7 +389,7 @@ public static class ImportRowParser
             Text(values.GetValueOrDefault(ImportField.ContactNote)));
     }
 
-    private static string? Phone(object? cell, ImportField field, List<ImportRowError> errors)
+    private static string? Phone(object? cell, ImportField field, ParsedRow row)
     {
         var text = Text(cell);
         if (text is null)
@@ -367,10 +397,14 @@ public static class ImportRowParser
             return null;
         }
 
-        var phone = PhoneNormalizer.Normalize(text);
+        var phone = PhoneNormalizer.Normalize(text, out var converted);
         if (phone is null)
         {
-            errors.Add(new ImportRowError(ImportErrorCodes.PhoneInvalid, field, text));
+            row.Errors.Add(new ImportRowError(ImportErrorCodes.PhoneInvalid, field, text));
+        }
+        else if (converted)
+        {
+            row.PhonesConverted++;
         }
 
         return phone;
@@ -438,8 +472,20 @@ public static class ImportRowParser
             return date;
         }
 
-        errors.Add(new ImportRowError(ImportErrorCodes.DateInvalid, field, text));
+        // Day, month and year in the right places but no such day ("31/02/1990"): say so, not "not dd/mm/yyyy".
+        errors.Add(new ImportRowError(DoesNotExist(text) ? ImportErrorCodes.DateNotExist : ImportErrorCodes.DateInvalid, field, text));
         return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:(?<d>\d{1,2})([/.-])(?<m>\d{1,2})\1\d{4}|\d{4}-(?<m>\d{2})-(?<d>\d{2}))$")]
+    private static partial System.Text.RegularExpressions.Regex DateShaped();
+
+    /// <summary>Day 1–31 and month 1–12 where dd/mm/yyyy (or yyyy-mm-dd) puts them, yet no such date: 31/02, 29/02 of a common year.</summary>
+    private static bool DoesNotExist(string text)
+    {
+        var match = DateShaped().Match(text);
+        return match.Success && int.Parse(match.Groups["d"].Value, CultureInfo.InvariantCulture) is >= 1 and <= 31
+                             && int.Parse(match.Groups["m"].Value, CultureInfo.InvariantCulture) is >= 1 and <= 12;
     }
 
     public static bool IsBlank(object? cell) => cell is null || (cell is string s && string.IsNullOrWhiteSpace(s));

@@ -77,7 +77,7 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         var path = Path.Combine(Artifacts, "import-failed-rows.xlsx");
         await download.SaveAsAsync(path);
         var failed = ImportFileReader.Read(download.SuggestedFilename, await File.ReadAllBytesAsync(path), new ImportLimits());
-        Assert.Equal(["Họ tên KH", "Điện thoại", "Nhóm khách hàng", "Lỗi / Error"], failed.Headers);
+        Assert.Equal(["Họ tên KH", "Điện thoại", "Nhóm khách hàng", "Lỗi / Error", "Dòng gốc / Original row"], failed.Headers);
         var row = Assert.Single(failed.Rows);
         Assert.Equal("Lê Văn Ba", row[0]);
         Assert.Contains("Không có", (string)row[3]!);
@@ -162,6 +162,58 @@ public sealed class ImportEndToEndTests : IAsyncLifetime
         await Assertions.Expect(details.Locator("dt", new() { HasText = "Hạng thẻ" })).ToBeVisibleAsync();
         await Assertions.Expect(details.Locator("dt:has-text('Hạng thẻ') + dd")).ToHaveTextAsync("Vàng");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-custom-field-detail.png"), FullPage = true });
+    }
+
+    /// <summary>#21: a stage the file names that does not exist is mapped to an existing one with the mouse, a missing source is created in place.</summary>
+    [Fact]
+    public async Task An_unknown_stage_is_mapped_with_the_mouse_and_an_unknown_source_created_before_anything_is_written()
+    {
+        string stage;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            stage = await db.Relationships.Where(r => !r.IsDeleted).OrderBy(r => r.Position).Select(r => r.Name).FirstAsync();
+        }
+
+        var page = await ImportPageAsync();
+        var file = Xlsx(
+        [
+            Row(("Tên khách hàng", "Khách Getfly Một"), ("Điện thoại", "0912 000 101"), ("Mối quan hệ", "Tiềm năng"), ("Nguồn khách hàng", "Hội chợ Getfly")),
+            Row(("Tên khách hàng", "Khách Getfly Hai"), ("Điện thoại", "01689 000 102"), ("Mối quan hệ", "tiem nang"), ("Nguồn khách hàng", null)),
+        ]);
+        await ChooseFileAsync(page, "getfly.xlsx", file);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tiếp tục" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Kiểm tra dữ liệu" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("count-fail")).ToHaveTextAsync("2");
+        var unknown = page.GetByTestId("unknown-values");
+        await Assertions.Expect(unknown.GetByRole(AriaRole.Row)).ToHaveCountAsync(3);
+        await Assertions.Expect(unknown.GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("Tiềm năng");
+        await Assertions.Expect(unknown.GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("2");
+        await Assertions.Expect(page.GetByTestId("phones-converted")).ToContainTextAsync("1");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-unknown-1-check.png"), FullPage = true });
+
+        await PickAsync(page, page.GetByRole(AriaRole.Combobox, new() { Name = "Dùng cho 'Tiềm năng'" }), stage);
+        await Assertions.Expect(page.GetByTestId("count-fail")).ToHaveTextAsync("1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tạo 'Hội chợ Getfly'" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("count-create")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.GetByTestId("count-fail")).ToHaveTextAsync("0");
+        await Assertions.Expect(unknown).ToHaveCountAsync(0);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "import-unknown-2-mapped.png"), FullPage = true });
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            Assert.Equal(0, await db.Customers.CountAsync()); // the source exists now; no customer before the user imports
+            Assert.True(await db.Sources.AnyAsync(s => s.Name == "Hội chợ Getfly"));
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Nhập dữ liệu" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Đã nhập dữ liệu xong.")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            var rows = await db.Customers.OrderBy(c => c.Id).Select(c => new { c.Name, Stage = db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).Single(), c.Phone })
+                .ToListAsync();
+            Assert.Equal([("Khách Getfly Một", stage, "+84912000101"), ("Khách Getfly Hai", stage, "+84389000102")], rows.Select(r => (r.Name, r.Stage, r.Phone)));
+        }
     }
 
     private static string Artifacts => Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts")).FullName;

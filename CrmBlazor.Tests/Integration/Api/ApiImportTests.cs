@@ -115,6 +115,48 @@ public sealed class ApiImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unknown_stage_values_are_listed_mapped_or_created_through_the_session_and_the_mapping_is_remembered_as_on_the_page()
+    {
+        var client = await ClientAsync(_lan);
+        var bytes = Sheets.Xlsx(
+        [
+            Sheets.Row(("Tên", "Khách Một"), ("SĐT", "0913000001"), ("Mối quan hệ", "Tiềm năng"), ("Nguồn khách", "Hội chợ"), ("Ghi chú nội bộ", "x")),
+            Sheets.Row(("Tên", "Khách Hai"), ("SĐT", "0913000002"), ("Mối quan hệ", "tiem nang"), ("Nguồn khách", null), ("Ghi chú nội bộ", null)),
+        ]);
+        var session = await JsonOf(await client.PostAsync("/api/v1/imports", Upload("gf.xlsx", bytes)), HttpStatusCode.Created);
+        var id = session.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync($"/api/v1/imports/{id}", new { mapping = new { D = "Source" } })).StatusCode);
+        var check = await JsonOf(await client.PostAsync($"/api/v1/imports/{id}/check", null), HttpStatusCode.OK);
+        Assert.Equal(2, check.GetProperty("fail").GetInt32());
+        Assert.Equal([("relationship", "Tiềm năng", 2), ("source", "Hội chợ", 1)], check.GetProperty("unknownValues").EnumerateArray()
+            .Select(u => (u.GetProperty("kind").GetString(), u.GetProperty("value").GetString(), u.GetProperty("rows").GetInt32())));
+        Assert.False(check.GetProperty("canCreateValues").GetBoolean());
+        Assert.Contains("Quản trị hệ thống", check.GetProperty("whoCanCreateValues").EnumerateArray().Select(n => n.GetString()));
+
+        // Lan may not create a source (CRM settings right); she maps both values to existing entries instead.
+        var denied = await client.PatchAsJsonAsync($"/api/v1/imports/{id}", new { valueMappings = new[] { new { kind = "source", value = "Hội chợ", create = true } } });
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        string stage, source;
+        await using (var db = await _app.DbFactory.CreateDbContextAsync())
+        {
+            stage = await db.Relationships.OrderBy(r => r.Position).Select(r => r.Name).FirstAsync();
+            source = await db.Sources.OrderBy(r => r.Position).Select(r => r.Name).FirstAsync();
+        }
+
+        var changed = await JsonOf(await client.PatchAsJsonAsync($"/api/v1/imports/{id}", new
+        {
+            valueMappings = new[] { new { kind = "Relationship", value = "TIỀM NĂNG", mapTo = stage }, new { kind = "source", value = "Hội chợ", mapTo = source } },
+        }), HttpStatusCode.OK);
+        Assert.Equal(2, changed.GetProperty("options").GetProperty("valueMappings").GetArrayLength());
+        var mapped = await JsonOf(await client.PostAsync($"/api/v1/imports/{id}/check", null), HttpStatusCode.OK);
+        Assert.Equal((2, 0, 0), (mapped.GetProperty("create").GetInt32(), mapped.GetProperty("fail").GetInt32(), mapped.GetProperty("unknownValues").GetArrayLength()));
+
+        // The mapping the check used ("Nguồn khách" → Source) is proposed for the next file, as the page remembers it.
+        var next = await JsonOf(await client.PostAsync("/api/v1/imports", Upload("gf2.xlsx", bytes)), HttpStatusCode.Created);
+        Assert.Equal("Source", next.GetProperty("mapping")[3].GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Upload_check_confirm_poll_and_download_the_failed_rows()
     {
         var client = await ClientAsync(_lan);
@@ -192,7 +234,14 @@ public sealed class ApiImportTests : IAsyncLifetime
         var history = await client.GetFromJsonAsync<JsonElement>("/api/v1/imports/history");
         Assert.Equal(result.GetProperty("batchId").GetInt32(), history[0].GetProperty("id").GetInt32());
 
-        var undo = await JsonOf(await client.PostAsync($"/api/v1/imports/batches/{result.GetProperty("batchId").GetInt32()}/undo", null), HttpStatusCode.OK);
+        // The undo runs as a job like the import: 202 with its location, progress, poll until done.
+        var undoing = await client.PostAsync($"/api/v1/imports/batches/{result.GetProperty("batchId").GetInt32()}/undo", null);
+        var undoJob = await JsonOf(undoing, HttpStatusCode.Accepted);
+        Assert.Equal($"/api/v1/imports/undo-jobs/{undoJob.GetProperty("id").GetGuid()}", undoing.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.NotFound, (await (await ClientAsync(_minh)).GetAsync(undoing.Headers.Location)).StatusCode);
+        var undoDone = await FinishedJobAsync(client, undoing.Headers.Location.OriginalString);
+        Assert.Equal(("Succeeded", 100, 2), (undoDone.GetProperty("state").GetString(), undoDone.GetProperty("percent").GetInt32(), undoDone.GetProperty("total").GetInt32()));
+        var undo = undoDone.GetProperty("result");
         Assert.Equal((1, 1), (undo.GetProperty("removed").GetInt32(), undo.GetProperty("restored").GetInt32()));
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/v1/customers?search=nguyen%20van%20an")).GetProperty("total").GetInt32());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await client.PostAsync($"/api/v1/imports/batches/{result.GetProperty("batchId").GetInt32()}/undo", null)).StatusCode);

@@ -203,6 +203,53 @@ public sealed class ImportPostgresTests
         Assert.Equal([(existingId, tier, "Bạc"), (existingId, revenue, "3")], await ValuesAsync());
     });
 
+    /// <summary>#21 through the PostgreSQL set-based writes: the customer row's contact is primary and a continuation's never
+    /// (R3.4); an overwrite by code with no phone or e-mail moves the stage, a blank stage to the first (R2.6c); undo restores it.</summary>
+    [Fact]
+    public Task Primary_contacts_and_change_stage_by_upload_on_PostgreSQL() => InNewDatabaseAsync("crm_import_gf_", async factory =>
+    {
+        var (userId, first) = await SeedAsync(factory);
+        int purchased, existingId;
+        await using (var db = factory.CreateDbContext())
+        {
+            var rel = new Relationship("Đã mua hàng", null, null, 1);
+            db.Relationships.Add(rel);
+            await db.SaveChangesAsync();
+            var existing = Customer.Create(new CustomerDetails { Name = "Khách cũ", Phone = "0909000001" }, rel.Id, userId, userId, DateTime.UtcNow, "GF-0001");
+            db.Customers.Add(existing);
+            await db.SaveChangesAsync();
+            (purchased, existingId) = (rel.Id, existing.Id);
+        }
+
+        var admin = (await CurrentUser.LoadAsync(factory, userId))!;
+        var service = new ImportService(factory, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System, new ImportLimits());
+        var sheet = service.ReadFile(admin, "gf.xlsx", Xlsx(
+        [
+            Row(("Mã khách hàng", "GF-0001"), ("Tên", "Khách cũ"), ("SĐT", null), ("Mối quan hệ", null), ("Tên liên hệ", null)),
+            Row(("Mã khách hàng", null), ("Tên", "Khách mới"), ("SĐT", "0909000002"), ("Mối quan hệ", "Đã mua hàng"), ("Tên liên hệ", "Chị Lan")),
+            Row(("Mã khách hàng", null), ("Tên", null), ("SĐT", null), ("Mối quan hệ", null), ("Tên liên hệ", "Anh Tú")),
+            Row(("Mã khách hàng", null), ("Tên", "Không liên hệ"), ("SĐT", "0909000003"), ("Mối quan hệ", null), ("Tên liên hệ", null)),
+            Row(("Mã khách hàng", null), ("Tên", null), ("SĐT", null), ("Mối quan hệ", null), ("Tên liên hệ", "Chị Mai")),
+        ]));
+        var mapping = await service.ProposeMappingAsync(admin, sheet.Headers);
+        var result = await service.ImportAsync(admin, sheet, mapping, new ImportOptions { OverwriteByCode = true });
+        Assert.Equal((2, 1, 0, 3), (result.Created, result.Updated, result.Failed, result.ContactsAdded));
+        await using (var db = factory.CreateDbContext())
+        {
+            Assert.Equal(first, await db.Customers.Where(c => c.Id == existingId).Select(c => c.RelationshipId).SingleAsync());
+            var contacts = await db.Contacts.OrderBy(c => c.Name).Select(c => new ValueTuple<string, bool>(c.Name, c.IsPrimary)).ToListAsync();
+            Assert.Equal([("Anh Tú", false), ("Chị Lan", true), ("Chị Mai", false)], contacts);
+        }
+
+        var undo = await service.UndoAsync(admin, result.BatchId);
+        Assert.Equal((2, 1), (undo.Removed, undo.Restored));
+        await using (var db = factory.CreateDbContext())
+        {
+            Assert.Equal(purchased, await db.Customers.Where(c => c.Id == existingId).Select(c => c.RelationshipId).SingleAsync());
+            Assert.Equal(0, await db.Contacts.CountAsync());
+        }
+    });
+
     /// <summary>Runs <paramref name="test"/> against a fresh database on the test server, dropped afterwards.</summary>
     private static async Task InNewDatabaseAsync(string prefix, Func<Factory, Task> test)
     {

@@ -395,11 +395,12 @@ public sealed class ImportServiceTests
         var result = await w.Service.ImportAsync(w.Sales, sheet, mapping, new ImportOptions());
         Assert.Equal((1, 1), (result.Created, result.Failed));
 
-        var failed = ImportService.FailedRowsFile(sheet, result.Check, e => $"{e.Code}: {e.Value}");
+        var failed = ImportFiles.FailedRowsFile(sheet, result.Check, e => $"{e.Code}: {e.Value}");
         var (again, againMapping) = await SheetAsync(w, w.Sales, failed, "khach-hang-loi.xlsx");
-        Assert.Equal(["Tên khách hàng", "Điện thoại", "Nhóm khách hàng", "Lỗi / Error"], again.Headers);
-        Assert.Equal(["Sai nhóm", "0908000002", "Không có", "group-unknown: Không có"], again.Rows.Single().Select(c => c?.ToString()));
-        Assert.Equal(ImportField.Skip, againMapping[3]);
+        Assert.Equal(["Tên khách hàng", "Điện thoại", "Nhóm khách hàng", "Lỗi / Error", "Dòng gốc / Original row"], again.Headers);
+        // Row 3 of the uploaded file: the header is row 1.
+        Assert.Equal(["Sai nhóm", "0908000002", "Không có", "group-unknown: Không có", "3"], again.Rows.Single().Select(c => c?.ToString()));
+        Assert.Equal([ImportField.Skip, ImportField.Skip], againMapping[3..]);
 
         // The user fixes the group in the file and uploads it again as it is (the sheet's rows are copies: a fixed sheet).
         var fixedRows = again.Rows.Select(r => r.ToArray()).ToList();
@@ -432,7 +433,7 @@ public sealed class ImportServiceTests
         var reference = await w.Service.ReferenceAsync();
         foreach (var full in new[] { false, true })
         {
-            var bytes = ImportService.Template(full, reference);
+            var bytes = ImportFiles.Template(full, reference);
             using var ms = new MemoryStream(bytes);
             Assert.Equal(["Khách hàng", "Danh sách hợp lệ"], MiniExcelLibs.MiniExcel.GetSheetNames(ms));
             var (sheet, mapping) = await SheetAsync(w, w.Admin, bytes);

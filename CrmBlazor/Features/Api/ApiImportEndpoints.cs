@@ -34,7 +34,15 @@ public sealed record ImportChangeRequest
     public bool? OverwriteByCode { get; init; }
     /// <summary>User ids or login names for round robin; empty: the token's user owns the new customers.</summary>
     public IReadOnlyList<string>? Owners { get; init; }
+    /// <summary>
+    /// The check's unknown values taken as existing entries ({"kind":"relationship","value":"Tiềm năng","mapTo":"Khách hàng tiềm năng"})
+    /// or created now ({"kind":"source","value":"Hội chợ","create":true}, needs the CRM settings right). Added to those given before.
+    /// </summary>
+    public IReadOnlyList<ImportValueChoice>? ValueMappings { get; init; }
 }
+
+/// <summary>One unknown value of the file: <see cref="Kind"/> is relationship, source or group.</summary>
+public sealed record ImportValueChoice(string Kind, string Value, string? MapTo = null, bool Create = false);
 
 /// <summary>
 /// Imports through the API (R3.2 as a second door): upload a file with options → check (writes nothing) → confirm
@@ -72,10 +80,13 @@ public static class ApiImportEndpoints
             return sessions.Remove(id, me.UserId) ? Results.NoContent() : NotFound(id);
         }).WithName("DiscardImport").WithSummary("Forgets an uploaded file (a confirmed job keeps running).");
 
-        imports.MapPost("/{id:guid}/check", async (HttpContext http, ApiImportSessions sessions, ImportService import, IStringLocalizer<ImportText> t, Guid id, CancellationToken ct) =>
+        imports.MapPost("/{id:guid}/check", async (HttpContext http, ApiImportSessions sessions, ImportService import, ImportUnknownValues unknown,
+            IStringLocalizer<ImportText> t, Guid id, CancellationToken ct) =>
         {
             var (me, session) = await SessionAsync(http, sessions, id, ct);
-            return Results.Ok(CheckView(await CheckAsync(import, me, session, ct), t, id));
+            var check = await CheckAsync(import, me, session, ct);
+            var whoCan = check.UnknownValues.Count > 0 && !me.Has(Rights.CrmSettings) ? await unknown.WhoCanCreateAsync(ct) : [];
+            return Results.Ok(CheckView(check, t, id, me.Has(Rights.CrmSettings), whoCan));
         }).WithName("CheckImport").WithSummary("What the import would do: create, update, skip, fail and contact counts with the failed and skipped rows. Writes nothing.");
 
         imports.MapPost("/{id:guid}/confirm", ConfirmAsync)
@@ -104,7 +115,7 @@ public static class ApiImportEndpoints
             var (_, session) = await SessionAsync(http, sessions, id, ct);
             var check = session.Job?.Result?.Check ?? session.Check
                 ?? throw new KeyNotFoundException("Run the check first: the failed rows are known after it.");
-            var bytes = ImportService.FailedRowsFile(session.Sheet, check, e => ImportFeature.Describe(t, e));
+            var bytes = ImportFiles.FailedRowsFile(session.Sheet, check, e => ImportFeature.Describe(t, e));
             return Results.File(bytes, ImportFeature.XlsxType, Path.GetFileNameWithoutExtension(session.Sheet.FileName) + "-loi.xlsx");
         }).WithName("DownloadFailedImportRows").WithSummary("The failed rows as .xlsx: the original columns plus \"Lỗi / Error\", to fix and upload again.");
 
@@ -112,9 +123,23 @@ public static class ApiImportEndpoints
             Results.Ok(await import.HistoryAsync(await ApiEndpoints.MeAsync(http, ct), ct)))
             .WithName("ListImportBatches").WithSummary("Past imports of the token's user (all imports with 'view all'), newest first.");
 
-        imports.MapPost("/batches/{batchId:int}/undo", async (HttpContext http, ImportService import, int batchId, CancellationToken ct) =>
-            Results.Ok(await import.UndoAsync(await ApiEndpoints.MeAsync(http, ct), batchId, ct: ct)))
-            .WithName("UndoImportBatch").WithSummary("Undoes an import within 30 days; customers changed since are left alone and listed.");
+        imports.MapPost("/batches/{batchId:int}/undo", async (HttpContext http, ImportService import, ImportJobs jobs, int batchId, CancellationToken ct) =>
+        {
+            var me = await ImporterAsync(http, ct);
+            // Unknown (404), another user's (403) or closed (422) answer at once; the undo runs as a job like an import.
+            await import.History.EnsureUndoableAsync(me, batchId, ct);
+            var job = jobs.EnqueueUndo(me, batchId);
+            return Results.Accepted($"/api/v1/imports/undo-jobs/{job.Id}", JobView(job));
+        }).WithName("UndoImportBatch")
+            .WithSummary("Starts undoing an import within 30 days as a background job (202 with the job's location); customers changed since are left alone and listed.");
+
+        imports.MapGet("/undo-jobs/{jobId:guid}", async (HttpContext http, ImportJobs jobs, Guid jobId, CancellationToken ct) =>
+        {
+            var me = await ImporterAsync(http, ct);
+            return jobs.Find(jobId, me.UserId) is { UndoBatchId: not null } job
+                ? Results.Ok(JobView(job))
+                : Results.Problem($"No undo job {jobId}: unknown, another user's, or expired.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        }).WithName("GetImportUndoJob").WithSummary("The undo job's state (Queued, Running, Succeeded, Failed), progress and, once done, what it removed, restored and left alone.");
 
         return api;
     }
@@ -306,9 +331,9 @@ public static class ApiImportEndpoints
     }
 
     private static async Task<IResult> ChangeAsync(HttpContext http, ApiImportSessions sessions, IDbContextFactory<CrmDbContext> dbFactory, ImportService import,
-        Guid id, ImportChangeRequest request, CancellationToken ct)
+        ImportUnknownValues unknown, Guid id, ImportChangeRequest request, CancellationToken ct)
     {
-        var (_, session) = await SessionAsync(http, sessions, id, ct);
+        var (me, session) = await SessionAsync(http, sessions, id, ct);
         var (mapping, options) = session.Snapshot();
         if (request.Mapping is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } json)
         {
@@ -320,6 +345,8 @@ public static class ApiImportEndpoints
             UpdateExisting = request.UpdateExisting ?? options.UpdateExisting,
             OverwriteByCode = request.OverwriteByCode ?? options.OverwriteByCode,
             OwnerRotation = request.Owners is null ? options.OwnerRotation : await OwnersAsync(dbFactory, request.Owners, ct),
+            ValueMappings = request.ValueMappings is null ? options.ValueMappings
+                : await ValueMappingsAsync(me, import, unknown, options.ValueMappings, request.ValueMappings, ct),
         };
         try
         {
@@ -351,6 +378,53 @@ public static class ApiImportEndpoints
         return session.Confirm((mapping, options) => jobs.Enqueue(me, session.Sheet, mapping, options, check), out var job)
             ? Results.Accepted($"/api/v1/imports/{id}/job", JobView(job))
             : AlreadyConfirmed(session);
+    }
+
+    /// <summary>
+    /// The session's value mappings with <paramref name="choices"/> added: each maps to an entry that exists (400 otherwise)
+    /// or creates it, which needs the CRM settings right (403 naming the users who have it). The same as the page's check step.
+    /// </summary>
+    private static async Task<IReadOnlyList<ImportValueMapping>> ValueMappingsAsync(UserAccess me, ImportService import, ImportUnknownValues unknown,
+        IReadOnlyList<ImportValueMapping> before, IReadOnlyList<ImportValueChoice> choices, CancellationToken ct)
+    {
+        var result = before.ToList();
+        foreach (var choice in choices)
+        {
+            if (!Enum.TryParse<ImportValueKind>(choice.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || string.IsNullOrWhiteSpace(choice.Value))
+            {
+                throw new ArgumentException($"'{choice.Kind}' is not relationship, source or group, or the value is empty.", "valueMappings");
+            }
+
+            ImportValueMapping mapping;
+            if (choice.Create)
+            {
+                if (!me.Has(Rights.CrmSettings))
+                {
+                    var who = await unknown.WhoCanCreateAsync(ct);
+                    throw new AccessDeniedException($"Only users with the CRM settings right can create a {kind.ToString().ToLowerInvariant()}: {string.Join(", ", who)}.");
+                }
+
+                mapping = await unknown.CreateAsync(me, kind, choice.Value, ct);
+            }
+            else
+            {
+                var reference = await import.ReferenceAsync(ct);
+                var existing = kind switch
+                {
+                    ImportValueKind.Relationship => reference.Relationships,
+                    ImportValueKind.Source => reference.Sources,
+                    _ => reference.Groups,
+                };
+                var target = existing.FirstOrDefault(e => Domain.Common.SearchKey.Fold(e) == Domain.Common.SearchKey.Fold(choice.MapTo))
+                    ?? throw new ArgumentException($"No {kind.ToString().ToLowerInvariant()} '{choice.MapTo}'. Existing: {string.Join(", ", existing)}.", "valueMappings");
+                mapping = new ImportValueMapping(kind, choice.Value, target);
+            }
+
+            result.RemoveAll(m => m.Kind == kind && Domain.Common.SearchKey.Fold(m.Value) == Domain.Common.SearchKey.Fold(choice.Value));
+            result.Add(mapping);
+        }
+
+        return result;
     }
 
     /// <summary>The token's user, who must have the import right (403 otherwise).</summary>
@@ -564,7 +638,11 @@ public static class ApiImportEndpoints
             rows = s.Sheet.Rows.Count,
             headers = s.Sheet.Headers,
             mapping = s.Sheet.Headers.Select((h, i) => new { column = ImportFileReader.ColumnLetter(i), header = h, field = ImportFields.Key(mapping[i]) }).ToList(),
-            options = new { updateExisting = options.UpdateExisting, overwriteByCode = options.OverwriteByCode, owners = options.OwnerRotation },
+            options = new
+            {
+                updateExisting = options.UpdateExisting, overwriteByCode = options.OverwriteByCode, owners = options.OwnerRotation,
+                valueMappings = options.ValueMappings.Select(m => new { kind = m.Kind.ToString().ToLowerInvariant(), value = m.Value, mapTo = m.Target }).ToList(),
+            },
             status = s.Job is not null ? "confirmed" : check is not null ? "checked" : "uploaded",
             createdAt = s.CreatedAt,
             expiresAt = s.TouchedAt + ApiImportSessions.Lifetime,
@@ -575,13 +653,18 @@ public static class ApiImportEndpoints
     }
 
     /// <summary>Lists are built here, not while the answer is written: the words depend on the culture the filter set for the handler.</summary>
-    private static object CheckView(ImportCheck check, IStringLocalizer<ImportText> t, Guid id) => new
+    /// <param name="whoCan">Users with the CRM settings right, named to a user without it when values are unknown.</param>
+    private static object CheckView(ImportCheck check, IStringLocalizer<ImportText> t, Guid id, bool canCreateValues, IReadOnlyList<string> whoCan) => new
     {
         create = check.Create,
         update = check.Update,
         skip = check.Skip,
         fail = check.Fail,
         contactsAdded = check.ContactsAdded,
+        phonesConverted = check.PhonesConverted,
+        unknownValues = check.UnknownValues.Select(u => new { kind = u.Kind.ToString().ToLowerInvariant(), value = u.Value, rows = u.Rows }).ToList(),
+        canCreateValues,
+        whoCanCreateValues = whoCan,
         failedRows = check.FailedRows.Take(MaxListedRows).Select(f => new
         {
             row = f.RowNumber,
@@ -599,17 +682,22 @@ public static class ApiImportEndpoints
         links = Links(id),
     };
 
+    /// <summary>An import job's or an undo job's state, progress and, once done, its result.</summary>
     private static object JobView(ImportJob job) => new
     {
         id = job.Id,
+        batchId = job.UndoBatchId,
         state = job.State.ToString(),
         done = job.Done,
         total = job.Total,
         percent = job.Percent,
         queuedAt = job.QueuedAt,
-        result = job.Result is { } r
-            ? new { batchId = r.BatchId, created = r.Created, updated = r.Updated, skipped = r.Skipped, failed = r.Failed, contactsAdded = r.ContactsAdded }
-            : null,
+        result = job.UndoResult is { } u
+            ? new { removed = u.Removed, restored = u.Restored, leftAlone = u.LeftAlone, kept = u.Kept }
+            : job.Result is { } r
+                ? (object)new { batchId = r.BatchId, created = r.Created, updated = r.Updated, skipped = r.Skipped, failed = r.Failed, contactsAdded = r.ContactsAdded }
+                : null,
         error = job.Error,
+        code = job.ErrorCode,
     };
 }

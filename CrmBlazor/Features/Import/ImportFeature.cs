@@ -14,7 +14,13 @@ public static class ImportFeature
     {
         services.AddSingleton(sp => ImportLimits.From(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ImportService>();
+        // The service's parts, for code that needs one job only (one instance each, the service's own).
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().Mappings);
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().Checker);
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().Writer);
+        services.AddSingleton(sp => sp.GetRequiredService<ImportService>().History);
         services.AddSingleton<ImportDownloads>();
+        services.AddScoped<ImportUnknownValues>();
         services.AddSingleton<ImportJobs>();
         services.AddHostedService(sp => sp.GetRequiredService<ImportJobs>());
         return services;
@@ -27,7 +33,7 @@ public static class ImportFeature
         group.MapGet("/template/{kind}", async (string kind, ImportService service, CancellationToken ct) =>
         {
             var full = kind == "full";
-            var bytes = ImportService.Template(full, await service.ReferenceAsync(ct));
+            var bytes = ImportFiles.Template(full, await service.ReferenceAsync(ct));
             return Results.File(bytes, XlsxType, full ? "mau-nhap-khach-hang-day-du.xlsx" : "mau-nhap-khach-hang-rut-gon.xlsx");
         });
         group.MapGet("/download/{token:guid}", (Guid token, HttpContext http, ImportDownloads downloads) =>
@@ -50,6 +56,7 @@ public static class ImportFeature
             ImportErrorCodes.PhoneInvalid => t["{0} '{1}' is not a phone number", field, e.Value ?? string.Empty],
             ImportErrorCodes.EmailInvalid => t["{0} '{1}' is not a valid email address", field, e.Value ?? string.Empty],
             ImportErrorCodes.DateInvalid => t["{0} '{1}' is not a date dd/mm/yyyy", field, e.Value ?? string.Empty],
+            ImportErrorCodes.DateNotExist => t["{0} '{1}' is a day that does not exist", field, e.Value ?? string.Empty],
             ImportErrorCodes.GenderInvalid => t["{0} '{1}' is not Nam/Nữ/Male/Female", field, e.Value ?? string.Empty],
             ImportErrorCodes.RelationshipUnknown => t["Relationship '{0}' does not exist", e.Value ?? string.Empty],
             ImportErrorCodes.SourceUnknown => t["Source '{0}' does not exist", e.Value ?? string.Empty],
@@ -59,7 +66,10 @@ public static class ImportFeature
             ImportErrorCodes.TooLong => t["{0} is too long", field],
             ImportErrorCodes.ContactNameRequired => t["The contact name is empty"],
             ImportErrorCodes.NoCustomerAbove => t["A contact row needs a customer row above it"],
-            ImportErrorCodes.CustomerAboveFailed => t["The customer row above failed"],
+            ImportErrorCodes.CustomerAboveFailed => e.Value is null ? t["The customer row above failed"] : t["The customer row above (row {0}) failed", e.Value],
+            ImportErrorCodes.DuplicateOfFailed => t["Same code, phone or email as row {0}, which cannot be imported", e.Value ?? string.Empty],
+            ImportErrorCodes.PhoneEmailConflict => t["The phone matches customer {0} but the email matches customer {1}",
+                e.Value ?? t["a customer you cannot see"], e.Other ?? t["a customer you cannot see"]],
             ImportErrorCodes.NotEditable => t["Matches customer '{0}' that you may not edit", e.Value ?? string.Empty],
             ImportErrorCodes.NotVisible => t["Matches a customer you cannot see"],
             ImportErrorCodes.CodeInTrash => t["Code '{0}' belongs to a customer in the trash", e.Value ?? string.Empty],

@@ -28,6 +28,19 @@ public sealed class ImportJob
         Total = sheet.Rows.Count;
     }
 
+    /// <summary>An undo of import <paramref name="batchId"/> as a job (the API's, which must not block a request for tens of seconds).</summary>
+    internal ImportJob(string userId, int batchId)
+        : this(userId, new ImportSheet(string.Empty, [], []), [], new ImportOptions())
+    {
+        UndoBatchId = batchId;
+    }
+
+    /// <summary>Set for an undo job: the import it undoes.</summary>
+    public int? UndoBatchId { get; }
+
+    /// <summary>What an undo job did, once it succeeded.</summary>
+    public UndoResult? UndoResult { get; internal set; }
+
     public Guid Id { get; } = Guid.NewGuid();
     public string UserId { get; }
     public ImportSheet Sheet { get; }
@@ -79,10 +92,21 @@ public sealed class ImportJobs(IServiceProvider services, ILogger<ImportJobs> lo
         return job;
     }
 
+    /// <summary>Queues an undo of import <paramref name="batchId"/> (checked when it runs: rights, owner, 30 days).</summary>
+    public ImportJob EnqueueUndo(UserAccess user, int batchId)
+    {
+        ImportService.Require(user, Domain.Organization.Rights.CustomersImport);
+        var job = new ImportJob(user.UserId, batchId);
+        _jobs[job.Id] = job;
+        _queue.Writer.TryWrite(job);
+        return job;
+    }
+
     public ImportJob? Find(Guid id, string userId) => _jobs.TryGetValue(id, out var job) && job.UserId == userId ? job : null;
 
+    /// <summary>The user's import jobs (undo jobs are not listed: the import page shows imports).</summary>
     public IReadOnlyList<ImportJob> ForUser(string userId) =>
-        _jobs.Values.Where(j => j.UserId == userId).OrderByDescending(j => j.QueuedAt).ToList();
+        _jobs.Values.Where(j => j.UserId == userId && j.UndoBatchId is null).OrderByDescending(j => j.QueuedAt).ToList();
 
     /// <summary>Waits for a job to finish (tests and the benchmark).</summary>
     public static async Task WaitAsync(ImportJob job, TimeSpan timeout)
@@ -119,9 +143,17 @@ public sealed class ImportJobs(IServiceProvider services, ILogger<ImportJobs> lo
             var user = await CurrentUser.LoadAsync(dbFactory, job.UserId, linked.Token) ?? throw new NotSignedInException();
             var service = services.GetRequiredService<ImportService>();
             var progress = new Progress(job);
-            var check = job.Check;
-            job.Check = null;
-            job.Result = await service.ImportAsync(user, job.Sheet, job.Mapping, job.Options, progress, linked.Token, check);
+            if (job.UndoBatchId is { } batchId)
+            {
+                job.UndoResult = await service.UndoAsync(user, batchId, progress, linked.Token);
+            }
+            else
+            {
+                var check = job.Check;
+                job.Check = null;
+                job.Result = await service.ImportAsync(user, job.Sheet, job.Mapping, job.Options, progress, linked.Token, check);
+            }
+
             job.Done = job.Total;
             job.State = ImportJobState.Succeeded;
         }
@@ -132,7 +164,8 @@ public sealed class ImportJobs(IServiceProvider services, ILogger<ImportJobs> lo
         catch (Exception ex)
         {
             logger.LogError(ex, "Import job {Job} failed.", job.Id);
-            job.Error = ex is Domain.Common.DomainException or UnauthorizedAccessException ? ex.Message : "The import failed; nothing was written.";
+            job.Error = ex is Domain.Common.DomainException or UnauthorizedAccessException ? ex.Message
+                : job.UndoBatchId is null ? "The import failed; nothing was written." : "The undo failed; nothing was changed.";
             job.ErrorCode = ex is Domain.Common.DomainException domain ? domain.Code : ex is UnauthorizedAccessException ? null : "import.failed";
             job.State = ImportJobState.Failed;
         }

@@ -1,0 +1,83 @@
+using CrmBlazor.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace CrmBlazor.Features.Import;
+
+/// <summary>Inserts of rows that need no id back (change log, batch items), shared by the import and its undo.</summary>
+internal static class ImportBulkRows
+{
+    /// <summary>Rows written per chunk (and customers per live event).</summary>
+    public const int ChunkSize = 1000;
+
+    /// <summary>Ids per query when customers are loaded by id.</summary>
+    public const int QueryChunk = 500;
+
+    internal static string? Cap(string? value) => value is { Length: > 2000 } ? value[..2000] : value;
+
+    /// <summary>
+    /// Inserts rows that need no id back (change log, batch items) inside the current transaction: on SQLite and
+    /// PostgreSQL in one statement (a JSON array, column arrays), on SQL Server as multi-row INSERTs of 200 rows. The
+    /// columns of <paramref name="same"/> take the same value in every row (sent once on SQLite and PostgreSQL).
+    /// </summary>
+    internal static async Task InsertAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows,
+        IReadOnlyList<(string Column, object? Value)> same, CancellationToken ct)
+    {
+        const int rowsPerStatement = 200; // 200 rows × up to 7 parameters stays under SQL Server's 2,100
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Concat(same.Select(s => s.Column)).Select(c => $"\"{c}\""))}) VALUES ";
+        if (db.Database.IsSqlite())
+        {
+            // One statement for all the rows (see SqliteJsonRows).
+            await SqliteJsonRows.InsertAsync(db, table, columns, rows, same, ct);
+            return;
+        }
+
+        if (db.Database.IsNpgsql())
+        {
+            // One statement and round trip for all the rows, a text[] per column (see PostgresArrayRows).
+            await PostgresArrayRows.InsertAsync(db, table, columns, rows, same, ct);
+            return;
+        }
+
+        foreach (var chunk in rows.Chunk(rowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new System.Text.StringBuilder(head);
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    var name = $"@p{r}_{c}";
+                    sql.Append(c == 0 ? name : ", " + name);
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = chunk[r][c] ?? DBNull.Value;
+                    command.Parameters.Add(parameter);
+                }
+
+                for (var s = 0; s < same.Count; s++)
+                {
+                    sql.Append($", @s{s}");
+                }
+
+                sql.Append(')');
+            }
+
+            for (var s = 0; s < same.Count; s++)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = $"@s{s}";
+                parameter.Value = same[s].Value ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+}
