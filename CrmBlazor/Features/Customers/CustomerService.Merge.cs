@@ -88,7 +88,7 @@ public sealed record UnmergeLeftAlone(string What, string Why);
 
 public sealed partial class CustomerService
 {
-    public const string OriginMerge = "merge";
+    public const string OriginMerge = "customer-merge";
 
     /// <summary>The change-log field of a merge on the survivor (new value: the merged customer's code and name).</summary>
     public const string MergedField = "Merged";
@@ -460,7 +460,8 @@ public sealed partial class CustomerService
             markers += await db.StreamReadMarkers.Where(x => x.UserId == marker.UserId && x.CustomerId == s && x.ReadAt == marker.ReadAt).ExecuteDeleteAsync(ct);
         }
 
-        Note(restored, leftAlone, "Read markers", markers, moved.ReadMarkers.Count, "the user has read on since the merge");
+        // A marker the user moved on is not worth a line in the report: reading is not a change anyone needs told about.
+        Note(restored, [], "Read markers", markers, moved.ReadMarkers.Count, string.Empty);
         survivor.GiveBackActivity(moved.LastContactBefore, moved.LastContactAfter, moved.Interactions);
 
         FieldChange unmergedLine = new(UnmergedField, null, string.IsNullOrEmpty(merged.Code) ? merged.Name : $"{merged.Code} {merged.Name}");
