@@ -81,6 +81,11 @@ if (options.Suites.Contains("customers-page"))
     results.Add(("search by phone '0912 345 678'", await Measure(options.Runs, () => service.ListAsync(admin, new CustomerListQuery { Search = "0912 345 678", PageSize = 25 }))));
 }
 
+if (options.Suites.Contains("duplicates"))
+{
+    results.AddRange(await DuplicateBench.RunAsync(factory, options.DbPath, admin, options.Runs, (runs, action) => Measure(runs, action)));
+}
+
 if (options.Suites.Contains("board"))
 {
     foreach (var (name, action) in BoardBench.Cases(factory, admin))

@@ -29,6 +29,9 @@ public static class RuleCodes
     public const string ViewQueryInvalid = "view.query-invalid";
     public const string DepartmentCycle = "department.cycle";
     public const string ContactNameRequired = "contact.name-required";
+    /// <summary>The customer to merge is in the trash or already merged (R6.4).</summary>
+    public const string MergeGone = "merge.gone";
+    public const string MergeSelf = "merge.self";
     /// <summary>Followed by the field's API name (<see cref="FieldLimits"/>): "field.too-long:address".</summary>
     public const string TooLongPrefix = "field.too-long:";
 }

@@ -60,6 +60,10 @@ public sealed class Customer
     public DateTime? DeletedAt { get; private set; }
     public string? DeletedById { get; private set; }
 
+    /// <summary>Set while the customer is folded into another one (R6.4): hidden like the trash, but not in it, until
+    /// the merge can no longer be undone; then purged with its merge record.</summary>
+    public int? MergedIntoId { get; private set; }
+
     public DateTime CreatedAt { get; private set; }
     public string? CreatedById { get; private set; }
     public DateTime UpdatedAt { get; private set; }
@@ -209,7 +213,7 @@ public sealed class Customer
 
     public void RestoreFromTrash(string? userId, DateTime utcNow)
     {
-        if (!IsDeleted)
+        if (!IsDeleted || MergedIntoId is not null)
         {
             return;
         }
@@ -218,6 +222,73 @@ public sealed class Customer
         DeletedAt = null;
         DeletedById = null;
         Touch([new FieldChange(nameof(IsDeleted), "true", "false")], userId, utcNow);
+    }
+
+    /// <summary>
+    /// Folds this customer into <paramref name="survivorId"/> (R6.4): hidden from every list (as "deleted", so the partial
+    /// indexes over live customers leave it out) but not in the trash, until it is unmerged or its merge expires.
+    /// </summary>
+    public IReadOnlyList<FieldChange> FoldInto(int survivorId, string? userId, DateTime utcNow)
+    {
+        if (IsDeleted)
+        {
+            throw new DomainException(RuleCodes.MergeGone, "This customer is in the trash or already merged.");
+        }
+
+        if (survivorId == Id)
+        {
+            throw new DomainException(RuleCodes.MergeSelf, "A customer cannot be merged into itself.");
+        }
+
+        IsDeleted = true;
+        DeletedAt = utcNow;
+        DeletedById = userId;
+        MergedIntoId = survivorId;
+        FieldChange[] changes = [new FieldChange(nameof(MergedIntoId), null, Str(survivorId))];
+        Touch(changes, userId, utcNow);
+        return changes;
+    }
+
+    /// <summary>Brings a merged customer back (an unmerge within the merge's time).</summary>
+    public IReadOnlyList<FieldChange> Unfold(string? userId, DateTime utcNow)
+    {
+        if (MergedIntoId is null)
+        {
+            return [];
+        }
+
+        FieldChange[] changes = [new FieldChange(nameof(MergedIntoId), Str(MergedIntoId), null)];
+        IsDeleted = false;
+        DeletedAt = null;
+        DeletedById = null;
+        MergedIntoId = null;
+        Touch(changes, userId, utcNow);
+        return changes;
+    }
+
+    /// <summary>
+    /// Takes over the activity counters of a customer merged into this one (R4.2, R4.3): the later last contact and the sum
+    /// of the interactions. <see cref="GiveBackActivity"/> undoes it.
+    /// </summary>
+    public void AbsorbActivity(DateTime? lastContactAt, int interactions)
+    {
+        if (lastContactAt is not null && (LastContactAt is null || lastContactAt > LastContactAt))
+        {
+            LastContactAt = lastContactAt;
+        }
+
+        InteractionCount += interactions;
+    }
+
+    /// <summary>Gives back what <see cref="AbsorbActivity"/> took: the interactions, and the last contact this customer had before.</summary>
+    public void GiveBackActivity(DateTime? lastContactBefore, DateTime? lastContactAfterMerge, int interactions)
+    {
+        InteractionCount = Math.Max(0, InteractionCount - interactions);
+        // A contact since the merge is this customer's own; otherwise its last contact is the one it had before.
+        if (LastContactAt == lastContactAfterMerge)
+        {
+            LastContactAt = lastContactBefore;
+        }
     }
 
     /// <summary>

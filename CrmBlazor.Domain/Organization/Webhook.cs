@@ -12,7 +12,9 @@ public enum WebhookEvents
     CustomerUpdated = 2,
     RelationshipChanged = 4,
     CommentPosted = 8,
-    All = CustomerCreated | CustomerUpdated | RelationshipChanged | CommentPosted,
+    /// <summary>A customer was merged into another (R6.4); the payload names both.</summary>
+    CustomerMerged = 16,
+    All = CustomerCreated | CustomerUpdated | RelationshipChanged | CommentPosted | CustomerMerged,
 }
 
 /// <summary>

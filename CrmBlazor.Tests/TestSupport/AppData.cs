@@ -11,6 +11,17 @@ namespace CrmBlazor.Tests.TestSupport;
 /// <summary>Arranges data in a running test app through its real services (Identity, EF Core).</summary>
 public static class AppData
 {
+    /// <summary>An HTTP client of the test app carrying a new API token of <paramref name="userId"/>.</summary>
+    public static async Task<HttpClient> ApiClientAsync(this CrmAppFactory app, string userId)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var user = await CrmBlazor.Security.CurrentUser.LoadAsync(app.DbFactory, userId) ?? throw new InvalidOperationException();
+        var token = await scope.ServiceProvider.GetRequiredService<CrmBlazor.Features.Api.AccessTokenService>().CreateAsync(user, "test");
+        var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     /// <summary>Creates a sign-in account in a new permission group with <paramref name="rights"/>, in the root department or the given one.</summary>
     public static async Task<string> CreateUserAsync(this CrmAppFactory app, string login, string password, Rights rights, string? fullName = null, int? departmentId = null)
     {

@@ -47,6 +47,9 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<CustomFieldDefinition> CustomFields => Set<CustomFieldDefinition>();
     public DbSet<CustomFieldValue> CustomFieldValues => Set<CustomFieldValue>();
     public DbSet<SavedView> SavedViews => Set<SavedView>();
+    /// <summary>Merges of duplicate customers, kept while they can be undone (R6.4).</summary>
+    public DbSet<CustomerMergeRecord> CustomerMerges => Set<CustomerMergeRecord>();
+    public DbSet<DuplicateDismissal> DuplicateDismissals => Set<DuplicateDismissal>();
 
     /// <summary>Administration changes (issue #20): entries are only ever added.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();

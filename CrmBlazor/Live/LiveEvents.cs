@@ -162,6 +162,10 @@ public static class ChangeKinds
     public const string Trashed = "trashed";
     public const string Restored = "restored";
     public const string Purged = "purged";
+    /// <summary>The customer was folded into another one (R6.4); its viewers are taken to the survivor.</summary>
+    public const string Merged = "merged";
+    /// <summary>A merged customer came back (its merge was undone).</summary>
+    public const string Unmerged = "unmerged";
 
     /// <summary>Creating, trashing, restoring and purging change every count, whatever fields were named.</summary>
     public static CustomerChange WithKind(string kind, CustomerChange changes) =>

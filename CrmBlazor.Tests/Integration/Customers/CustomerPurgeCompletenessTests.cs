@@ -48,6 +48,8 @@ public class CustomerPurgeCompletenessTests : IAsyncLifetime
         ["CommentLike"] = (db, _) => db.CommentLikes.AnyAsync(),
         ["CommentAttachment"] = (db, _) => db.CommentAttachments.AnyAsync(x => x.FileName == "bao-gia.txt"),
         ["ChangeLogEntry"] = (db, id) => db.ChangeLog.AnyAsync(x => x.CustomerId == id),
+        // A merge record holds the survivor's overwritten field values (R6.4).
+        ["CustomerMergeRecord"] = (db, id) => db.CustomerMerges.AnyAsync(x => x.SurvivorId == id || x.MergedId == id),
         ["ImportBatchItem"] = (db, id) => db.Set<ImportBatchItem>().AnyAsync(x => x.CustomerId == id && x.PreviousJson != null),
         ["WebhookDelivery"] = (db, _) => db.WebhookDeliveries.AnyAsync(x => x.Payload.Contains(PhoneFragment)),
         // SQLite only: PostgreSQL searches Customers.SearchText itself (a trigram index, gone with the row).
@@ -64,6 +66,8 @@ public class CustomerPurgeCompletenessTests : IAsyncLifetime
         "Webhook", "CustomFieldDefinition", "SavedView", "UserPreference", "AuditEntry",
         // The batch keeps the file name, who and when; its items are checked above.
         "ImportBatch", "ImportMappingMemory",
+        // "Not duplicates" marks: a shared phone or e-mail is already gone with the customer; the ids alone say nothing.
+        "DuplicateDismissal",
     ];
 
     /// <summary>The same review and purge on PostgreSQL, whose purge statements differ from SQLite's.</summary>
@@ -267,6 +271,7 @@ public class CustomerPurgeCompletenessTests : IAsyncLifetime
         db.CommentAttachments.Add(new CommentAttachment(comment.Id, "bao-gia.txt", "text/plain", 20, stored));
         db.CommentAttachments.Add(new CommentAttachment(otherComment.Id, "khac.txt", "text/plain", 14, otherStored));
         db.ChangeLog.Add(new ChangeLogEntry(id, _w.Lan.UserId, now, new FieldChange("Name", "Đặng Đức", "Đặng Văn Đức"), "grid"));
+        db.CustomerMerges.Add(new CustomerMergeRecord(id, 999_999, "Đặng Đức (trùng)", _w.Lan.UserId, now, "{}", """[{"field":"Address","oldValue":"Huế","newValue":null}]"""));
         db.Add(new ImportBatchItem(batch.Id, id, false, 1, """{"Name":"Đặng Đức","Phone":"0912345678"}"""));
         db.Add(new ImportBatchItem(batch.Id, other, false, 1, """{"Name":"Trần Ánh"}"""));
         foreach (var (cid, name, phone) in new[] { (id, c.Name, c.Phone), (other, "Trần Thị Ánh", "0987000111") })

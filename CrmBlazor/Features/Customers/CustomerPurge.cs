@@ -57,6 +57,21 @@ public static class CustomerPurge
             return PurgedFiles.None;
         }
 
+        // Customers merged into a purged one (R6.4) hang on it: their rows moved to it, and they can no longer come back.
+        var folded = ids.ToList();
+        for (var more = folded; more.Count > 0;)
+        {
+            var round = more;
+            // Found through the merge records (indexed by survivor), not a scan of Customers: a hidden customer keeps its
+            // record until it is purged.
+            more = await db.CustomerMerges.Where(r => round.Contains(r.SurvivorId) && r.UndoneAt == null && !folded.Contains(r.MergedId))
+                .Join(db.Customers, r => r.MergedId, c => c.Id, (r, c) => new { c.Id, c.MergedIntoId, r.SurvivorId })
+                .Where(x => x.MergedIntoId == x.SurvivorId).Select(x => x.Id).Distinct().ToListAsync(ct);
+            folded.AddRange(more);
+        }
+
+        ids = folded;
+
         var attachments = await db.CommentAttachments
             .Where(a => db.Comments.Any(m => m.Id == a.CommentId && ids.Contains(m.CustomerId)))
             .Select(a => a.StorageName).ToListAsync(ct);
@@ -86,6 +101,7 @@ public static class CustomerPurge
             await db.WebhookDeliveries.Where(PayloadNamesAny(chunk)).ExecuteDeleteAsync(ct);
         }
 
+        await db.CustomerMerges.Where(x => ids.Contains(x.SurvivorId) || ids.Contains(x.MergedId)).ExecuteDeleteAsync(ct);
         await db.Customers.Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
         return new PurgedFiles(attachments, avatars);
     }

@@ -147,7 +147,8 @@ public sealed partial class CustomerService
     {
         RequireAccess(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var trashed = CustomerSearch.Apply(CustomerScope.Apply(db.Customers.Where(c => c.IsDeleted), db, user), search);
+        // Merged customers are hidden, not trashed (R6.4): they come back by an unmerge, not from the trash.
+        var trashed = CustomerSearch.Apply(CustomerScope.Apply(db.Customers.Where(c => c.IsDeleted && c.MergedIntoId == null), db, user), search);
         var total = await trashed.CountAsync(ct);
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
         var rows = await trashed.OrderByDescending(c => c.DeletedAt).ThenByDescending(c => c.Id).Skip(Math.Max(0, page) * size).Take(size)
@@ -165,7 +166,7 @@ public sealed partial class CustomerService
         foreach (var batch in ids.Distinct().Chunk(BatchSize))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var customers = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted), db, user).ToListAsync(ct);
+            var customers = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted && c.MergedIntoId == null), db, user).ToListAsync(ct);
             var now = UtcNow;
             foreach (var c in customers)
             {
@@ -193,7 +194,7 @@ public sealed partial class CustomerService
         foreach (var batch in ids.Distinct().Chunk(BatchSize))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var allowed = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted), db, user).Select(c => c.Id).ToListAsync(ct);
+            var allowed = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted && c.MergedIntoId == null), db, user).Select(c => c.Id).ToListAsync(ct);
             await PurgeRowsAsync(db, allowed, ct);
             purged.AddRange(allowed);
         }
@@ -215,10 +216,21 @@ public sealed partial class CustomerService
         while (true)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var ids = await db.Customers.Where(c => c.IsDeleted && c.DeletedAt < cutoff).OrderBy(c => c.Id).Select(c => c.Id).Take(BatchSize).ToListAsync(ct);
+            var ids = await db.Customers.Where(c => c.IsDeleted && c.MergedIntoId == null && c.DeletedAt < cutoff).OrderBy(c => c.Id).Select(c => c.Id).Take(BatchSize).ToListAsync(ct);
             if (ids.Count == 0)
             {
-                break;
+                // Merged customers wait for their merge's undo time (R6.4), whatever the trash's retention; then they go
+                // with their merge record.
+                var now = UtcNow;
+                ids = await db.CustomerMerges.Where(r => r.UndoneAt == null && r.ExpiresAt <= now)
+                    .Join(db.Customers, r => r.MergedId, c => c.Id, (r, c) => new { c.Id, c.MergedIntoId, r.SurvivorId })
+                    .Where(x => x.MergedIntoId == x.SurvivorId).OrderBy(x => x.Id).Select(x => x.Id).Take(BatchSize).ToListAsync(ct);
+                if (ids.Count == 0)
+                {
+                    // Undone merges past their time are history no longer needed.
+                    await db.CustomerMerges.Where(r => r.ExpiresAt <= now).ExecuteDeleteAsync(ct);
+                    break;
+                }
             }
 
             await PurgeRowsAsync(db, ids, ct);

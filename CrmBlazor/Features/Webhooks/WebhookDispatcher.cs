@@ -103,7 +103,7 @@ public sealed class WebhookDispatcher(
             return;
         }
 
-        var items = new List<(WebhookEvents Kind, int CustomerId, long? CommentId)>();
+        var items = new List<(WebhookEvents Kind, int CustomerId, long? CommentId, int? MergedId)>();
         switch (e)
         {
             case CustomerChanged c:
@@ -117,7 +117,7 @@ public sealed class WebhookDispatcher(
 
                 break;
             case CommentPosted p when p.Kind == CommentChangeKinds.Posted:
-                items.Add((WebhookEvents.CommentPosted, p.CustomerId, p.CommentId));
+                items.Add((WebhookEvents.CommentPosted, p.CustomerId, p.CommentId, null));
                 break;
         }
 
@@ -131,7 +131,7 @@ public sealed class WebhookDispatcher(
                 continue;
             }
 
-            foreach (var (kind, customerId, commentId) in items.Where(i => hook.Wants(i.Kind)))
+            foreach (var (kind, customerId, commentId, mergedId) in items.Where(i => hook.Wants(i.Kind)))
             {
                 // A customer the webhook's owner may not see is never sent (R7.4).
                 if (!await CustomerScope.CanSee(db, owner, customerId, includeTrashed: false, ct))
@@ -139,7 +139,7 @@ public sealed class WebhookDispatcher(
                     continue;
                 }
 
-                var payload = await WebhookPayload.BuildAsync(db, EventName(kind), customerId, commentId, now, ct);
+                var payload = await WebhookPayload.BuildAsync(db, EventName(kind), customerId, commentId, now, ct, mergedId);
                 db.WebhookDeliveries.Add(new WebhookDelivery(hook.Id, EventName(kind), payload, now));
                 woken.Add(hook.Id);
             }
@@ -364,11 +364,18 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    private static async Task<IEnumerable<(WebhookEvents, int, long?)>> KindsAsync(CrmDbContext db, int customerId, string kind, CancellationToken ct)
+    private static async Task<IEnumerable<(WebhookEvents, int, long?, int?)>> KindsAsync(CrmDbContext db, int customerId, string kind, CancellationToken ct)
     {
         if (kind == ChangeKinds.Created)
         {
-            return [(WebhookEvents.CustomerCreated, customerId, null)];
+            return [(WebhookEvents.CustomerCreated, customerId, null, null)];
+        }
+
+        if (kind == ChangeKinds.Merged)
+        {
+            // About the survivor (the merged customer is hidden), naming the customer merged into it (R6.4).
+            var survivor = await db.Customers.Where(c => c.Id == customerId).Select(c => c.MergedIntoId).FirstOrDefaultAsync(ct);
+            return survivor is int s ? [(WebhookEvents.CustomerMerged, s, null, customerId)] : [];
         }
 
         if (kind != ChangeKinds.Updated)
@@ -379,14 +386,15 @@ public sealed class WebhookDispatcher(
         // The newest logged change tells whether the pipeline stage moved (board, bulk, detail, import).
         var latest = await db.ChangeLog.Where(l => l.CustomerId == customerId).OrderByDescending(l => l.Id).Select(l => l.Field).FirstOrDefaultAsync(ct);
         return latest == "RelationshipId"
-            ? [(WebhookEvents.CustomerUpdated, customerId, null), (WebhookEvents.RelationshipChanged, customerId, null)]
-            : [(WebhookEvents.CustomerUpdated, customerId, null)];
+            ? [(WebhookEvents.CustomerUpdated, customerId, null, null), (WebhookEvents.RelationshipChanged, customerId, null, null)]
+            : [(WebhookEvents.CustomerUpdated, customerId, null, null)];
     }
 
     public static string EventName(WebhookEvents kind) => kind switch
     {
         WebhookEvents.CustomerCreated => "customer.created",
         WebhookEvents.CustomerUpdated => "customer.updated",
+        WebhookEvents.CustomerMerged => "customer.merged",
         WebhookEvents.RelationshipChanged => "customer.relationship_changed",
         WebhookEvents.CommentPosted => "comment.posted",
         _ => "unknown",

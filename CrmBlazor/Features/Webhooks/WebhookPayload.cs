@@ -53,11 +53,18 @@ public static class WebhookPayload
     public static CommentPart Comment(long id, string bodyStart, int length, string authorId, DateTime createdAt) =>
         new(id, Excerpt(bodyStart, CommentExcerptLength), length > CommentExcerptLength, length, authorId, createdAt);
 
+    /// <summary>The customer merged into the payload's customer (event "customer.merged", R6.4): ids and names only.</summary>
+    public sealed record MergedPart(int Id, string? Code, string Name);
+
     public static string Serialize(string eventName, DateTime occurredAt, CustomerPart customer, CommentPart? comment) =>
         JsonSerializer.Serialize(new { @event = eventName, occurredAt, customer, comment }, Json);
 
+    public static string SerializeMerge(string eventName, DateTime occurredAt, CustomerPart customer, MergedPart merged) =>
+        JsonSerializer.Serialize(new { @event = eventName, occurredAt, customer, merged }, Json);
+
     /// <summary>Builds one delivery's payload; reads only the first characters of a comment from the database.</summary>
-    public static async Task<string> BuildAsync(CrmDbContext db, string eventName, int customerId, long? commentId, DateTime now, CancellationToken ct)
+    public static async Task<string> BuildAsync(CrmDbContext db, string eventName, int customerId, long? commentId, DateTime now, CancellationToken ct,
+        int? mergedId = null)
     {
         var c = await db.Customers.AsNoTracking().Where(c => c.Id == customerId)
             .Select(c => new
@@ -67,6 +74,12 @@ public static class WebhookPayload
                 c.OwnerId, c.Version, c.UpdatedAt,
             }).SingleAsync(ct);
         var customer = Customer(c.Id, c.Code, c.Name, c.Phone, c.Email, c.RelationshipId, c.Relationship, c.OwnerId, c.Version, c.UpdatedAt);
+        if (mergedId is not null)
+        {
+            var m = await db.Customers.AsNoTracking().Where(x => x.Id == mergedId).Select(x => new { x.Id, x.Code, x.Name }).SingleAsync(ct);
+            return SerializeMerge(eventName, now, customer, new MergedPart(m.Id, Excerpt(m.Code, FieldLength), Excerpt(m.Name, FieldLength)));
+        }
+
         CommentPart? comment = null;
         if (commentId is not null)
         {
