@@ -2,6 +2,7 @@ using CrmBlazor.Domain.Auditing;
 using CrmBlazor.Domain.Comments;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.CustomFields;
+using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -47,6 +48,7 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<CustomFieldDefinition> CustomFields => Set<CustomFieldDefinition>();
     public DbSet<CustomFieldValue> CustomFieldValues => Set<CustomFieldValue>();
     public DbSet<SavedView> SavedViews => Set<SavedView>();
+    public DbSet<Order> Orders => Set<Order>();
 
     /// <summary>Administration changes (issue #20): entries are only ever added.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();

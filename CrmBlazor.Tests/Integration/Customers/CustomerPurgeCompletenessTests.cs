@@ -48,6 +48,7 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         ["CommentLike"] = (db, _) => db.CommentLikes.AnyAsync(),
         ["CommentAttachment"] = (db, _) => db.CommentAttachments.AnyAsync(x => x.FileName == "bao-gia.txt"),
         ["ChangeLogEntry"] = (db, id) => db.ChangeLog.AnyAsync(x => x.CustomerId == id),
+        ["Order"] = (db, id) => db.Orders.AnyAsync(x => x.CustomerId == id),
         ["ImportBatchItem"] = (db, id) => db.Set<ImportBatchItem>().AnyAsync(x => x.CustomerId == id && x.PreviousJson != null),
         ["WebhookDelivery"] = (db, _) => db.WebhookDeliveries.AnyAsync(x => x.Payload.Contains(PhoneFragment)),
         ["CustomerSearchIndexRow"] = async (db, _) =>
@@ -261,6 +262,7 @@ public sealed class CustomerPurgeCompletenessTests : IAsyncLifetime
         db.CommentAttachments.Add(new CommentAttachment(otherComment.Id, "khac.txt", "text/plain", 14, otherStored));
         db.ChangeLog.Add(new ChangeLogEntry(id, _w.Lan.UserId, now, new FieldChange("Name", "Đặng Đức", "Đặng Văn Đức"), "grid"));
         db.Add(new ImportBatchItem(batch.Id, id, false, 1, """{"Name":"Đặng Đức","Phone":"0912345678"}"""));
+        db.Orders.Add(CrmBlazor.Domain.Orders.Order.Create(id, new DateOnly(2026, 1, 5), null, 900_000, CrmBlazor.Domain.Orders.OrderStatus.Paid, 0, "Giao tận nhà", _w.Lan.UserId, now));
         db.Add(new ImportBatchItem(batch.Id, other, false, 1, """{"Name":"Trần Ánh"}"""));
         foreach (var (cid, name, phone) in new[] { (id, c.Name, c.Phone), (other, "Trần Thị Ánh", "0987000111") })
         {

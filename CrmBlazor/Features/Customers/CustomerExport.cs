@@ -294,6 +294,7 @@ public static class CustomerEndpoints
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection("Customers").Get<CustomerOptions>() ?? new CustomerOptions());
         services.AddSingleton<AvatarStore>();
         services.AddScoped<CustomerService>();
+        services.AddScoped<Orders.OrderService>();
         services.AddScoped<SavedViewService>();
         services.AddScoped<CustomFields.CustomFieldService>();
         services.AddHostedService<TrashPurgeJob>();
