@@ -12,11 +12,11 @@ namespace CrmBlazor.Tests.TestSupport;
 /// and a one-user organisation with one customer to race on.</summary>
 public static class ScratchDatabases
 {
-    /// <summary>Runs <paramref name="test"/> on a fresh migrated PostgreSQL database (pool big enough for 50 writers), then drops it.</summary>
+    /// <summary>Runs <paramref name="test"/> on a fresh migrated PostgreSQL database (20 connections: the server is shared, and 50 writers still contend), then drops it.</summary>
     public static async Task OnPostgresAsync(Func<IDbContextFactory<CrmDbContext>, Task> test)
     {
         var database = "crm_test_" + Guid.NewGuid().ToString("N")[..12];
-        var cs = new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString) { Database = database, MaxPoolSize = 60 }.ConnectionString;
+        var cs = new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString) { Database = database, MaxPoolSize = 20 }.ConnectionString;
         var options = new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).Options;
         try
         {
