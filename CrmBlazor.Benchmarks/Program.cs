@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 // It asserts nothing. Usage:
 //   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [import] [--customers 1000000] [--db path] [--runs 60]
 //   import: dotnet run -c Release --project CrmBlazor.Benchmarks -- import import-pg --customers 100000 --runs 3
+//   orders: dotnet run -c Release --project CrmBlazor.Benchmarks -- orders [--clients 16]
 //   api:    dotnet run -c Release --project CrmBlazor.Benchmarks -- api --db bench-data/bench-1000000-12-3.db [--clients 16] [--seconds 30] [--wrk]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
@@ -54,6 +55,13 @@ if (options.Suites.Contains("viewer-cost"))
 {
     // Run the circuits suite once first: it makes the demo database this reads.
     await ViewerCostBench.RunAsync(Path.Combine(CrmBlazor.Benchmarks.Circuits.CircuitApps.DataRoot, "template-5000", "crm.db"), options.Runs);
+    return;
+}
+
+if (options.Suites.Contains("orders"))
+{
+    // 10,000 orders through the API with five active rules; the floor is the same rows in one transaction.
+    await OrderBench.RunAsync(orders: 10_000, clients: options.Clients);
     return;
 }
 

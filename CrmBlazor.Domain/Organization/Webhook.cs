@@ -12,7 +12,9 @@ public enum WebhookEvents
     CustomerUpdated = 2,
     RelationshipChanged = 4,
     CommentPosted = 8,
-    All = CustomerCreated | CustomerUpdated | RelationshipChanged | CommentPosted,
+    OrderCreated = 16,
+    OrderPaid = 32,
+    All = CustomerCreated | CustomerUpdated | RelationshipChanged | CommentPosted | OrderCreated | OrderPaid,
 }
 
 /// <summary>

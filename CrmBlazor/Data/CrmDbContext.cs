@@ -1,4 +1,5 @@
 using CrmBlazor.Domain.Auditing;
+using CrmBlazor.Domain.Automation;
 using CrmBlazor.Domain.Comments;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.CustomFields;
@@ -49,6 +50,10 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<CustomFieldValue> CustomFieldValues => Set<CustomFieldValue>();
     public DbSet<SavedView> SavedViews => Set<SavedView>();
     public DbSet<Order> Orders => Set<Order>();
+    public DbSet<AutomationRule> AutomationRules => Set<AutomationRule>();
+    public DbSet<AutomationRun> AutomationRuns => Set<AutomationRun>();
+    /// <summary>Events for the automation rules, written with the change they report (the outbox).</summary>
+    public DbSet<AutomationEvent> AutomationOutbox => Set<AutomationEvent>();
 
     /// <summary>Administration changes (issue #20): entries are only ever added.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();

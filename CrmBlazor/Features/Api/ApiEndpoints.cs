@@ -83,6 +83,7 @@ public static class ApiEndpoints
             .WithName("GetCustomer");
 
         api.MapCustomerWrites();
+        api.MapOrders();
         api.MapImports();
 
         api.MapGet("/customers/{id:int}/contacts", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>

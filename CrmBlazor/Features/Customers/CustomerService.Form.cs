@@ -189,6 +189,8 @@ public sealed partial class CustomerService
             await db.SaveChangesAsync(ct);
             customer.AssignGeneratedCode(await FreeGeneratedCodeAsync(db, customer, ct));
             Log(db, customer.Id, user.UserId, now, changes, OriginForm);
+            // The rules hear of it after the commit, exactly once (the outbox row commits with the customer).
+            Automation.AutomationOutbox.Add(db, Domain.Automation.AutomationTrigger.CustomerCreated, customer.Id, null, user.UserId, now);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }

@@ -1,4 +1,5 @@
 using CrmBlazor.Data;
+using CrmBlazor.Domain.Automation;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
@@ -56,7 +57,7 @@ public static class OrderChangeKinds
 /// customer (its scope, R7.3); writes need the "orders" right too (R7.4). Every write: load in scope, check the version
 /// the user saw, let the order guard its rules, then in one transaction save it, move the customer's value by the change
 /// in money received (in SQL, so concurrent payments all count), stamp the contact (R4.2), log it in the customer's
-/// stream; publish after the commit.
+/// stream, write the automation outbox (order created, order paid: R2.6d); publish after the commit.
 /// </summary>
 public sealed class OrderService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, ILiveEventBus? live = null)
 {
@@ -131,6 +132,12 @@ public sealed class OrderService(IDbContextFactory<CrmDbContext> dbFactory, Time
             db.Orders.Add(order);
             await db.SaveChangesAsync(ct);
             order.AssignNumber();
+            Automation.AutomationOutbox.Add(db, AutomationTrigger.OrderCreated, customerId, order.Id, user.UserId, now);
+            if (order.IsPaid)
+            {
+                Automation.AutomationOutbox.Add(db, AutomationTrigger.OrderPaid, customerId, order.Id, user.UserId, now);
+            }
+
             db.ChangeLog.Add(new Domain.Comments.ChangeLogEntry(customerId, user.UserId, now, new FieldChange(LogField, null, order.LogText()), origin));
             await db.SaveChangesAsync(ct);
             // Creating an order is a contact event (R4.2); the value moves by what it brings in (R4.4). Both in SQL: concurrent
@@ -255,6 +262,11 @@ public sealed class OrderService(IDbContextFactory<CrmDbContext> dbFactory, Time
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 db.ChangeLog.Add(new Domain.Comments.ChangeLogEntry(order.CustomerId, user.UserId, now, new FieldChange(LogField, before, after), origin));
+                if (becamePaid)
+                {
+                    Automation.AutomationOutbox.Add(db, AutomationTrigger.OrderPaid, order.CustomerId, order.Id, user.UserId, now);
+                }
+
                 // The UPDATE carries "WHERE Version = read": a concurrent write makes it affect no row.
                 await db.SaveChangesAsync(ct);
                 await MoveCustomerAsync(db, order.CustomerId, order.Contribution - contributionBefore, null, ct);
