@@ -53,6 +53,8 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
 
         var lanPage = await SignInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
         await lanPage.GotoAsync($"{App.ServerAddress}/customers/{customerId}");
+        // The composer opens once the page is interactive: then the tabs answer clicks.
+        await Assertions.Expect(lanPage.Locator("textarea.composer-input")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await lanPage.GetByRole(AriaRole.Tab, new() { Name = "Đơn hàng" }).ClickAsync();
         await Assertions.Expect(lanPage.GetByTestId("no-orders")).ToBeVisibleAsync();
         await lanPage.GetByTestId("new-order").ClickAsync();
@@ -86,6 +88,17 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
         await Assertions.Expect(lanPage.GetByTestId("run-row")).ToHaveCountAsync(1);
         await Screenshot(lanPage, "automations-tab.png");
         await Screenshot(manager, "order-board.png");
+
+        // The manager's settings list the rule with its run, and say that bulk changes and imports run no rule (R2.6b).
+        await manager.GotoAsync(App.ServerAddress + "/settings/automation");
+        await Assertions.Expect(manager.GetByTestId("rule-row")).ToHaveCountAsync(1);
+        await Assertions.Expect(manager.GetByTestId("r26b-note")).ToContainTextAsync("KHÔNG áp dụng luật");
+        await manager.GetByRole(AriaRole.Button, new() { Name = "Nhật ký chạy" }).ClickAsync();
+        await Assertions.Expect(manager.GetByTestId("run-row")).ToHaveCountAsync(1);
+        await Screenshot(manager, "automation-settings.png");
+        await manager.GetByTestId("new-rule").ClickAsync();
+        await Assertions.Expect(manager.GetByTestId("save-rule")).ToBeVisibleAsync();
+        await Screenshot(manager, "automation-rule-dialog.png");
     }
 
     private static async Task Screenshot(IPage page, string name)
