@@ -54,7 +54,7 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
         var lanPage = await SignInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
         await lanPage.GotoAsync($"{App.ServerAddress}/customers/{customerId}");
         // The composer opens once the page is interactive: then the tabs answer clicks.
-        await Assertions.Expect(lanPage.Locator("textarea.composer-input")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(lanPage.Locator(".stream[data-interactive=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await lanPage.GetByRole(AriaRole.Tab, new() { Name = "Đơn hàng" }).ClickAsync();
         await Assertions.Expect(lanPage.GetByTestId("no-orders")).ToBeVisibleAsync();
         await lanPage.GetByTestId("new-order").ClickAsync();
