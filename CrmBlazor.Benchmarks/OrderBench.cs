@@ -53,6 +53,22 @@ public static class OrderBench
             Console.WriteLine($"orders: {app.Address}, {orders:N0} orders by {clients} clients over {customerIds.Count} customers, 5 active rules");
             using var http = new HttpClient { BaseAddress = new Uri(app.Address) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            // The server answers before the load starts (a cold start on a busy machine can take a while).
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    using var health = await http.GetAsync("/health");
+                    health.EnsureSuccessStatusCode();
+                    break;
+                }
+                catch (HttpRequestException ex) when (attempt < 30)
+                {
+                    Console.WriteLine($"orders: waiting for the server ({ex.Message})");
+                    await Task.Delay(1000);
+                }
+            }
+
             var next = -1;
             var errors = 0;
             var watch = Stopwatch.StartNew();
