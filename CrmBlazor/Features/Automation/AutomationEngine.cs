@@ -72,13 +72,31 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
 
     private DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
-    /// <summary>Processes pending events in order, up to the batch size; the number processed.</summary>
+    /// <summary>
+    /// Processes pending events in order, up to the batch size, in one transaction (one commit for the batch: SQLite's
+    /// single writer shares its time with the people saving). A concurrent write rolls the batch back; its events are
+    /// then taken one at a time. The number processed.
+    /// </summary>
     public async Task<int> ProcessPendingAsync(CancellationToken ct = default)
     {
         List<long> ids;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             ids = await db.AutomationOutbox.Where(e => e.ProcessedAt == null).OrderBy(e => e.Id).Take(options.BatchSize).Select(e => e.Id).ToListAsync(ct);
+        }
+
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return await ProcessBatchAsync(ids, ct);
+        }
+        catch (DbUpdateException ex)
+        {
+            logger?.LogDebug(ex, "An automation batch met a concurrent write; taking its events one at a time.");
         }
 
         var done = 0;
@@ -88,11 +106,7 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
             {
                 try
                 {
-                    if (await ProcessAsync(id, ct))
-                    {
-                        done++;
-                    }
-
+                    done += await ProcessBatchAsync([id], ct);
                     break;
                 }
                 catch (DbUpdateException ex) when (attempt < 3)
@@ -133,21 +147,14 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
         return queued;
     }
 
-    /// <summary>Runs the rules of one event in one transaction. False when it was already processed.</summary>
-    public async Task<bool> ProcessAsync(long eventId, CancellationToken ct = default)
+    /// <summary>Runs the rules of one event in a transaction of its own. False when it was already processed.</summary>
+    public async Task<bool> ProcessAsync(long eventId, CancellationToken ct = default) => await ProcessBatchAsync([eventId], ct) > 0;
+
+    /// <summary>Runs the rules of <paramref name="ids"/> in one transaction; the number processed (others had been already).</summary>
+    private async Task<int> ProcessBatchAsync(IReadOnlyList<long> ids, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var e = await db.AutomationOutbox.AsNoTracking().SingleOrDefaultAsync(x => x.Id == eventId && x.ProcessedAt == null, ct);
-        if (e is null)
-        {
-            return false;
-        }
-
-        var now = UtcNow;
-        var rules = await db.AutomationRules.Where(r => r.IsActive && r.Trigger == e.Trigger && (e.OnlyRuleId == null || r.Id == e.OnlyRuleId))
-            .OrderBy(r => r.Id).ToListAsync(ct);
-        var customer = await db.Customers.Include(c => c.Groups).SingleOrDefaultAsync(c => c.Id == e.CustomerId && !c.IsDeleted, ct);
-        var after = new List<LiveEvent>();
+        var rules = await db.AutomationRules.Where(r => r.IsActive).OrderBy(r => r.Id).ToListAsync(ct);
         // Each rule acts with the rights of the user who last saved it, read now (R7.4) — before the transaction, which
         // then holds the write lock only for the writes.
         var authors = new Dictionary<string, UserAccess?>(StringComparer.Ordinal);
@@ -156,7 +163,34 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
             authors[userId] = await CurrentUser.LoadAsync(dbFactory, userId, ct);
         }
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var after = new List<LiveEvent>();
+        var done = 0;
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            foreach (var id in ids)
+            {
+                if (await RunEventAsync(db, id, rules, authors, after, ct))
+                {
+                    done++;
+                }
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
+        foreach (var ev in after)
+        {
+            live?.Publish(ev);
+        }
+
+        return done;
+    }
+
+    /// <summary>Claims one event and runs its rules, in the caller's transaction. False when another worker had it.</summary>
+    private async Task<bool> RunEventAsync(CrmDbContext db, long eventId, List<AutomationRule> rules, Dictionary<string, UserAccess?> authors,
+        List<LiveEvent> after, CancellationToken ct)
+    {
+        var now = UtcNow;
         // The claim: whoever marks it processed first runs it; the other worker sees no row to mark and stops.
         var claimed = await db.AutomationOutbox.Where(x => x.Id == eventId && x.ProcessedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.ProcessedAt, now), ct);
@@ -165,8 +199,11 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
             return false;
         }
 
+        var e = await db.AutomationOutbox.AsNoTracking().SingleAsync(x => x.Id == eventId, ct);
+        var customer = await db.Customers.Include(c => c.Groups).SingleOrDefaultAsync(c => c.Id == e.CustomerId && !c.IsDeleted, ct);
         var customerChanged = false;
-        foreach (var rule in customer is null ? [] : rules.Where(r => r.Id != e.CausedByRuleId))
+        var matching = rules.Where(r => r.Trigger == e.Trigger && (e.OnlyRuleId == null || r.Id == e.OnlyRuleId) && r.Id != e.CausedByRuleId);
+        foreach (var rule in customer is null ? [] : matching)
         {
             var (outcome, detail, changed) = await RunRuleAsync(db, rule, authors[rule.RunAsUserId], e, customer!, now, after, ct);
             if (outcome is null)
@@ -179,16 +216,11 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
             customerChanged |= changed;
         }
 
+        // Saved per event (inside the batch's transaction): the next event of the same customer reads this one's changes.
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         if (customerChanged)
         {
-            after.Insert(0, new CustomerChanged(customer!.Id, ChangeKinds.Updated, null, CustomerChange.All, customer.Version));
-        }
-
-        foreach (var ev in after)
-        {
-            live?.Publish(ev);
+            after.Add(new CustomerChanged(customer!.Id, ChangeKinds.Updated, null, CustomerChange.All, customer.Version));
         }
 
         return true;
