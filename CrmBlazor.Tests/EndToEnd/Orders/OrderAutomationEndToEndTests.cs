@@ -85,7 +85,8 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
         await Assertions.Expect(row).ToContainTextAsync("Đã thanh toán");
         await Screenshot(lanPage, "order-tab.png");
         await lanPage.GetByRole(AriaRole.Tab, new() { Name = "Automation" }).ClickAsync();
-        await Assertions.Expect(lanPage.GetByTestId("run-row")).ToHaveCountAsync(1);
+        await Assertions.Expect(lanPage.GetByRole(AriaRole.Tab, new() { Name = "Automation" })).ToHaveAttributeAsync("aria-selected", "true");
+        await Assertions.Expect(lanPage.GetByTestId("run-row")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
         await Screenshot(lanPage, "automations-tab.png");
         await Screenshot(manager, "order-board.png");
 
