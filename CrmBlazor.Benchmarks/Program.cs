@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 // It asserts nothing. Usage:
 //   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [import] [--customers 1000000] [--db path] [--runs 60]
 //   import: dotnet run -c Release --project CrmBlazor.Benchmarks -- import import-pg --customers 100000 --runs 3
+//   orders: dotnet run -c Release --project CrmBlazor.Benchmarks -- orders [--clients 16]
 //   api:    dotnet run -c Release --project CrmBlazor.Benchmarks -- api --db bench-data/bench-1000000-12-3.db [--clients 16] [--seconds 30] [--wrk]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var options = BenchOptions.Parse(args);
@@ -61,6 +62,13 @@ if (options.Suites.Contains("reports"))
 {
     // Its own database (the customers of the others plus 5 stage changes and 2 comments per customer).
     await ReportsBench.RunAsync(options.DbPath, options.Customers, options.Users, options.Depth, Math.Min(options.Runs, 30));
+    return;
+}
+
+if (options.Suites.Contains("orders"))
+{
+    // 10,000 orders through the API with five active rules; the floor is the same rows in one transaction.
+    await OrderBench.RunAsync(orders: 10_000, clients: options.Clients);
     return;
 }
 

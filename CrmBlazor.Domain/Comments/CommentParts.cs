@@ -103,6 +103,8 @@ public enum NotificationKind
 {
     Mention = 0,
     Reply = 1,
+    /// <summary>An automation rule's "notify users" action (R2.6d); no comment (its id is 0).</summary>
+    Automation = 2,
 }
 
 /// <summary>A mention (or a reply in a stream the user took part in), listed newest first in the notifications menu.</summary>

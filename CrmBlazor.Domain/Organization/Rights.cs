@@ -22,12 +22,15 @@ public enum Rights
     CrmSettings = 1 << 9,
     /// <summary>Users, departments and permission groups.</summary>
     UserAdmin = 1 << 10,
+    /// <summary>Create, change, pay and delete the orders of customers the user may see (R4.4). Reading them needs only access.</summary>
+    Orders = 1 << 11,
     /// <summary>See the reports (seed 002 "xem KPI"), over the customers the user may see.</summary>
     ViewKpi = 1 << 12,
 
     All = CustomersAccess | CustomersAdd | CustomersEdit | CustomersDelete | CustomersPurge | CustomersExport
-        | CustomersSubDepartment | CustomersViewAll | CustomersImport | CrmSettings | UserAdmin | ViewKpi,
+        | CustomersSubDepartment | CustomersViewAll | CustomersImport | CrmSettings | UserAdmin | Orders | ViewKpi,
 
-    /// <summary>What an ordinary salesperson gets: work on their own customers.</summary>
-    SalesDefault = CustomersAccess | CustomersAdd | CustomersEdit | CustomersDelete | CustomersExport,
+    /// <summary>What an ordinary salesperson gets: work on their own customers, including taking their orders (seed 002:
+    /// the order shortcut sits in every salesperson's comment box).</summary>
+    SalesDefault = CustomersAccess | CustomersAdd | CustomersEdit | CustomersDelete | CustomersExport | Orders,
 }

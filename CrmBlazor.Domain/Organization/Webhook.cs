@@ -14,7 +14,9 @@ public enum WebhookEvents
     CommentPosted = 8,
     /// <summary>A customer was merged into another (R6.4); the payload names both.</summary>
     CustomerMerged = 16,
-    All = CustomerCreated | CustomerUpdated | RelationshipChanged | CommentPosted | CustomerMerged,
+    OrderCreated = 32,
+    OrderPaid = 64,
+    All = CustomerCreated | CustomerUpdated | RelationshipChanged | CommentPosted | CustomerMerged | OrderCreated | OrderPaid,
 }
 
 /// <summary>

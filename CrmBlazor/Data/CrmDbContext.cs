@@ -1,7 +1,9 @@
 using CrmBlazor.Domain.Auditing;
+using CrmBlazor.Domain.Automation;
 using CrmBlazor.Domain.Comments;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.CustomFields;
+using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -50,6 +52,11 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     /// <summary>Merges of duplicate customers, kept while they can be undone (R6.4).</summary>
     public DbSet<CustomerMergeRecord> CustomerMerges => Set<CustomerMergeRecord>();
     public DbSet<DuplicateDismissal> DuplicateDismissals => Set<DuplicateDismissal>();
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<AutomationRule> AutomationRules => Set<AutomationRule>();
+    public DbSet<AutomationRun> AutomationRuns => Set<AutomationRun>();
+    /// <summary>Events for the automation rules, written with the change they report (the outbox).</summary>
+    public DbSet<AutomationEvent> AutomationOutbox => Set<AutomationEvent>();
 
     /// <summary>Administration changes (issue #20): entries are only ever added.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();

@@ -53,6 +53,44 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Orders_through_the_API_need_the_orders_right_and_the_customer_scope_and_keep_the_value()
+    {
+        var lan = Client(await TokenAsync(_lan));
+        var created = await lan.PostAsJsonAsync($"/api/v1/customers/{_lanCustomer}/orders",
+            new { lines = new[] { new { productName = "Nồi cơm điện", quantity = 2, unitPrice = 1_200_000, discount = 100_000 } } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var order = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = order.GetProperty("id").GetInt64();
+        Assert.Equal(2_300_000m, order.GetProperty("total").GetDecimal());
+        Assert.StartsWith("DH", order.GetProperty("number").GetString(), StringComparison.Ordinal);
+
+        var paid = await lan.PostAsJsonAsync($"/api/v1/orders/{id}/payments", new { amount = 2_300_000 });
+        Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+        Assert.Equal(2, (await paid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32()); // paid
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await lan.PostAsJsonAsync($"/api/v1/orders/{id}/payments", new { amount = 1 })).StatusCode);
+        var list = await lan.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}/orders");
+        Assert.Equal(1, list.GetArrayLength());
+        var detail = await lan.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}");
+        Assert.Equal(2_300_000m, detail.GetProperty("totalPaid").GetDecimal());
+        var version = list[0].GetProperty("version").GetInt32();
+        Assert.Equal(HttpStatusCode.Conflict, (await lan.PostAsJsonAsync($"/api/v1/orders/{id}/status", new { status = 3, version = version - 1 })).StatusCode);
+
+        // Minh does not see Lan's customer: her orders do not exist for him. The viewer sees them but may not write (R7.4).
+        var minh = Client(await TokenAsync(_minh));
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{_lanCustomer}/orders")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/orders/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await minh.PostAsJsonAsync($"/api/v1/customers/{_lanCustomer}/orders", new { total = 5 })).StatusCode);
+        var viewer = Client(await TokenAsync(_viewer));
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync($"/api/v1/orders/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync($"/api/v1/customers/{_lanCustomer}/orders", new { total = 5 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.DeleteAsync($"/api/v1/orders/{id}?version={version}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await lan.PostAsJsonAsync($"/api/v1/orders/{id}/status", new { status = 3, version })).StatusCode);
+        detail = await lan.GetFromJsonAsync<JsonElement>($"/api/v1/customers/{_lanCustomer}");
+        Assert.Equal(0m, detail.GetProperty("totalPaid").GetDecimal()); // a cancelled order counts for nothing
+    }
+
+    [Fact]
     public async Task Without_a_valid_token_every_endpoint_answers_401()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await Client(null).GetAsync("/api/v1/customers")).StatusCode);

@@ -56,6 +56,34 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Order_created_and_order_paid_are_delivered_with_the_order_figures_but_not_its_lines()
+    {
+        var received = new ConcurrentQueue<(string Event, string Body)>();
+        var url = await StartReceiverAsync(async http => received.Enqueue((http.Request.Headers[WebhookDispatcher.EventHeader].ToString(), await ReadAsync(http))));
+        var (lan, _) = await UsersAsync();
+        await using var scope = _app.Services.CreateAsyncScope();
+        var hooks = scope.ServiceProvider.GetRequiredService<WebhookService>();
+        await hooks.CreateAsync(lan, url, WebhookEvents.OrderCreated | WebhookEvents.OrderPaid);
+        var customer = (await scope.ServiceProvider.GetRequiredService<CustomerService>()
+            .SaveFormAsync(lan, new CustomerForm { Name = "Khách mua máy lọc", Phone = "0912000555", OwnerId = lan.UserId })).CustomerId!.Value;
+        var orders = scope.ServiceProvider.GetRequiredService<CrmBlazor.Features.Orders.OrderService>();
+
+        var order = (await orders.CreateAsync(lan, customer, new CrmBlazor.Features.Orders.OrderInput
+        {
+            Lines = [new CrmBlazor.Domain.Orders.OrderLine("Máy lọc nước bí mật", 1, 3_000_000, 0)],
+        })).Order!;
+        await orders.RecordPaymentAsync(lan, order.Id, 3_000_000);
+
+        await WaitUntilAsync(() => received.Count >= 2);
+        Assert.Equal(["order.created", "order.paid"], received.Select(r => r.Event).Order());
+        var paid = JsonDocument.Parse(received.Single(r => r.Event == "order.paid").Body).RootElement;
+        Assert.Equal(customer, paid.GetProperty("customer").GetProperty("id").GetInt32());
+        Assert.Equal(order.Number, paid.GetProperty("order").GetProperty("number").GetString());
+        Assert.Equal(3_000_000m, paid.GetProperty("order").GetProperty("amountPaid").GetDecimal());
+        Assert.DoesNotContain("bí mật", string.Concat(received.Select(r => r.Body)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_signed_delivery_arrives_after_a_retry_and_out_of_scope_customers_are_never_sent()
     {
         var received = new ConcurrentQueue<(string Body, string? Signature, string? Timestamp, string? Event, string? Delivery)>();

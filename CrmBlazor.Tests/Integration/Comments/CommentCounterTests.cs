@@ -29,53 +29,12 @@ public sealed class CommentCounterTests
     }
 
     [Fact]
-    public async Task Fifty_comments_at_once_add_fifty_interactions_on_PostgreSQL()
-    {
-        var database = "crm_test_" + Guid.NewGuid().ToString("N")[..12];
-        var cs = new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString) { Database = database, MaxPoolSize = 60 }.ConnectionString;
-        var options = new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).Options;
-        try
-        {
-            await using (var ctx = new PostgresCrmDbContext(options))
-            {
-                await ctx.Database.MigrateAsync();
-            }
-
-            await PostAtOnceAndCountAsync(new PgFactory(options));
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString) { Database = "postgres" }.ConnectionString);
-            await conn.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
-            await drop.ExecuteNonQueryAsync();
-        }
-    }
+    public Task Fifty_comments_at_once_add_fifty_interactions_on_PostgreSQL() => ScratchDatabases.OnPostgresAsync(PostAtOnceAndCountAsync);
 
     private static async Task PostAtOnceAndCountAsync(IDbContextFactory<CrmDbContext> factory)
     {
-        string userId;
-        int customerId;
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            var dept = new Department("Công ty");
-            db.Departments.Add(dept);
-            var group = new PermissionGroup("Quản lý", Rights.All);
-            db.PermissionGroups.Add(group);
-            var relationship = new Relationship("Tiềm năng", "#43A047", null, 0, true);
-            db.Relationships.Add(relationship);
-            await db.SaveChangesAsync();
-            dept.RefreshPath(null);
-            var user = new AppUser { UserName = "lan", NormalizedUserName = "LAN" };
-            db.Users.Add(user);
-            db.StaffProfiles.Add(new StaffProfile(user.Id, "lan", "Nguyễn Thị Lan", dept.Id, group.Id));
-            await db.SaveChangesAsync();
-            var customer = Customer.Create(new CustomerDetails { Name = "Công ty An Phát", Phone = "0912000111" }, relationship.Id, user.Id, user.Id, DateTime.UtcNow);
-            db.Customers.Add(customer);
-            await db.SaveChangesAsync();
-            (userId, customerId) = (user.Id, customer.Id);
-        }
+        var (userId, customerId) = await ScratchDatabases.OneUserOneCustomerAsync(factory, Rights.All, "lan", "Nguyễn Thị Lan",
+            "Công ty An Phát", "0912000111");
 
         var service = new CommentService(factory, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System,
             new AttachmentStore(Path.Combine(Path.GetTempPath(), "crm-counter-" + Guid.NewGuid().ToString("N")), 1024));
@@ -94,10 +53,5 @@ public sealed class CommentCounterTests
         var counted = await check.Customers.Where(c => c.Id == customerId).Select(c => new { c.InteractionCount, c.LastContactAt }).SingleAsync();
         Assert.Equal(Comments, counted.InteractionCount);
         Assert.NotNull(counted.LastContactAt);
-    }
-
-    private sealed class PgFactory(DbContextOptions<PostgresCrmDbContext> options) : IDbContextFactory<CrmDbContext>
-    {
-        public CrmDbContext CreateDbContext() => new PostgresCrmDbContext(options);
     }
 }

@@ -50,6 +50,9 @@ public class CustomerPurgeCompletenessTests : IAsyncLifetime
         ["ChangeLogEntry"] = (db, id) => db.ChangeLog.AnyAsync(x => x.CustomerId == id),
         // A merge record holds the survivor's overwritten field values (R6.4).
         ["CustomerMergeRecord"] = (db, id) => db.CustomerMerges.AnyAsync(x => x.SurvivorId == id || x.MergedId == id),
+        ["Order"] = (db, id) => db.Orders.AnyAsync(x => x.CustomerId == id),
+        ["AutomationRun"] = (db, id) => db.AutomationRuns.AnyAsync(x => x.CustomerId == id),
+        ["AutomationEvent"] = (db, id) => db.AutomationOutbox.AnyAsync(x => x.CustomerId == id),
         ["ImportBatchItem"] = (db, id) => db.Set<ImportBatchItem>().AnyAsync(x => x.CustomerId == id && x.PreviousJson != null),
         ["WebhookDelivery"] = (db, _) => db.WebhookDeliveries.AnyAsync(x => x.Payload.Contains(PhoneFragment)),
         // SQLite only: PostgreSQL searches Customers.SearchText itself (a trigram index, gone with the row).
@@ -63,7 +66,7 @@ public class CustomerPurgeCompletenessTests : IAsyncLifetime
         "AppUser", "IdentityRole", "IdentityRoleClaim<string>", "IdentityUserClaim<string>", "IdentityUserLogin<string>", "IdentityUserRole<string>",
         "IdentityUserToken<string>", "DataProtectionKey",
         "Relationship", "Source", "CustomerGroup", "Department", "PermissionGroup", "StaffProfile", "AccessToken", "UserSession",
-        "Webhook", "CustomFieldDefinition", "SavedView", "UserPreference", "AuditEntry",
+        "Webhook", "CustomFieldDefinition", "AutomationRule", "SavedView", "UserPreference", "AuditEntry",
         // The batch keeps the file name, who and when; its items are checked above.
         "ImportBatch", "ImportMappingMemory",
         // "Not duplicates" marks: a shared phone or e-mail is already gone with the customer; the ids alone say nothing.
@@ -273,6 +276,16 @@ public class CustomerPurgeCompletenessTests : IAsyncLifetime
         db.ChangeLog.Add(new ChangeLogEntry(id, _w.Lan.UserId, now, new FieldChange("Name", "Đặng Đức", "Đặng Văn Đức"), "grid"));
         db.CustomerMerges.Add(new CustomerMergeRecord(id, 999_999, "Đặng Đức (trùng)", _w.Lan.UserId, now, "{}", """[{"field":"Address","oldValue":"Huế","newValue":null}]"""));
         db.Add(new ImportBatchItem(batch.Id, id, false, 1, """{"Name":"Đặng Đức","Phone":"0912345678"}"""));
+        var rule = CrmBlazor.Domain.Automation.AutomationRule.Create("Ghi nhận", CrmBlazor.Domain.Automation.AutomationTrigger.OrderCreated, null,
+            new CrmBlazor.Domain.Automation.AutomationConditions(),
+            [new CrmBlazor.Domain.Automation.AutomationAction(CrmBlazor.Domain.Automation.AutomationActionKind.WriteLog, Text: "x")], true, _w.Lan.UserId, now);
+        db.AutomationRules.Add(rule);
+        await db.SaveChangesAsync();
+        var automationEvent = new CrmBlazor.Domain.Automation.AutomationEvent(CrmBlazor.Domain.Automation.AutomationTrigger.OrderCreated, id, null, _w.Lan.UserId, now);
+        db.AutomationOutbox.Add(automationEvent);
+        await db.SaveChangesAsync();
+        db.AutomationRuns.Add(new CrmBlazor.Domain.Automation.AutomationRun(rule.Id, id, automationEvent.Id, now, CrmBlazor.Domain.Automation.AutomationRunOutcome.Done, "log written"));
+        db.Orders.Add(CrmBlazor.Domain.Orders.Order.Create(id, new DateOnly(2026, 1, 5), null, 900_000, CrmBlazor.Domain.Orders.OrderStatus.Paid, 0, "Giao tận nhà", _w.Lan.UserId, now));
         db.Add(new ImportBatchItem(batch.Id, other, false, 1, """{"Name":"Trần Ánh"}"""));
         foreach (var (cid, name, phone) in new[] { (id, c.Name, c.Phone), (other, "Trần Thị Ánh", "0987000111") })
         {

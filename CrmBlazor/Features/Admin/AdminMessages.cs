@@ -48,6 +48,7 @@ public static class AdminMessages
         (Rights.CustomersPurge, "Customers: purge", "Customers"),
         (Rights.CustomersExport, "Customers: download (export)", "Customers"),
         (Rights.CustomersImport, "Customers: upload (import)", "Customers"),
+        (Rights.Orders, "Customers: orders (create, change, pay)", "Customers"),
         (Rights.CustomersSubDepartment, "Customers of sub-departments", "Visibility"),
         (Rights.CustomersViewAll, "View all customers", "Visibility"),
         (Rights.CrmSettings, "CRM settings (relationships, sources, groups, custom fields)", "Administration"),

@@ -84,6 +84,7 @@ public static class ApiEndpoints
 
         api.MapCustomerWrites();
         api.MapMerges();
+        api.MapOrders();
         api.MapImports();
 
         api.MapGet("/customers/{id:int}/contacts", async (HttpContext http, CustomerDetailService details, int id, CancellationToken ct) =>

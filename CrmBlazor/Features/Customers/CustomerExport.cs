@@ -315,6 +315,13 @@ public static class CustomerEndpoints
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection("Customers").Get<CustomerOptions>() ?? new CustomerOptions());
         services.AddSingleton<AvatarStore>();
         services.AddScoped<CustomerService>();
+        services.AddScoped<Orders.OrderService>();
+        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection("Automation").Get<Automation.AutomationOptions>()
+            ?? new Automation.AutomationOptions());
+        services.AddScoped<Automation.AutomationService>();
+        services.AddSingleton<Automation.AutomationEngine>();
+        services.AddSingleton<Automation.AutomationWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<Automation.AutomationWorker>());
         services.AddScoped<SavedViewService>();
         services.AddScoped<CustomFields.CustomFieldService>();
         services.AddHostedService<TrashPurgeJob>();

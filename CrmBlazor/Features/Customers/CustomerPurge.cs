@@ -93,6 +93,9 @@ public static class CustomerPurge
         await db.CommentAttachments.Where(x => db.Comments.Any(m => m.Id == x.CommentId && ids.Contains(m.CustomerId))).ExecuteDeleteAsync(ct);
         await db.Comments.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
         await db.ChangeLog.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.Orders.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.AutomationRuns.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.AutomationOutbox.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
         // Import history keeps that a customer was imported (ids only), not its values before the import.
         await db.Set<ImportBatchItem>().Where(x => ids.Contains(x.CustomerId) && x.PreviousJson != null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.PreviousJson, (string?)null), ct);

@@ -23,7 +23,7 @@ public sealed partial class CustomerService
 
     /// <summary>
     /// "Export this customer's data" (#26), with the purge right: one zip with <c>customer.json</c> — the record with its
-    /// contacts and custom values, comments with their earlier versions, the change log, who read its stream, the audit
+    /// contacts and custom values, comments with their earlier versions, its orders, the change log, who read its stream, the audit
     /// entries about it — and its comments' attachments under <c>attachments/</c>. False when not found or not visible.
     /// </summary>
     public async Task<bool> ExportDataAsync(UserAccess user, int id, Stream output, CancellationToken ct = default)
@@ -42,6 +42,7 @@ public sealed partial class CustomerService
         var revisions = await db.CommentRevisions.AsNoTracking().Where(r => commentIds.Contains(r.CommentId)).OrderBy(r => r.Id).ToListAsync(ct);
         var files = await db.CommentAttachments.AsNoTracking().Where(a => commentIds.Contains(a.CommentId)).OrderBy(a => a.Id).ToListAsync(ct);
         var changes = await db.ChangeLog.AsNoTracking().Where(x => x.CustomerId == id).OrderBy(x => x.Id).ToListAsync(ct);
+        var orders = await db.Orders.AsNoTracking().Where(o => o.CustomerId == id).OrderBy(o => o.Id).ToListAsync(ct);
         var readers = await db.StreamReadMarkers.AsNoTracking().Where(x => x.CustomerId == id).ToListAsync(ct);
         var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var audit = await db.AuditLog.AsNoTracking().Where(a => a.TargetType == AuditTargets.Customer && a.TargetId == idText).OrderBy(a => a.Id).ToListAsync(ct);
@@ -61,6 +62,7 @@ public sealed partial class CustomerService
                 earlierVersions = revisions.Where(r => r.CommentId == m.Id),
                 attachments = files.Where(a => a.CommentId == m.Id).Select(a => new { a.Id, a.FileName, a.ContentType, a.Size, path = AttachmentEntry(a.Id, a.FileName) }),
             }),
+            orders = orders.Select(o => new { o.Id, o.Number, o.OrderDate, o.Status, o.Lines, o.Total, o.AmountPaid, o.Note, o.CreatedAt, o.PaidAt }),
             changeLog = changes.Select(x => new { entry = x, by = x.UserId is null ? null : names.GetValueOrDefault(x.UserId) }),
             viewedBy = readers.Select(r => new { r.UserId, name = names.GetValueOrDefault(r.UserId), r.ReadAt }),
             auditLog = audit,

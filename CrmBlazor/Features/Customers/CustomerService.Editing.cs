@@ -123,6 +123,13 @@ public sealed partial class CustomerService
         if (changes.Count > 0)
         {
             Log(db, customer.Id, user.UserId, now, changes, origin);
+            // One customer's stage moved by a person (detail, cell, board, form, API): the rules run on it (R2.6a, d). Bulk
+            // changes and imports write no outbox row (R2.6b).
+            if (origin != OriginBulk && changes.Any(c => c.Field == nameof(Customer.RelationshipId)))
+            {
+                Automation.AutomationOutbox.Add(db, Domain.Automation.AutomationTrigger.RelationshipChanged, customer.Id, null, user.UserId, now);
+            }
+
             try
             {
                 await db.SaveChangesAsync(ct);

@@ -200,6 +200,8 @@ public sealed partial class CustomerService
             var generated = customer.Code is null;
             customer.AssignGeneratedCode(await FreeGeneratedCodeAsync(db, customer, ct));
             Log(db, customer.Id, user.UserId, now, changes, OriginForm);
+            // The rules hear of it after the commit, exactly once (the outbox row commits with the customer).
+            Automation.AutomationOutbox.Add(db, Domain.Automation.AutomationTrigger.CustomerCreated, customer.Id, null, user.UserId, now);
             await SaveGeneratedCodeAsync(db, customer, generated, ct);
             await tx.CommitAsync(ct);
         }

@@ -25,6 +25,8 @@ public enum CustomerSort
     Relationship,
     Source,
     Owner,
+    /// <summary>The customer's value (R4.4).</summary>
+    Value,
 }
 
 /// <summary>What the list shows: the quick search, the filters (R5.2), the page and the sort.</summary>
@@ -60,6 +62,9 @@ public sealed record CustomerRow(int Id, string? Code, string Name, string? Phon
     string? OwnerName, DateTime CreatedAt, DateTime? LastContactAt, int Version)
 {
     public IReadOnlyDictionary<int, string> Custom { get; init; } = new Dictionary<int, string>();
+
+    /// <summary>The money the customer has paid (R4.4), in VND.</summary>
+    public decimal Value { get; init; }
 }
 
 public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Total);
@@ -478,7 +483,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
             db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefault(),
             c.OwnerId,
             db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault(),
-            c.CreatedAt, c.LastContactAt, c.Version));
+            c.CreatedAt, c.LastContactAt, c.Version) { Value = c.TotalPaid });
 
     private static async Task<List<CustomerRow>> WithCustomValuesAsync(CrmDbContext db, List<CustomerRow> rows, CancellationToken ct)
     {
@@ -522,6 +527,9 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         (CustomerSort.Source, true) => q.OrderByDescending(c => db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefault()).ThenByDescending(c => c.Id),
         (CustomerSort.Owner, false) => q.OrderBy(c => db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault()).ThenBy(c => c.Id),
         (CustomerSort.Owner, true) => q.OrderByDescending(c => db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault()).ThenByDescending(c => c.Id),
+        // SQLite keeps decimals as text (which would sort "9" after "10"): sorted as numbers.
+        (CustomerSort.Value, false) => q.OrderBy(c => (double)c.TotalPaid).ThenBy(c => c.Id),
+        (CustomerSort.Value, true) => q.OrderByDescending(c => (double)c.TotalPaid).ThenByDescending(c => c.Id),
         (_, true) => q.OrderByDescending(c => c.NameKey).ThenByDescending(c => c.Id),
         _ => q.OrderBy(c => c.NameKey).ThenBy(c => c.Id),
     };

@@ -42,7 +42,7 @@ public sealed class WebhookDispatcher(
         // Only events published by this instance: every instance records its own, so each event is delivered once.
         using var subscription = bus.SubscribeOwn([LiveTopics.All], e =>
         {
-            if (e is CustomerChanged or CustomersChanged or CommentPosted)
+            if (e is CustomerChanged or CustomersChanged or CommentPosted or Orders.OrderChanged { Kind: Orders.OrderChangeKinds.Created or Orders.OrderChangeKinds.Paid })
             {
                 _events.Writer.TryWrite(e);
             }
@@ -119,6 +119,10 @@ public sealed class WebhookDispatcher(
             case CommentPosted p when p.Kind == CommentChangeKinds.Posted:
                 items.Add((WebhookEvents.CommentPosted, p.CustomerId, p.CommentId, null));
                 break;
+            case Orders.OrderChanged o:
+                // The order's id rides in the comment slot: an item names one customer and at most one thing of it.
+                items.Add((o.Kind == Orders.OrderChangeKinds.Paid ? WebhookEvents.OrderPaid : WebhookEvents.OrderCreated, o.CustomerId, o.OrderId, null));
+                break;
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -139,7 +143,9 @@ public sealed class WebhookDispatcher(
                     continue;
                 }
 
-                var payload = await WebhookPayload.BuildAsync(db, EventName(kind), customerId, commentId, now, ct, mergedId);
+                var payload = kind is WebhookEvents.OrderCreated or WebhookEvents.OrderPaid
+                    ? await WebhookPayload.BuildOrderAsync(db, EventName(kind), customerId, commentId!.Value, now, ct)
+                    : await WebhookPayload.BuildAsync(db, EventName(kind), customerId, commentId, now, ct, mergedId);
                 db.WebhookDeliveries.Add(new WebhookDelivery(hook.Id, EventName(kind), payload, now));
                 woken.Add(hook.Id);
             }
@@ -397,6 +403,8 @@ public sealed class WebhookDispatcher(
         WebhookEvents.CustomerMerged => "customer.merged",
         WebhookEvents.RelationshipChanged => "customer.relationship_changed",
         WebhookEvents.CommentPosted => "comment.posted",
+        WebhookEvents.OrderCreated => "order.created",
+        WebhookEvents.OrderPaid => "order.paid",
         _ => "unknown",
     };
 }

@@ -61,6 +61,19 @@ public static class WebhookPayload
 
     public static string SerializeMerge(string eventName, DateTime occurredAt, CustomerPart customer, MergedPart merged) =>
         JsonSerializer.Serialize(new { @event = eventName, occurredAt, customer, merged }, Json);
+    public sealed record OrderPart(long Id, string? Number, DateOnly OrderDate, string Status, decimal Total, decimal AmountPaid, int Lines);
+
+    /// <summary>An order event's payload: the customer first (as every payload, so a purge finds it), then the order's
+    /// figures, never its lines or note.</summary>
+    public static async Task<string> BuildOrderAsync(CrmDbContext db, string eventName, int customerId, long orderId, DateTime now, CancellationToken ct)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await BuildAsync(db, eventName, customerId, null, now, ct))!.AsObject();
+        var o = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId, ct);
+        json.Remove("comment");
+        json["order"] = o is null ? null : JsonSerializer.SerializeToNode(
+            new OrderPart(o.Id, o.Number, o.OrderDate, o.Status.ToString().ToLowerInvariant(), o.Total, o.AmountPaid, o.Lines.Count), Json);
+        return json.ToJsonString(Json);
+    }
 
     /// <summary>Builds one delivery's payload; reads only the first characters of a comment from the database.</summary>
     public static async Task<string> BuildAsync(CrmDbContext db, string eventName, int customerId, long? commentId, DateTime now, CancellationToken ct,

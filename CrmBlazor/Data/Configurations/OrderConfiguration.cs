@@ -1,0 +1,39 @@
+using System.Text.Json;
+using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Orders;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CrmBlazor.Data.Configurations;
+
+public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public void Configure(EntityTypeBuilder<Order> b)
+    {
+        b.ToTable("Orders");
+        b.HasKey(o => o.Id);
+        b.Property(o => o.Number).HasMaxLength(32);
+        b.Property(o => o.Total).HasPrecision(18, 2);
+        b.Property(o => o.AmountPaid).HasPrecision(18, 2);
+        b.Property(o => o.Status).HasConversion<int>();
+        b.Property(o => o.Note).HasMaxLength(Order.MaxNoteLength);
+        b.Property(o => o.CreatedById).HasMaxLength(64);
+        b.Property(o => o.UpdatedById).HasMaxLength(64);
+        b.Property(o => o.Version).IsConcurrencyToken();
+        b.Ignore(o => o.Lines);
+        b.Ignore(o => o.Contribution);
+        b.Ignore(o => o.IsPaid);
+        // The lines are read and written with their order, never queried one by one: one JSON text column on every provider.
+        b.Property<List<OrderLine>>("_lines").HasColumnName("Lines").HasMaxLength(100_000)
+            .HasConversion(
+                v => JsonSerializer.Serialize(v, Json),
+                v => JsonSerializer.Deserialize<List<OrderLine>>(v, Json) ?? new List<OrderLine>(),
+                new ValueComparer<List<OrderLine>>((x, y) => x!.SequenceEqual(y!), v => v.Aggregate(0, (h, l) => HashCode.Combine(h, l)), v => v.ToList()));
+        b.HasOne<Customer>().WithMany().HasForeignKey(o => o.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(o => new { o.CustomerId, o.Id });
+        b.HasIndex(o => o.Number).IsUnique();
+    }
+}
