@@ -94,7 +94,13 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
         await manager.GotoAsync(App.ServerAddress + "/settings/automation");
         await Assertions.Expect(manager.GetByTestId("rule-row")).ToHaveCountAsync(1);
         await Assertions.Expect(manager.GetByTestId("r26b-note")).ToContainTextAsync("KHÔNG áp dụng luật");
-        await manager.GetByRole(AriaRole.Button, new() { Name = "Nhật ký chạy" }).ClickAsync();
+        // A click before the page is interactive does nothing: click until the log opens.
+        for (var attempt = 0; attempt < 20 && await manager.GetByTestId("run-row").CountAsync() == 0; attempt++)
+        {
+            await manager.GetByRole(AriaRole.Button, new() { Name = "Nhật ký chạy" }).ClickAsync();
+            await manager.WaitForTimeoutAsync(500);
+        }
+
         await Assertions.Expect(manager.GetByTestId("run-row")).ToHaveCountAsync(1);
         await Screenshot(manager, "automation-settings.png");
         await manager.GetByTestId("new-rule").ClickAsync();
