@@ -51,8 +51,12 @@ public static class DuplicateBench
     /// <summary>Wall time of one query in the sqlite3 shell (its own ".timer" real time).</summary>
     private static double Sqlite3Ms(string dbPath, string sql)
     {
-        var start = new ProcessStartInfo("sqlite3", [dbPath, ".timer on", sql]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Through stdin: the shell times statements it reads, not those given as arguments.
+        var start = new ProcessStartInfo("sqlite3", [dbPath]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start) ?? throw new InvalidOperationException("sqlite3 did not start (apt-get install sqlite3).");
+        process.StandardInput.WriteLine(".timer on");
+        process.StandardInput.WriteLine(sql);
+        process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith("Run Time:", StringComparison.Ordinal)) ?? "Run Time: real -1";
