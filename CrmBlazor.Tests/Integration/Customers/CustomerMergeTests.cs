@@ -194,6 +194,36 @@ public sealed class CustomerMergeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Orders_move_to_the_survivor_with_their_paid_value_and_come_back_on_unmerge()
+    {
+        // R6.4 moves orders; R4.4 value follows the money.
+        var orders = new CrmBlazor.Features.Orders.OrderService(_w.Db.Factory, _clock, _w.Bus);
+        var paid = (await orders.CreateAsync(_w.Lan, _merged, new CrmBlazor.Features.Orders.OrderInput { Total = 3_000_000m })).Order!;
+        Assert.Equal(SaveStatus.Saved, (await orders.RecordPaymentAsync(_w.Lan, paid.Id, 3_000_000m)).Status);
+        Assert.Equal(SaveStatus.Saved, (await orders.CreateAsync(_w.Lan, _survivor, new CrmBlazor.Features.Orders.OrderInput { Total = 500_000m })).Status);
+        var own = (await orders.ListAsync(_w.Lan, _survivor))!.Single();
+        Assert.Equal(SaveStatus.Saved, (await orders.RecordPaymentAsync(_w.Lan, own.Id, 500_000m)).Status);
+
+        var merge = await MergeAsync();
+        await using (var db = await _w.Db.Factory.CreateDbContextAsync())
+        {
+            Assert.Equal(2, await db.Orders.CountAsync(o => o.CustomerId == _survivor));
+            Assert.Equal(0, await db.Orders.CountAsync(o => o.CustomerId == _merged));
+            Assert.Equal(3_500_000m, await db.Customers.Where(c => c.Id == _survivor).Select(c => c.TotalPaid).SingleAsync());
+            Assert.Equal(0m, await db.Customers.Where(c => c.Id == _merged).Select(c => c.TotalPaid).SingleAsync());
+        }
+
+        var undo = await _service.UnmergeAsync(_w.Lan, merge.MergeId!.Value);
+        Assert.Equal(UnmergeStatus.Done, undo.Status);
+        await using (var db = await _w.Db.Factory.CreateDbContextAsync())
+        {
+            Assert.Equal(paid.Id, await db.Orders.Where(o => o.CustomerId == _merged).Select(o => o.Id).SingleAsync());
+            Assert.Equal(500_000m, await db.Customers.Where(c => c.Id == _survivor).Select(c => c.TotalPaid).SingleAsync());
+            Assert.Equal(3_000_000m, await db.Customers.Where(c => c.Id == _merged).Select(c => c.TotalPaid).SingleAsync());
+        }
+    }
+
+    [Fact]
     public async Task An_unmerge_leaves_alone_and_reports_what_changed_since_the_merge()
     {
         var merge = await MergeAsync();

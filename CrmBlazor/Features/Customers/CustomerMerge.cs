@@ -34,6 +34,7 @@ public static class CustomerMerge
         ["Comment"] = MergeHandling.Moved,
         ["ChangeLogEntry"] = MergeHandling.Moved,
         ["Notification"] = MergeHandling.Moved,
+        ["Order"] = MergeHandling.Moved,
         ["CustomerGroupMember"] = MergeHandling.Copied,
         ["CustomerRelatedUser"] = MergeHandling.Copied,
         ["CustomFieldValue"] = MergeHandling.Copied,
@@ -46,6 +47,9 @@ public static class CustomerMerge
         ["ImportBatchItem"] = MergeHandling.Kept,
         // What was sent is history; the survivor's later events name the survivor.
         ["WebhookDelivery"] = MergeHandling.Kept,
+        // What the rules did to the merged customer stays its history (back with it on unmerge); processed outbox rows too.
+        ["AutomationRun"] = MergeHandling.Kept,
+        ["AutomationEvent"] = MergeHandling.Kept,
         ["CustomerMergeRecord"] = MergeHandling.Kept,
         ["DuplicateDismissal"] = MergeHandling.Kept,
     };
@@ -125,6 +129,8 @@ public sealed record MergeMoved
     public List<long> Comments { get; init; } = [];
     public List<long> ChangeLog { get; init; } = [];
     public List<long> Notifications { get; init; } = [];
+    /// <summary>Orders moved to the survivor, with their paid value (R6.4, R4.4).</summary>
+    public List<long> Orders { get; init; } = [];
     /// <summary>Groups the survivor joined (the merged customer was in them, the survivor was not).</summary>
     public List<int> Groups { get; init; } = [];
     public List<string> RelatedUsers { get; init; } = [];

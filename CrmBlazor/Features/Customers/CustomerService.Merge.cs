@@ -289,6 +289,7 @@ public sealed partial class CustomerService
         var comments = await db.Comments.Where(x => x.CustomerId == m).Select(x => x.Id).ToListAsync(ct);
         var log = await db.ChangeLog.Where(x => x.CustomerId == m).Select(x => x.Id).ToListAsync(ct);
         var notifications = await db.Notifications.Where(x => x.CustomerId == m).Select(x => x.Id).ToListAsync(ct);
+        var orders = await db.Orders.Where(x => x.CustomerId == m).Select(x => new { x.Id, x.Status, x.AmountPaid }).ToListAsync(ct);
         var referred = await db.Customers.Where(x => x.ReferrerCustomerId == m && x.Id != s).Select(x => x.Id).ToListAsync(ct);
         var survivorMarkers = db.StreamReadMarkers.Where(x => x.CustomerId == s).Select(x => x.UserId);
         var markers = await db.StreamReadMarkers.Where(x => x.CustomerId == m && !survivorMarkers.Contains(x.UserId))
@@ -303,6 +304,10 @@ public sealed partial class CustomerService
         await db.Comments.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await db.ChangeLog.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await db.Notifications.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
+        // Orders move (R6.4) and their value with them (R4.4), moved in SQL as every payment does.
+        var value = orders.Sum(o => Domain.Orders.Order.Contributes(o.Status, o.AmountPaid));
+        await db.Orders.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
+        await MoveValueAsync(db, m, s, value, ct);
         if (referred.Count > 0)
         {
             await db.Customers.Where(x => referred.Contains(x.Id))
@@ -321,6 +326,7 @@ public sealed partial class CustomerService
             Comments = comments,
             ChangeLog = log,
             Notifications = notifications,
+            Orders = orders.Select(o => o.Id).ToList(),
             Groups = merged.Groups.Select(g => g.GroupId).Where(g => survivor.Groups.All(x => x.GroupId != g)).ToList(),
             RelatedUsers = merged.RelatedUsers.Select(r => r.UserId).Where(u => survivor.RelatedUsers.All(x => x.UserId != u)).ToList(),
             ReadMarkers = markers,
@@ -328,6 +334,18 @@ public sealed partial class CustomerService
             Interactions = merged.InteractionCount,
             LastContactBefore = survivor.LastContactAt,
         };
+    }
+
+    /// <summary>Moves <paramref name="value"/> of paid orders from one customer's value to another's, in SQL (R4.4).</summary>
+    private static async Task MoveValueAsync(CrmDbContext db, int from, int to, decimal value, CancellationToken ct)
+    {
+        if (value == 0)
+        {
+            return;
+        }
+
+        await db.Customers.Where(c => c.Id == from).ExecuteUpdateAsync(u => u.SetProperty(c => c.TotalPaid, c => c.TotalPaid - value), ct);
+        await db.Customers.Where(c => c.Id == to).ExecuteUpdateAsync(u => u.SetProperty(c => c.TotalPaid, c => c.TotalPaid + value), ct);
     }
 
     /// <summary>Merges into this customer that can still be undone, newest first.</summary>
@@ -450,6 +468,10 @@ public sealed partial class CustomerService
         Note(restored, leftAlone, "Change log", log, moved.ChangeLog.Count, "gone since the merge");
         var mentions = await db.Notifications.Where(x => moved.Notifications.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
         Note(restored, leftAlone, "Mentions", mentions, moved.Notifications.Count, "dismissed since the merge");
+        var back = await db.Orders.Where(x => moved.Orders.Contains(x.Id) && x.CustomerId == s).Select(x => new { x.Status, x.AmountPaid }).ToListAsync(ct);
+        var orders = await db.Orders.Where(x => moved.Orders.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
+        await MoveValueAsync(db, s, m, back.Sum(o => Domain.Orders.Order.Contributes(o.Status, o.AmountPaid)), ct);
+        Note(restored, leftAlone, "Orders", orders, moved.Orders.Count, "deleted since the merge");
         var referred = await db.Customers.Where(x => moved.ReferredCustomers.Contains(x.Id) && x.ReferrerCustomerId == s)
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.ReferrerCustomerId, m).SetProperty(x => x.Version, x => x.Version + 1), ct);
         Note(restored, leftAlone, "Referred customers", referred, moved.ReferredCustomers.Count, "given another referrer since the merge");
