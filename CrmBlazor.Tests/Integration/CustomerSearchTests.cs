@@ -44,7 +44,7 @@ public class CustomerSearchTests
         finally
         {
             await using var ctx = factory.CreateDbContext();
-            await ctx.Database.EnsureDeletedAsync();
+            await ctx.Database.DropAsync();
         }
     }
 

@@ -1,3 +1,4 @@
+using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -40,7 +41,7 @@ public class PostgresTests
         finally
         {
             await using var db = new PostgresCrmDbContext(options);
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 }

@@ -116,7 +116,7 @@ public sealed class TestDatabase : IAsyncDisposable
         if (IsPostgres)
         {
             await using var ctx = await Factory.CreateDbContextAsync();
-            await ctx.Database.EnsureDeletedAsync();
+            await ctx.Database.DropAsync();
             return;
         }
 

@@ -61,7 +61,7 @@ public sealed class ScopeOracleTests(ITestOutputHelper output)
         {
             NpgsqlConnection.ClearAllPools();
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 

@@ -1,3 +1,4 @@
+using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Auditing;
 using Microsoft.EntityFrameworkCore;
@@ -35,7 +36,7 @@ public class AuditLogPostgresTests
         finally
         {
             await using var db = new PostgresCrmDbContext(options);
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 }

@@ -1,3 +1,4 @@
+using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
@@ -34,7 +35,7 @@ public sealed class BoardPostgresTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await using var db = _factory.CreateDbContext();
-        await db.Database.EnsureDeletedAsync();
+        await db.Database.DropAsync();
     }
 
     [Fact]

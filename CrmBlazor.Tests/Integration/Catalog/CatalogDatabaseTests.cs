@@ -1,3 +1,4 @@
+using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
@@ -48,7 +49,7 @@ public sealed class CatalogDatabaseTests
         }
         finally
         {
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 
@@ -124,7 +125,7 @@ public sealed class CatalogDatabaseTests
         finally
         {
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class StreamPagingTests
         finally
         {
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 

@@ -111,7 +111,7 @@ public sealed class CustomerCodeConcurrencyTests
         {
             NpgsqlConnection.ClearAllPools();
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 

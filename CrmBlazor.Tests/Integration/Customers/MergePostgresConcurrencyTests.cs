@@ -1,3 +1,4 @@
+using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
@@ -91,7 +92,7 @@ public sealed class MergePostgresConcurrencyTests
         {
             NpgsqlConnection.ClearAllPools();
             await using var db = new PostgresCrmDbContext(options);
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 

@@ -1,3 +1,4 @@
+using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Organization;
@@ -66,7 +67,7 @@ public sealed class PostgresConcurrencyTests
         {
             NpgsqlConnection.ClearAllPools();
             await using var db = new PostgresCrmDbContext(options);
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 

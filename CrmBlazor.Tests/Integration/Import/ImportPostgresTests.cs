@@ -1,3 +1,4 @@
+using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.CustomFields;
@@ -108,7 +109,7 @@ public sealed class ImportPostgresTests
         finally
         {
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 
@@ -143,7 +144,7 @@ public sealed class ImportPostgresTests
         finally
         {
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 
@@ -265,7 +266,7 @@ public sealed class ImportPostgresTests
         finally
         {
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 
@@ -377,7 +378,7 @@ public sealed class ImportPostgresTests
         finally
         {
             await using var db = factory.CreateDbContext();
-            await db.Database.EnsureDeletedAsync();
+            await db.Database.DropAsync();
         }
     }
 
