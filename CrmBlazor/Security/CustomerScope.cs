@@ -69,6 +69,18 @@ public static class CustomerScope
         }
     }
 
+    /// <summary>
+    /// Narrows <paramref name="customers"/> to those owned by a user of the department or of any department below it (the
+    /// list's and the reports' department filter; it never widens what the caller's scope let through). An unknown
+    /// department leaves nothing.
+    /// </summary>
+    public static IQueryable<Customer> OwnedInDepartment(IQueryable<Customer> customers, CrmDbContext db, int departmentId)
+    {
+        var path = db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path);
+        var owners = db.StaffProfiles.Where(p => path.Any(x => p.Department!.Path.StartsWith(x))).Select(p => p.Id);
+        return customers.Where(c => owners.Contains(c.OwnerId!));
+    }
+
     /// <summary>The live (not trashed) customers the user may see.</summary>
     public static IQueryable<Customer> Visible(CrmDbContext db, UserAccess user) => Apply(Live(db), db, user);
 

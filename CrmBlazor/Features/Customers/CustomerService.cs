@@ -429,9 +429,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
 
         if (q.DepartmentId is int departmentId)
         {
-            var path = db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path);
-            var owners = db.StaffProfiles.Where(p => path.Any(x => p.Department!.Path.StartsWith(x))).Select(p => p.Id);
-            customers = customers.Where(c => owners.Contains(c.OwnerId!));
+            customers = CustomerScope.OwnedInDepartment(customers, db, departmentId);
         }
 
         var zone = UserTime.Zone(user.TimeZone);

@@ -89,7 +89,7 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         var zone = UserTime.Zone(user.TimeZone);
         var start = TimeZoneInfo.ConvertTimeToUtc(filter.Period.From.ToDateTime(TimeOnly.MinValue), zone);
         var end = TimeZoneInfo.ConvertTimeToUtc(filter.Period.To.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
-        var customers = await NarrowAsync(db, user, CustomerScope.Visible(db, user), filter, ct);
+        var customers = Narrow(db, CustomerScope.Visible(db, user), filter);
         var ids = customers.Select(c => c.Id);
 
         var owners = await db.StaffProfiles.AsNoTracking().Select(p => new { p.Id, p.FullName }).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
@@ -196,19 +196,11 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
     }
 
     /// <summary>Narrows the reader's visible customers to one department's subtree or one owner (never widens them).</summary>
-    private static async Task<IQueryable<Customer>> NarrowAsync(CrmDbContext db, UserAccess user, IQueryable<Customer> customers, ReportFilter filter,
-        CancellationToken ct)
+    private static IQueryable<Customer> Narrow(CrmDbContext db, IQueryable<Customer> customers, ReportFilter filter)
     {
         if (filter.DepartmentId is int departmentId)
         {
-            var path = await db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path).FirstOrDefaultAsync(ct);
-            if (path is null)
-            {
-                return customers.Where(_ => false);
-            }
-
-            var owners = db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(path)).Select(p => p.Id);
-            customers = customers.Where(c => owners.Contains(c.OwnerId!));
+            customers = CustomerScope.OwnedInDepartment(customers, db, departmentId);
         }
 
         if (!string.IsNullOrEmpty(filter.OwnerId))
