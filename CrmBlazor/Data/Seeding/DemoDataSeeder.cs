@@ -89,7 +89,7 @@ public sealed class DemoDataSeeder(CrmDbContext db, UserManager<AppUser> users, 
         departments["care-hn"] = await AddDepartmentAsync("CSKH Hà Nội", departments["care"], ct);
 
         var managers = new PermissionGroup(ManagersGroup,
-            Rights.SalesDefault | Rights.CustomersSubDepartment | Rights.CustomersImport | Rights.CustomersPurge);
+            Rights.SalesDefault | Rights.CustomersSubDepartment | Rights.CustomersImport | Rights.CustomersPurge | Rights.ViewKpi);
         var sales = new PermissionGroup(SalesGroup, Rights.SalesDefault);
         db.PermissionGroups.AddRange(managers, sales);
         await db.SaveChangesAsync(ct);
