@@ -224,6 +224,27 @@ public sealed class CustomerMergeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Moving_an_order_changes_its_version_so_a_write_that_read_it_before_reads_it_again()
+    {
+        // A payment or an edit that read the order on the merged customer must not add its value to that (hidden) customer
+        // after the merge moved the order: the move bumps the version, the stale write conflicts (a payment retries fresh).
+        var orders = new CrmBlazor.Features.Orders.OrderService(_w.Db.Factory, _clock, _w.Bus);
+        var order = (await orders.CreateAsync(_w.Lan, _merged, new CrmBlazor.Features.Orders.OrderInput { Total = 2_000_000m })).Order!;
+        var seen = order.Version;
+
+        var merge = await MergeAsync();
+        Assert.Equal(SaveStatus.Conflict, (await orders.ChangeStatusAsync(_w.Lan, order.Id, CrmBlazor.Domain.Orders.OrderStatus.Paid, seen)).Status);
+        var moved = (await orders.GetAsync(_w.Lan, order.Id))!;
+        Assert.Equal(_survivor, moved.CustomerId);
+        Assert.True(moved.Version > seen);
+
+        Assert.Equal(UnmergeStatus.Done, (await _service.UnmergeAsync(_w.Lan, merge.MergeId!.Value)).Status);
+        var back = (await orders.GetAsync(_w.Lan, order.Id))!;
+        Assert.Equal(_merged, back.CustomerId);
+        Assert.True(back.Version > moved.Version);
+    }
+
+    [Fact]
     public async Task An_unmerge_leaves_alone_and_reports_what_changed_since_the_merge()
     {
         var merge = await MergeAsync();

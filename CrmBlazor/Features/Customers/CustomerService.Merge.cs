@@ -289,7 +289,7 @@ public sealed partial class CustomerService
         var comments = await db.Comments.Where(x => x.CustomerId == m).Select(x => x.Id).ToListAsync(ct);
         var log = await db.ChangeLog.Where(x => x.CustomerId == m).Select(x => x.Id).ToListAsync(ct);
         var notifications = await db.Notifications.Where(x => x.CustomerId == m).Select(x => x.Id).ToListAsync(ct);
-        var orders = await db.Orders.Where(x => x.CustomerId == m).Select(x => new { x.Id, x.Status, x.AmountPaid }).ToListAsync(ct);
+        var orders = await db.Orders.Where(x => x.CustomerId == m).Select(x => x.Id).ToListAsync(ct);
         var referred = await db.Customers.Where(x => x.ReferrerCustomerId == m && x.Id != s).Select(x => x.Id).ToListAsync(ct);
         var survivorMarkers = db.StreamReadMarkers.Where(x => x.CustomerId == s).Select(x => x.UserId);
         var markers = await db.StreamReadMarkers.Where(x => x.CustomerId == m && !survivorMarkers.Contains(x.UserId))
@@ -304,10 +304,7 @@ public sealed partial class CustomerService
         await db.Comments.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await db.ChangeLog.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await db.Notifications.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
-        // Orders move (R6.4) and their value with them (R4.4), moved in SQL as every payment does.
-        var value = orders.Sum(o => Domain.Orders.Order.Contributes(o.Status, o.AmountPaid));
-        await db.Orders.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
-        await MoveValueAsync(db, m, s, value, ct);
+        await MoveOrdersAsync(db, orders, m, s, ct);
         if (referred.Count > 0)
         {
             await db.Customers.Where(x => referred.Contains(x.Id))
@@ -326,7 +323,7 @@ public sealed partial class CustomerService
             Comments = comments,
             ChangeLog = log,
             Notifications = notifications,
-            Orders = orders.Select(o => o.Id).ToList(),
+            Orders = orders,
             Groups = merged.Groups.Select(g => g.GroupId).Where(g => survivor.Groups.All(x => x.GroupId != g)).ToList(),
             RelatedUsers = merged.RelatedUsers.Select(r => r.UserId).Where(u => survivor.RelatedUsers.All(x => x.UserId != u)).ToList(),
             ReadMarkers = markers,
@@ -336,16 +333,30 @@ public sealed partial class CustomerService
         };
     }
 
-    /// <summary>Moves <paramref name="value"/> of paid orders from one customer's value to another's, in SQL (R4.4).</summary>
-    private static async Task MoveValueAsync(CrmDbContext db, int from, int to, decimal value, CancellationToken ct)
+    /// <summary>
+    /// Moves the orders <paramref name="ids"/> still on <paramref name="from"/> to <paramref name="to"/> with their paid value
+    /// (R6.4, R4.4), in SQL as every payment does; returns how many moved. Each moved order's version goes up: a payment or
+    /// an edit that read the order before the move conflicts and reads it again, so its value lands on the order's new
+    /// customer instead of the one it read. The value is summed after the move, so a payment committed meanwhile moves too.
+    /// </summary>
+    private static async Task<int> MoveOrdersAsync(CrmDbContext db, IReadOnlyCollection<long> ids, int from, int to, CancellationToken ct)
     {
-        if (value == 0)
+        if (ids.Count == 0)
         {
-            return;
+            return 0;
         }
 
-        await db.Customers.Where(c => c.Id == from).ExecuteUpdateAsync(u => u.SetProperty(c => c.TotalPaid, c => c.TotalPaid - value), ct);
-        await db.Customers.Where(c => c.Id == to).ExecuteUpdateAsync(u => u.SetProperty(c => c.TotalPaid, c => c.TotalPaid + value), ct);
+        var moved = await db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == from)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, to).SetProperty(x => x.Version, x => x.Version + 1), ct);
+        var paid = await db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == to).Select(x => new { x.Status, x.AmountPaid }).ToListAsync(ct);
+        var value = paid.Sum(o => Domain.Orders.Order.Contributes(o.Status, o.AmountPaid));
+        if (value != 0)
+        {
+            await db.Customers.Where(c => c.Id == from).ExecuteUpdateAsync(u => u.SetProperty(c => c.TotalPaid, c => c.TotalPaid - value), ct);
+            await db.Customers.Where(c => c.Id == to).ExecuteUpdateAsync(u => u.SetProperty(c => c.TotalPaid, c => c.TotalPaid + value), ct);
+        }
+
+        return moved;
     }
 
     /// <summary>Merges into this customer that can still be undone, newest first.</summary>
@@ -468,9 +479,7 @@ public sealed partial class CustomerService
         Note(restored, leftAlone, "Change log", log, moved.ChangeLog.Count, "gone since the merge");
         var mentions = await db.Notifications.Where(x => moved.Notifications.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
         Note(restored, leftAlone, "Mentions", mentions, moved.Notifications.Count, "dismissed since the merge");
-        var back = await db.Orders.Where(x => moved.Orders.Contains(x.Id) && x.CustomerId == s).Select(x => new { x.Status, x.AmountPaid }).ToListAsync(ct);
-        var orders = await db.Orders.Where(x => moved.Orders.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
-        await MoveValueAsync(db, s, m, back.Sum(o => Domain.Orders.Order.Contributes(o.Status, o.AmountPaid)), ct);
+        var orders = await MoveOrdersAsync(db, moved.Orders, s, m, ct);
         Note(restored, leftAlone, "Orders", orders, moved.Orders.Count, "deleted since the merge");
         var referred = await db.Customers.Where(x => moved.ReferredCustomers.Contains(x.Id) && x.ReferrerCustomerId == s)
             .ExecuteUpdateAsync(u => u.SetProperty(x => x.ReferrerCustomerId, m).SetProperty(x => x.Version, x => x.Version + 1), ct);
