@@ -130,8 +130,8 @@ public sealed partial class CustomerService
         }
 
         var views = CustomerMerge.PickableFields.Select(f => new MergeFieldView(f, f, Display(survivor, f), Display(merged, f)))
-            .Concat(fields.Select(f => Customer.CustomFieldKey(f.Id)).Select(key => new MergeFieldView(key,
-                fields.First(x => Customer.CustomFieldKey(x.Id) == key).Name, Display(survivor, key), Display(merged, key))))
+            .Concat(fields.Select(f => (Key: Customer.CustomFieldKey(f.Id), f.Name))
+                .Select(f => new MergeFieldView(f.Key, f.Name, Display(survivor, f.Key), Display(merged, f.Key))))
             .Where(v => v.SurvivorValue is not null || v.MergedValue is not null)
             .ToList();
         var referrer = await db.Customers.Where(c => c.Id == merged.ReferrerCustomerId || c.Id == survivor.ReferrerCustomerId)
@@ -149,16 +149,12 @@ public sealed partial class CustomerService
             new(nameof(Customer.RelationshipId), nameof(Customer.RelationshipId), stages.GetValueOrDefault(survivor.RelationshipId), stages.GetValueOrDefault(merged.RelationshipId)),
         ];
         var canMerge = user.Has(Rights.CustomersEdit) && user.Has(Rights.CustomersDelete);
-        return new MergePreview(await MergeCustomerAsync(db, survivor, ct), await MergeCustomerAsync(db, merged, ct), views, kept,
+        MergeCustomer Side(Customer c) => new(c.Id, c.Code, c.Name, c.Phone, c.Email, c.OwnerId is null ? null : owners.GetValueOrDefault(c.OwnerId), c.Version, c.CreatedAt);
+        return new MergePreview(Side(survivor), Side(merged), views, kept,
             await db.Contacts.CountAsync(x => x.CustomerId == mergedId, ct),
             await db.Comments.CountAsync(x => x.CustomerId == mergedId, ct),
             await db.CustomerGroupMembers.CountAsync(x => x.CustomerId == mergedId, ct), canMerge);
     }
-
-    private static async Task<MergeCustomer> MergeCustomerAsync(CrmDbContext db, Customer c, CancellationToken ct) =>
-        new(c.Id, c.Code, c.Name, c.Phone, c.Email,
-            c.OwnerId is null ? null : await db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefaultAsync(ct),
-            c.Version, c.CreatedAt);
 
     /// <summary>
     /// Merges two customers (R6.4), reversibly for <see cref="CustomerMergeRecord.UndoDays"/> days. Needs edit on the
