@@ -41,23 +41,37 @@ public sealed class ApiMergeTests : IAsyncLifetime
 
         var lan = await _app.ApiClientAsync(_lan);
         var minh = await _app.ApiClientAsync(_minh);
+        int duplicateVersion;
         using (var dupes = JsonDocument.Parse(await lan.GetStringAsync($"/api/v1/customers/{_kept}/duplicates")))
         {
             var match = Assert.Single(dupes.RootElement.EnumerateArray());
             Assert.Equal(_duplicate, match.GetProperty("id").GetInt32());
             Assert.Equal("Phone", match.GetProperty("reasons")[0].GetString());
+            duplicateVersion = match.GetProperty("version").GetInt32();
         }
 
+        int keptVersion;
+        using (var kept = JsonDocument.Parse(await lan.GetStringAsync($"/api/v1/customers/{_kept}")))
+        {
+            keptVersion = kept.RootElement.GetProperty("version").GetInt32();
+        }
+
+        var request = new MergeApiRequest(_duplicate, Version: keptVersion, MergedVersion: duplicateVersion);
         Assert.Equal(HttpStatusCode.NotFound, (await minh.GetAsync($"/api/v1/customers/{_kept}/duplicates")).StatusCode);
-        var hidden = await minh.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", new MergeApiRequest(_duplicate));
+        var hidden = await minh.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", request);
         Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
         Assert.Equal("application/problem+json", hidden.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", new MergeApiRequest(_duplicate, ["Name"]))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", request with { Picks = ["Name"] })).StatusCode);
+        // The versions read are required, as for an update, and must still be current.
+        var unversioned = await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", new MergeApiRequest(_duplicate, Version: keptVersion));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unversioned.StatusCode);
+        Assert.Contains("mergedVersion", await unversioned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", request with { MergedVersion = duplicateVersion - 1 })).StatusCode);
 
-        var merged = await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", new MergeApiRequest(_duplicate));
+        var merged = await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", request);
         Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await lan.GetAsync($"/api/v1/customers/{_duplicate}")).StatusCode);
-        var again = await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", new MergeApiRequest(_duplicate));
+        var again = await lan.PostAsJsonAsync($"/api/v1/customers/{_kept}/merge", request);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Contains("merged", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 

@@ -3,7 +3,8 @@ using CrmBlazor.Features.Customers;
 namespace CrmBlazor.Features.Api;
 
 /// <summary>Merge <paramref name="MergedId"/> into the customer of the URL (R6.4). <paramref name="Picks"/>: fields where the
-/// merged customer's value wins ("Phone", "Email", "cf:12"…). The versions you read, when given, must still be current.</summary>
+/// merged customer's value wins ("Phone", "Email", "cf:12"…). <paramref name="Version"/> and <paramref name="MergedVersion"/>
+/// are required: the versions you read of both, still current (409 otherwise), as an update requires.</summary>
 public sealed record MergeApiRequest(int MergedId, List<string>? Picks = null, int? Version = null, int? MergedVersion = null);
 
 /// <summary>Undo a merge: the merge's id, or the merged customer's id (its active merge into the customer of the URL).</summary>
@@ -23,6 +24,15 @@ public static class ApiMergeEndpoints
 
         api.MapPost("/customers/{id:int}/merge", async (HttpContext http, CustomerService customers, int id, MergeApiRequest request, CancellationToken ct) =>
         {
+            if (request.Version is null || request.MergedVersion is null)
+            {
+                // Like an update (PUT /customers/{id}): the picks and the hiding are decided on what the client read.
+                return Results.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    [request.Version is null ? "version" : "mergedVersion"] = ["The versions you read of both customers are required to merge."],
+                }, statusCode: StatusCodes.Status422UnprocessableEntity);
+            }
+
             var picks = (request.Picks ?? []).Distinct(StringComparer.Ordinal).ToDictionary(p => p, _ => MergePick.Merged, StringComparer.Ordinal);
             var unknown = picks.Keys.Where(p => !CustomerMerge.PickableFields.Contains(p) && Domain.Customers.Customer.CustomFieldId(p) is null).ToList();
             if (unknown.Count > 0)
