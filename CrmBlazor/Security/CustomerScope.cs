@@ -88,6 +88,10 @@ public static class CustomerScope
     /// indexes over live customers (CrmDbContext.ApplyLiveCustomerIndexes), so list order, paging and counts use them.</summary>
     public static IQueryable<Customer> Live(CrmDbContext db) => db.Customers.Where(c => !c.IsDeleted);
 
+    /// <summary>Customers in the trash: deleted, not merged into another customer (R6.4: a merged customer is hidden like
+    /// the trash but comes back by an unmerge, never from the trash, and its merge's undo time decides its purge).</summary>
+    public static IQueryable<Customer> Trash(CrmDbContext db) => db.Customers.Where(c => c.IsDeleted && c.MergedIntoId == null);
+
     /// <summary>
     /// Counts the live customers <paramref name="user"/> may see, after an optional extra <paramref name="filter"/>
     /// (search, relationship…), as the sum of two disjoint OR-free counts: customers owned by the user (or their

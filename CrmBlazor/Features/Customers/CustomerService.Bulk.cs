@@ -148,7 +148,7 @@ public sealed partial class CustomerService
         RequireAccess(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // Merged customers are hidden, not trashed (R6.4): they come back by an unmerge, not from the trash.
-        var trashed = CustomerSearch.Apply(CustomerScope.Apply(db.Customers.Where(c => c.IsDeleted && c.MergedIntoId == null), db, user), search);
+        var trashed = CustomerSearch.Apply(CustomerScope.Apply(CustomerScope.Trash(db), db, user), search);
         var total = await trashed.CountAsync(ct);
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
         var rows = await trashed.OrderByDescending(c => c.DeletedAt).ThenByDescending(c => c.Id).Skip(Math.Max(0, page) * size).Take(size)
@@ -166,7 +166,7 @@ public sealed partial class CustomerService
         foreach (var batch in ids.Distinct().Chunk(BatchSize))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var customers = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted && c.MergedIntoId == null), db, user).ToListAsync(ct);
+            var customers = await CustomerScope.Apply(CustomerScope.Trash(db).Where(c => batch.Contains(c.Id)), db, user).ToListAsync(ct);
             var now = UtcNow;
             foreach (var c in customers)
             {
@@ -194,7 +194,7 @@ public sealed partial class CustomerService
         foreach (var batch in ids.Distinct().Chunk(BatchSize))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var allowed = await CustomerScope.Apply(db.Customers.Where(c => batch.Contains(c.Id) && c.IsDeleted && c.MergedIntoId == null), db, user).Select(c => c.Id).ToListAsync(ct);
+            var allowed = await CustomerScope.Apply(CustomerScope.Trash(db).Where(c => batch.Contains(c.Id)), db, user).Select(c => c.Id).ToListAsync(ct);
             await PurgeRowsAsync(db, allowed, ct);
             purged.AddRange(allowed);
         }
@@ -216,7 +216,7 @@ public sealed partial class CustomerService
         while (true)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var ids = await db.Customers.Where(c => c.IsDeleted && c.MergedIntoId == null && c.DeletedAt < cutoff).OrderBy(c => c.Id).Select(c => c.Id).Take(BatchSize).ToListAsync(ct);
+            var ids = await CustomerScope.Trash(db).Where(c => c.DeletedAt < cutoff).OrderBy(c => c.Id).Select(c => c.Id).Take(BatchSize).ToListAsync(ct);
             if (ids.Count == 0)
             {
                 // Merged customers wait for their merge's undo time (R6.4), whatever the trash's retention; then they go
