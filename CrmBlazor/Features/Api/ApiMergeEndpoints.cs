@@ -64,7 +64,8 @@ public static class ApiMergeEndpoints
                 var merges = await customers.MergesIntoAsync(me, id, ct);
                 mergeId = request?.MergedId is int m ? merges.FirstOrDefault(x => x.MergedId == m)?.Id
                     : merges.Count == 1 ? merges[0].Id
-                    : await customers.MergedIntoAsync(me, id, ct) is not null ? await customers.ActiveMergeOfAsync(id, ct) : null;
+                    : await customers.MergedIntoAsync(me, id, ct) is int survivor ? (await customers.MergesIntoAsync(me, survivor, ct)).FirstOrDefault(x => x.MergedId == id)?.Id
+                    : null;
             }
 
             if (mergeId is null)

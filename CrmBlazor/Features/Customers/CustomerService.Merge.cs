@@ -518,15 +518,6 @@ public sealed partial class CustomerService
         return new UnmergeResult(UnmergeStatus.Done, m, restored, leftAlone);
     }
 
-    /// <summary>The active merge that hid customer <paramref name="mergedId"/>, if any (the API's unmerge by customer).</summary>
-    public async Task<int?> ActiveMergeOfAsync(int mergedId, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var now = UtcNow;
-        return await db.CustomerMerges.Where(r => r.MergedId == mergedId && r.UndoneAt == null && r.ExpiresAt > now)
-            .OrderByDescending(r => r.Id).Select(r => (int?)r.Id).FirstOrDefaultAsync(ct);
-    }
-
     private static void Note(Dictionary<string, int> restored, List<UnmergeLeftAlone> leftAlone, string what, int back, int moved, string why)
     {
         if (back > 0)
