@@ -1,6 +1,7 @@
 using CrmBlazor.Tests.TestSupport;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
 using CrmBlazor.Features.Customers;
@@ -54,6 +55,10 @@ public sealed class MergePostgresConcurrencyTests
                 }
 
                 await db.SaveChangesAsync();
+                // A paid order each: the merge moves it and its value (R4.4) in SQL, and the unmerge moves them back.
+                db.Orders.AddRange(customers.Select(x => Order.Create(x.Id, new DateOnly(2026, 12, 1), null, 1_000_000m, OrderStatus.Paid, 0m, null, lan.Id, DateTime.UtcNow)));
+                await db.SaveChangesAsync();
+                await db.Customers.ExecuteUpdateAsync(u => u.SetProperty(x => x.TotalPaid, 1_000_000m));
                 (lanId, a, b, c) = (lan.Id, customers[0].Id, customers[1].Id, customers[2].Id);
             }
 
@@ -79,6 +84,11 @@ public sealed class MergePostgresConcurrencyTests
                 {
                     Assert.Equal(1, await db.CustomerMerges.CountAsync(r => r.UndoneAt == null));
                     Assert.Equal(3, await db.Contacts.CountAsync());
+                    // The winner holds both orders and both values; the hidden customer none.
+                    var winner = await db.CustomerMerges.Where(r => r.UndoneAt == null).Select(r => r.SurvivorId).SingleAsync();
+                    Assert.Equal(2, await db.Orders.CountAsync(o => o.CustomerId == winner));
+                    Assert.Equal(2_000_000m, await db.Customers.Where(x => x.Id == winner).Select(x => x.TotalPaid).SingleAsync());
+                    Assert.Equal(3_000_000m, await db.Customers.Where(x => !x.IsDeleted).SumAsync(x => x.TotalPaid));
                 }
 
                 Assert.Equal(UnmergeStatus.Done, (await service.UnmergeAsync(user, won.MergeId!.Value)).Status);
@@ -87,6 +97,8 @@ public sealed class MergePostgresConcurrencyTests
             await using var check = new PostgresCrmDbContext(options);
             Assert.Equal(3, await check.Customers.CountAsync(x => !x.IsDeleted));
             Assert.Equal([1, 1, 1], await check.Contacts.GroupBy(x => x.CustomerId).Select(g => g.Count()).ToListAsync());
+            Assert.Equal([1, 1, 1], await check.Orders.GroupBy(x => x.CustomerId).Select(g => g.Count()).ToListAsync());
+            Assert.All(await check.Customers.Select(x => x.TotalPaid).ToListAsync(), v => Assert.Equal(1_000_000m, v));
         }
         finally
         {
