@@ -86,6 +86,20 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_number_shared_by_many_lists_its_first_members_and_counts_them_all()
+    {
+        var ids = new List<int>();
+        for (var i = 0; i < CustomerService.DuplicateMembersShown + 3; i++)
+        {
+            ids.Add(await AddAsync($"Tổng đài {i}", "0283 999 8888", null, null, _w.Lan.UserId));
+        }
+
+        var group = Assert.Single((await _w.Service.DuplicateGroupsAsync(_w.Admin, DuplicateKind.Phone)).Groups, g => g.Key == "+842839998888");
+        Assert.Equal(ids.Count, group.Count);
+        Assert.Equal(ids.Take(CustomerService.DuplicateMembersShown), group.Members.Select(m => m.Id));
+    }
+
+    [Fact]
     public async Task A_dismissed_group_stays_away_for_everyone_until_a_customer_joins_it()
     {
         Assert.False(await _w.Service.DismissDuplicatesAsync(_w.Admin, DuplicateKind.Email, "nobody@example.vn"));

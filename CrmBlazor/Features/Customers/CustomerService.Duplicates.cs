@@ -57,7 +57,8 @@ public sealed partial class CustomerService
             var keys = candidates.Select(c => c.Key).ToList();
             var members = await keyed.Where(x => keys.Contains(x.Key!)).OrderBy(x => x.Id).Select(x => new { x.Id, x.Key }).ToListAsync(ct);
             var dismissed = await db.DuplicateDismissals.Where(d => d.Kind == kind && keys.Contains(d.Key)).ToListAsync(ct);
-            var rows = await MembersAsync(db, members.Select(m => m.Id).ToList(), ct);
+            // Rows only for the members a group lists: a number shared by thousands reads its first few, not all of them.
+            var rows = await MembersAsync(db, members.GroupBy(m => m.Key).SelectMany(g => g.Take(DuplicateMembersShown)).Select(m => m.Id).ToList(), ct);
             foreach (var candidate in candidates)
             {
                 var ids = members.Where(m => m.Key == candidate.Key).Select(m => m.Id).ToList();
