@@ -16,7 +16,6 @@ public static class RuleCodes
     public const string PhoneOrEmailRequired = "customer.phone-or-email-required";
     public const string PhoneInvalid = "customer.phone-invalid";
     public const string EmailInvalid = "customer.email-invalid";
-    public const string CodeReserved = "customer.code-reserved";
     public const string FirstRelationshipUndeletable = "relationship.first-undeletable";
     public const string RelationshipInUse = "relationship.in-use";
     public const string RelationshipNameRequired = "relationship.name-required";

@@ -27,7 +27,6 @@ public static class ImportErrorCodes
     public const string SourceUnknown = "source-unknown";
     public const string GroupUnknown = "group-unknown";
     public const string OwnerUnknown = "owner-unknown";
-    public const string CodeReserved = "code-reserved";
     public const string TooLong = "too-long";
     public const string ContactNameRequired = "contact-name-required";
     public const string NoCustomerAbove = "no-customer-above";

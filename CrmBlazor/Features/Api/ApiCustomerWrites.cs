@@ -241,7 +241,6 @@ public static class ApiCustomerWrites
         RuleCodes.NameRequired => "name",
         RuleCodes.PhoneInvalid or RuleCodes.PhoneOrEmailRequired => "phone",
         RuleCodes.EmailInvalid => "email",
-        RuleCodes.CodeReserved => "code",
         _ when code?.Contains("code", StringComparison.OrdinalIgnoreCase) == true => "code",
         _ when code?.Contains("source", StringComparison.OrdinalIgnoreCase) == true => "sourceId",
         _ when code?.Contains("owner", StringComparison.OrdinalIgnoreCase) == true => "ownerId",

@@ -174,7 +174,6 @@ public static class ApiEndpoints
         RuleCodes.PhoneInvalid => "phone",
         RuleCodes.EmailInvalid => "email",
         RuleCodes.PhoneOrEmailRequired => "phone",
-        RuleCodes.CodeReserved => "code",
         RuleCodes.CommentEmpty => "body",
         _ => "request",
     };

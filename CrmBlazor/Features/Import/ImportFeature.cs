@@ -62,7 +62,6 @@ public static class ImportFeature
             ImportErrorCodes.SourceUnknown => t["Source '{0}' does not exist", e.Value ?? string.Empty],
             ImportErrorCodes.GroupUnknown => t["Group '{0}' does not exist", e.Value ?? string.Empty],
             ImportErrorCodes.OwnerUnknown => t["No active user has the login name '{0}'", e.Value ?? string.Empty],
-            ImportErrorCodes.CodeReserved => t["Code '{0}' has the form the system generates; leave it empty", e.Value ?? string.Empty],
             ImportErrorCodes.TooLong => t["{0} is too long", field],
             ImportErrorCodes.ContactNameRequired => t["The contact name is empty"],
             ImportErrorCodes.NoCustomerAbove => t["A contact row needs a customer row above it"],

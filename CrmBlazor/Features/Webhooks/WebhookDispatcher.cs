@@ -103,7 +103,8 @@ public sealed class WebhookDispatcher(
             return;
         }
 
-        var items = new List<(WebhookEvents Kind, int CustomerId, long? CommentId, int? MergedId)>();
+        // ItemId is the comment's id for a comment event and the order's id for an order event.
+        var items = new List<(WebhookEvents Kind, int CustomerId, long? ItemId, int? MergedId)>();
         switch (e)
         {
             case CustomerChanged c:
@@ -120,7 +121,6 @@ public sealed class WebhookDispatcher(
                 items.Add((WebhookEvents.CommentPosted, p.CustomerId, p.CommentId, null));
                 break;
             case Orders.OrderChanged o:
-                // The order's id rides in the comment slot: an item names one customer and at most one thing of it.
                 items.Add((o.Kind == Orders.OrderChangeKinds.Paid ? WebhookEvents.OrderPaid : WebhookEvents.OrderCreated, o.CustomerId, o.OrderId, null));
                 break;
         }
@@ -135,7 +135,7 @@ public sealed class WebhookDispatcher(
                 continue;
             }
 
-            foreach (var (kind, customerId, commentId, mergedId) in items.Where(i => hook.Wants(i.Kind)))
+            foreach (var (kind, customerId, itemId, mergedId) in items.Where(i => hook.Wants(i.Kind)))
             {
                 // A customer the webhook's owner may not see is never sent (R7.4).
                 if (!await CustomerScope.CanSee(db, owner, customerId, includeTrashed: false, ct))
@@ -144,8 +144,8 @@ public sealed class WebhookDispatcher(
                 }
 
                 var payload = kind is WebhookEvents.OrderCreated or WebhookEvents.OrderPaid
-                    ? await WebhookPayload.BuildOrderAsync(db, EventName(kind), customerId, commentId!.Value, now, ct)
-                    : await WebhookPayload.BuildAsync(db, EventName(kind), customerId, commentId, now, ct, mergedId);
+                    ? await WebhookPayload.BuildOrderAsync(db, EventName(kind), customerId, itemId!.Value, now, ct)
+                    : await WebhookPayload.BuildAsync(db, EventName(kind), customerId, itemId, now, ct, mergedId);
                 db.WebhookDeliveries.Add(new WebhookDelivery(hook.Id, EventName(kind), payload, now));
                 woken.Add(hook.Id);
             }

@@ -61,32 +61,24 @@ public static class WebhookPayload
 
     public static string SerializeMerge(string eventName, DateTime occurredAt, CustomerPart customer, MergedPart merged) =>
         JsonSerializer.Serialize(new { @event = eventName, occurredAt, customer, merged }, Json);
+
     public sealed record OrderPart(long Id, string? Number, DateOnly OrderDate, string Status, decimal Total, decimal AmountPaid, int Lines);
 
     /// <summary>An order event's payload: the customer first (as every payload, so a purge finds it), then the order's
     /// figures, never its lines or note.</summary>
     public static async Task<string> BuildOrderAsync(CrmDbContext db, string eventName, int customerId, long orderId, DateTime now, CancellationToken ct)
     {
-        var json = System.Text.Json.Nodes.JsonNode.Parse(await BuildAsync(db, eventName, customerId, null, now, ct))!.AsObject();
+        var customer = await CustomerAsync(db, customerId, ct);
         var o = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId, ct);
-        json.Remove("comment");
-        json["order"] = o is null ? null : JsonSerializer.SerializeToNode(
-            new OrderPart(o.Id, o.Number, o.OrderDate, o.Status.ToString().ToLowerInvariant(), o.Total, o.AmountPaid, o.Lines.Count), Json);
-        return json.ToJsonString(Json);
+        var order = o is null ? null : new OrderPart(o.Id, o.Number, o.OrderDate, o.Status.ToString().ToLowerInvariant(), o.Total, o.AmountPaid, o.Lines.Count);
+        return JsonSerializer.Serialize(new { @event = eventName, occurredAt = now, customer, order }, Json);
     }
 
     /// <summary>Builds one delivery's payload; reads only the first characters of a comment from the database.</summary>
     public static async Task<string> BuildAsync(CrmDbContext db, string eventName, int customerId, long? commentId, DateTime now, CancellationToken ct,
         int? mergedId = null)
     {
-        var c = await db.Customers.AsNoTracking().Where(c => c.Id == customerId)
-            .Select(c => new
-            {
-                c.Id, c.Code, c.Name, c.Phone, c.Email, c.RelationshipId,
-                Relationship = db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefault(),
-                c.OwnerId, c.Version, c.UpdatedAt,
-            }).SingleAsync(ct);
-        var customer = Customer(c.Id, c.Code, c.Name, c.Phone, c.Email, c.RelationshipId, c.Relationship, c.OwnerId, c.Version, c.UpdatedAt);
+        var customer = await CustomerAsync(db, customerId, ct);
         if (mergedId is not null)
         {
             var m = await db.Customers.AsNoTracking().Where(x => x.Id == mergedId).Select(x => new { x.Id, x.Code, x.Name }).SingleAsync(ct);
@@ -103,5 +95,17 @@ public static class WebhookPayload
         }
 
         return Serialize(eventName, now, customer, comment);
+    }
+
+    private static async Task<CustomerPart> CustomerAsync(CrmDbContext db, int customerId, CancellationToken ct)
+    {
+        var c = await db.Customers.AsNoTracking().Where(c => c.Id == customerId)
+            .Select(c => new
+            {
+                c.Id, c.Code, c.Name, c.Phone, c.Email, c.RelationshipId,
+                Relationship = db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefault(),
+                c.OwnerId, c.Version, c.UpdatedAt,
+            }).SingleAsync(ct);
+        return Customer(c.Id, c.Code, c.Name, c.Phone, c.Email, c.RelationshipId, c.Relationship, c.OwnerId, c.Version, c.UpdatedAt);
     }
 }
