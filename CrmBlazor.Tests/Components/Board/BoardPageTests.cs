@@ -81,7 +81,7 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         cut.Find($"[data-testid=board-column][data-relationship='{relationshipId}']");
 
     private static IElement DropItem(IRenderedComponent<BoardPage> cut, int customerId) =>
-        cut.FindAll(".mud-drop-item").Single(e => e.QuerySelector($"[data-customer='{customerId}']") is not null);
+        cut.FindAll("[data-testid=board-drop-item]").Single(e => e.QuerySelector($"[data-customer='{customerId}']") is not null);
 
     [Fact]
     public void Columns_show_name_exact_count_and_share_of_the_visible_customers()
@@ -102,7 +102,7 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
     {
         var cut = RenderAs(_lan);
         await DropItem(cut, _duc).DragStartAsync(new DragEventArgs());
-        await Column(cut, _quoted).QuerySelector(".mud-drop-zone")!.DropAsync(new DragEventArgs());
+        await Column(cut, _quoted).DropAsync(new DragEventArgs());
 
         await AssertDucMovedToQuotedAsync(cut);
     }
@@ -161,7 +161,7 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         var item = DropItem(cut, _duc);
         Assert.Equal("false", item.GetAttribute("draggable"));
         await item.DragStartAsync(new DragEventArgs());
-        await Column(cut, _quoted).QuerySelector(".mud-drop-zone")!.DropAsync(new DragEventArgs());
+        await Column(cut, _quoted).DropAsync(new DragEventArgs());
 
         Assert.NotNull(Column(cut, _lead).QuerySelector($"[data-customer='{_duc}']"));
         await using var db = await _db.Factory.CreateDbContextAsync();

@@ -133,8 +133,8 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
         var customerId = await card.GetAttributeAsync("data-customer");
         var source = await card.EvaluateAsync<string>("e => e.closest('[data-testid=board-column]').getAttribute('aria-label')");
         var target = DatabaseInitializer.DefaultRelationships.First(n => n != source && n != quoted);
-        var dragged = manager.Locator(".mud-drop-item", new() { Has = manager.Locator($"[data-customer='{customerId}']") });
-        await dragged.DragToAsync(Column(manager, target).Locator(".mud-drop-zone"));
+        var dragged = manager.GetByTestId("board-drop-item").Filter(new() { Has = manager.Locator($"[data-customer='{customerId}']") });
+        await dragged.DragToAsync(Column(manager, target).GetByTestId("board-zone"));
         await Assertions.Expect(Column(manager, target).Locator($"[data-customer='{customerId}']")).ToBeVisibleAsync();
 
         var moved = Column(lan, target).Locator($"[data-customer='{customerId}']");

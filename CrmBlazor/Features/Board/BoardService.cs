@@ -45,7 +45,9 @@ public sealed record BoardMove(FieldSaveResult Result, BoardCard? Card)
 /// </summary>
 public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, CustomerService customers, TimeProvider clock, RelationshipService relationships)
 {
-    public const int PageSize = 20;
+    // About seven cards fill a column on a 900 px screen; the next ten load as the column's end scrolls into view, so an
+    // idle board keeps no more cards (and their components) in its circuit than a user sees.
+    public const int PageSize = 10;
 
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 

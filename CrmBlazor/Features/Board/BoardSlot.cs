@@ -1,7 +1,7 @@
 namespace CrmBlazor.Features.Board;
 
 /// <summary>
-/// One card's place on the board (the drop container's item). The page keeps the slot while the card stays on screen and
+/// One card's place on the board. The page keeps the slot while the card stays on screen and
 /// sets its new card when the customer changes; the card's view listens and redraws itself alone.
 /// </summary>
 public sealed class BoardSlot(BoardCard card, string? flash)
