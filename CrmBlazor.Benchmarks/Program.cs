@@ -47,7 +47,7 @@ if (options.Suites.Contains("circuit-smoke") || options.Suites.Contains("circuit
 
 if (options.Suites.Contains("circuit-memory"))
 {
-    await CrmBlazor.Benchmarks.Circuits.CircuitMemory.RunAsync(Math.Min(options.Runs, 40));
+    await CrmBlazor.Benchmarks.Circuits.CircuitMemory.RunAsync(Math.Min(options.Runs, 40), options.Pages, options.Hold);
     return;
 }
 
@@ -176,6 +176,12 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
     public IReadOnlyList<int> Viewers { get; private init; } = [0, 10, 50, 200];
     public bool ScaleOut { get; private init; } = true;
 
+    /// <summary>circuit-memory suite: only these pages (--pages /customers,/board; "detail" is a customer's page).</summary>
+    public IReadOnlyList<string>? Pages { get; private init; }
+
+    /// <summary>circuit-memory suite: seconds to keep each page's circuits open after measuring (--hold 60), for dotnet-dump.</summary>
+    public int Hold { get; private init; }
+
     public static BenchOptions Parse(string[] args)
     {
         var suites = new HashSet<string>();
@@ -184,6 +190,8 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
         var scaleOut = true;
         int[] viewers = [0, 10, 50, 200];
         string? db = null;
+        string[]? pages = null;
+        var hold = 0;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -198,6 +206,8 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
                 case "--wrk": wrk = true; break;
                 case "--viewers": viewers = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--no-scale-out": scaleOut = false; break;
+                case "--hold": hold = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--pages": pages = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: suites.Add(args[i]); break;
             }
         }
@@ -209,7 +219,7 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
 
         db ??= Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "bench-data", $"bench-{customers}-{users}-{depth}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(db))!);
-        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs) { Clients = clients, Seconds = seconds, Wrk = wrk, Viewers = viewers, ScaleOut = scaleOut };
+        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs) { Clients = clients, Seconds = seconds, Wrk = wrk, Viewers = viewers, ScaleOut = scaleOut, Pages = pages, Hold = hold };
     }
 }
 

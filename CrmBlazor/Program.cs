@@ -45,6 +45,10 @@ builder.Services.AddTransient<MudBlazor.MudLocalizer, CrmMudLocalizer>();
 builder.Services.AddLocalization();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddHttpContextAccessor();
+if (builder.Configuration.GetValue("Diagnostics:AllowCollect", false))
+{
+    builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, CrmBlazor.Live.CircuitCensus>();
+}
 
 builder.Services.AddCrmDatabase(builder.Configuration, builder.Environment.ContentRootPath);
 // Every instance sharing the database decrypts the same cookies (scale-out behind a load balancer).
@@ -165,6 +169,7 @@ if (app.Configuration.GetValue("Diagnostics:AllowCollect", false))
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         return Results.Ok(new { heapBytes = GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, totalBytes = GC.GetTotalMemory(false) });
     }).AllowAnonymous().DisableAntiforgery();
+    app.MapGet("/health/components", () => Results.Ok(CrmBlazor.Live.CircuitCensus.Take())).AllowAnonymous();
 }
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -126,6 +126,14 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>User + system CPU time of the process so far, in seconds (clock ticks of 1/100 s).</summary>
     /// <summary>The app's managed heap after a full, compacting collection (POST /health/collect), or null when the app
     /// does not offer it.</summary>
+    /// <summary>The component census of the open circuits (GET /health/components), or null when the app does not offer it.</summary>
+    public async Task<System.Text.Json.JsonDocument?> ComponentCensusAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var response = await http.GetAsync("health/components", ct);
+        return response.IsSuccessStatusCode ? System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)) : null;
+    }
+
     public async Task<long?> HeldHeapBytesAsync(CancellationToken ct)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };

@@ -9,7 +9,7 @@ namespace CrmBlazor.Benchmarks.Circuits;
 /// </summary>
 public static class CircuitMemory
 {
-    public static async Task RunAsync(int circuits)
+    public static async Task RunAsync(int circuits, IReadOnlyList<string>? only = null, int holdSeconds = 0)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(30));
         var ct = cts.Token;
@@ -18,7 +18,8 @@ public static class CircuitMemory
         using var admin = await BlazorCircuitClient.SignInAsync(app.BaseAddress, "admin", CircuitApps.AdminPassword, ct);
         using var writer = new ApiWriter(app.BaseAddress, await CircuitApps.TokenAsync(db, "admin"));
         var customer = (await writer.FirstPageAsync(1, ct))[0];
-        var pages = new[] { "/updates", "/settings", "/customers", "/board", $"/customers/{customer.Id}" };
+        var pages = new[] { "/updates", "/settings", "/customers", "/board", $"/customers/{customer.Id}" }
+            .Where(p => only is null || only.Contains(p.StartsWith("/customers/", StringComparison.Ordinal) ? "detail" : p)).ToList();
         Console.WriteLine($"circuit-memory: {circuits} idle circuits per page, admin, {app.BaseAddress}");
         Console.WriteLine($"{"page",-24} {"KB per circuit (held heap)",28} {"KB first render received",26}");
         foreach (var page in pages)
@@ -36,12 +37,41 @@ public static class CircuitMemory
             var after = await app.HeldHeapBytesAsync(ct) ?? 0;
             var received = clients.Average(c => c.BytesReceived) / 1024;
             Console.WriteLine($"{page,-24} {((after - before) / 1024.0 / circuits).ToString("N0", CultureInfo.InvariantCulture),28} {received.ToString("N0", CultureInfo.InvariantCulture),26}");
+            using (var census = await app.ComponentCensusAsync(ct))
+            {
+                PrintCensus(census);
+            }
+
+            if (holdSeconds > 0)
+            {
+                Console.WriteLine($"holding {page} for {holdSeconds} s (dotnet-dump collect -p <app pid>)");
+                await Task.Delay(TimeSpan.FromSeconds(holdSeconds), ct);
+            }
+
             foreach (var client in clients)
             {
                 await client.DisposeAsync();
             }
 
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }
+    }
+
+    /// <summary>The components one circuit of the page holds, most render-tree frames first: where its memory goes.</summary>
+    private static void PrintCensus(System.Text.Json.JsonDocument? census)
+    {
+        var n = census?.RootElement.GetProperty("circuits").GetInt32() ?? 0;
+        if (census is null || n == 0)
+        {
+            return;
+        }
+
+        var components = census.RootElement.GetProperty("components").EnumerateArray().ToList();
+        Console.WriteLine($"    {components.Sum(c => c.GetProperty("count").GetInt32()) / (double)n,6:N0} components, {components.Sum(c => c.GetProperty("frames").GetInt64()) / (double)n,8:N0} frames per circuit; the most frames:");
+        foreach (var c in components.Take(12))
+        {
+            var count = c.GetProperty("count").GetInt32();
+            Console.WriteLine($"    {c.GetProperty("type").GetString(),-40} {count / (double)n,6:N1} × {c.GetProperty("frames").GetInt64() / (double)n,8:N0} frames held, {c.GetProperty("used").GetInt64() / (double)count,6:N0} used each");
         }
     }
 }

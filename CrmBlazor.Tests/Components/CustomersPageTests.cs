@@ -72,6 +72,31 @@ public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public void A_row_checkbox_selects_its_customer_and_the_header_checkbox_selects_the_page_for_bulk_actions()
+    {
+        var cut = Render<CustomersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody input[type=checkbox]").Count), TimeSpan.FromSeconds(10));
+        Assert.Empty(cut.FindAll("[data-testid=bulk-count]"));
+
+        // Each row's checkbox is labelled with its customer and carries its id (the page script reads it on a double-click).
+        var duc = cut.Find("input[aria-label='Chọn Đặng Văn Đức']");
+        using (var db = _db.Factory.CreateDbContext())
+        {
+            Assert.Equal(db.Customers.Single(c => c.Name == "Đặng Văn Đức").Id.ToString(CultureInfo.InvariantCulture), duc.GetAttribute("value"));
+        }
+
+        duc.Change(true);
+        cut.WaitForAssertion(() => Assert.Equal("Đã chọn 1", cut.Find("[data-testid=bulk-count]").TextContent.Trim()));
+        Assert.True(cut.Find("input[aria-label='Chọn Đặng Văn Đức']").HasAttribute("checked"));
+
+        cut.Find("input[aria-label='Chọn tất cả trên trang này']").Change(true);
+        cut.WaitForAssertion(() => Assert.Equal("Đã chọn 2", cut.Find("[data-testid=bulk-count]").TextContent.Trim()));
+
+        cut.Find("input[aria-label='Chọn tất cả trên trang này']").Change(false);
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=bulk-count]")));
+    }
+
+    [Fact]
     public void Shows_an_empty_state_when_nothing_is_visible()
     {
         using (var ctx = _db.Factory.CreateDbContext())

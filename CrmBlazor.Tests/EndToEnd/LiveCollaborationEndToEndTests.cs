@@ -52,7 +52,7 @@ public sealed class LiveCollaborationEndToEndTests : BrowserAppTest
         var writerLoads = await writer.GetByTestId("customer-grid").GetAttributeAsync("data-loads");
 
         // With the mouse, as a user does: double-click the name, type, Enter.
-        await row.Locator("[data-field=name]").DblClickAsync();
+        await row.Locator("td.f-name").DblClickAsync();
         var editor = row.GetByLabel("Tên");
         await editor.FillAsync("Đặng Văn Đức Anh");
         await editor.PressAsync("Enter");

@@ -50,7 +50,7 @@ public sealed class LiveGridEndToEndTests : BrowserAppTest
         await b.EvaluateAsync("() => window.__noReload = true");
 
         // Invalid input: the error is shown in the cell and nothing is saved.
-        await rowA.Locator("[data-field=phone]").DblClickAsync();
+        await rowA.Locator("td.f-phone").DblClickAsync();
         var editor = rowA.GetByLabel("Điện thoại");
         await editor.FillAsync("12ab");
         await editor.PressAsync("Enter");
@@ -59,7 +59,7 @@ public sealed class LiveGridEndToEndTests : BrowserAppTest
         await Assertions.Expect(rowA.GetByLabel("Điện thoại")).ToHaveCountAsync(0);
         await Assertions.Expect(rowA).ToContainTextAsync("0912 345 678");
 
-        await rowA.Locator("[data-field=phone]").DblClickAsync();
+        await rowA.Locator("td.f-phone").DblClickAsync();
         editor = rowA.GetByLabel("Điện thoại");
         await editor.FillAsync("0977 888 999");
         await editor.PressAsync("Enter");
