@@ -15,6 +15,7 @@ public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
 {
     private TestDatabase _db = null!;
     private StaffProfile _lan = null!;
+    private int _firstRelationship;
 
     public CustomersPageTests()
     {
@@ -29,7 +30,7 @@ public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
         var sales = await _db.AddPermissionGroupAsync("Kinh doanh", Rights.SalesDefault);
         _lan = await _db.AddUserAsync("lan", "Nguyễn Thị Lan", root.Id, sales.Id);
         var other = await _db.AddUserAsync("minh", "Đỗ Văn Minh", root.Id, sales.Id);
-        var first = await _db.AddRelationshipAsync("Khách hàng tiềm năng", isDefault: true);
+        var first = _firstRelationship = await _db.AddRelationshipAsync("Khách hàng tiềm năng", isDefault: true);
         await _db.AddCustomerAsync("Đặng Văn Đức", "0912345678", first, _lan.Id);
         await _db.AddCustomerAsync("Trần Thị Ánh", "0987000111", first, _lan.Id);
         await _db.AddCustomerAsync("Khách của Minh", "0903000222", first, other.Id);
@@ -94,6 +95,24 @@ public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
 
         cut.Find("input[aria-label='Chọn tất cả trên trang này']").Change(false);
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=bulk-count]")));
+    }
+
+    [Fact]
+    public async Task The_pager_shows_the_exact_total_once_counted_and_keeps_it_while_paging()
+    {
+        // #25: the rows come first, the total after them; a full page means more may follow, counted apart.
+        for (var i = 0; i < 28; i++)
+        {
+            await _db.AddCustomerAsync($"Khách thêm {i:D2}", $"09330{i:D5}", _firstRelationship, _lan.Id);
+        }
+
+        var cut = Render<CustomersPage>();
+        cut.WaitForAssertion(() => Assert.Contains("1–25 / 30", cut.Find(".mud-table-pagination").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+
+        // The second page is not full: its rows prove the total, which stays exact.
+        // The pager's third button, "next page" (its label is MudBlazor's own text here: bUnit has no app localizer).
+        cut.FindAll(".mud-table-pagination-actions button")[2].Click();
+        cut.WaitForAssertion(() => Assert.Contains("26–30 / 30", cut.Find(".mud-table-pagination").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

@@ -23,6 +23,45 @@ public sealed class QuickSearchOrderTests : IAsyncLifetime
     public async Task DisposeAsync() => await _w.DisposeAsync();
 
     [Fact]
+    public async Task The_page_read_without_its_total_has_the_rows_of_the_full_list_and_the_total_counted_apart_matches_it()
+    {
+        // #25: the grid reads a page's rows alone and counts the total beside them; both must be what ListAsync answers.
+        var names = new[] { "Nguyễn Văn An", "Nguyễn Thị Ánh", "Trần Nguyên Anh", "Lê Thị Hoa", "Phạm Văn Nguyện", "Đỗ Minh Tâm" };
+        var owners = new[] { _w.Lan.UserId, _w.Minh.UserId, null };
+        for (var i = 0; i < 90; i++)
+        {
+            await _w.Db.AddCustomerAsync(names[i % names.Length] + " " + (i / names.Length), $"09{i:D8}", _w.FirstRelationship, owners[i % owners.Length]);
+        }
+
+        var service = new CustomerService(_w.Db.Factory, TimeProvider.System);
+        var queries = new List<CustomerListQuery>();
+        foreach (var search in new string?[] { null, "nguyen", "thi anh", "0000001" })
+        {
+            foreach (var sort in new[] { CustomerSort.Name, CustomerSort.Phone, CustomerSort.CreatedAt })
+            {
+                for (var page = 0; page < 3; page++)
+                {
+                    queries.Add(new CustomerListQuery { Search = search, Sort = sort, Descending = page == 1, Page = page, PageSize = 10 });
+                }
+            }
+        }
+
+        queries.Add(new CustomerListQuery { Unassigned = true, PageSize = 10, Page = 2 });
+        foreach (var user in new[] { _w.Admin, _w.Lan, _w.Minh })
+        {
+            foreach (var query in queries)
+            {
+                var full = await service.ListAsync(user, query);
+                var rows = await service.PageRowsAsync(user, query);
+                Assert.Equal(full.Items.Select(r => r.Id).ToList(), rows.Select(r => r.Id).ToList());
+                Assert.Equal(full.Total, await service.CountAsync(user, query));
+            }
+        }
+
+        Assert.Equal(10, (await service.PageRowsAsync(_w.Admin, new CustomerListQuery { PageSize = 10 })).Count);
+    }
+
+    [Fact]
     public async Task Search_through_the_index_matches_a_plain_scan_for_every_scope()
     {
         var names = new[] { "Nguyễn Văn An", "Nguyễn Thị Ánh", "Trần Nguyên Anh", "Lê Thị Hoa", "Phạm Văn Nguyện", "Đỗ Minh Tâm", "Vũ Thị Anh Thư" };

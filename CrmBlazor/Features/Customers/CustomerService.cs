@@ -124,6 +124,28 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
 
         // The total runs beside the page, on its own connection (SQLite's calls are synchronous, hence Task.Run).
         var totalTask = Task.Run(() => WithDbAsync(countDb => CountAsync(countDb, user, query, ct), ct), ct);
+        return new PagedResult<CustomerRow>(await PageOfAsync(db, user, query, ct), await totalTask);
+    }
+
+    /// <summary>
+    /// The rows of one page of the list, without its total: the grid shows them at once and takes the total from
+    /// <see cref="CountAsync(UserAccess, CustomerListQuery, CancellationToken)"/> when it arrives (#25: counting a million
+    /// customers must not hold the first page back).
+    /// </summary>
+    public async Task<IReadOnlyList<CustomerRow>> PageRowsAsync(UserAccess user, CustomerListQuery query, CancellationToken ct = default)
+    {
+        RequireAccess(user);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (query.Sort == CustomerSort.Name && CustomerSearch.UsesTextIndex(query.Search) && db.Database.IsSqlite())
+        {
+            return (await ByNameWithSearchAsync(db, user, query, ct, withTotal: false)).Items;
+        }
+
+        return await PageOfAsync(db, user, query, ct);
+    }
+
+    private async Task<List<CustomerRow>> PageOfAsync(CrmDbContext db, UserAccess user, CustomerListQuery query, CancellationToken ct)
+    {
         var customers = Filter(db, user, query);
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
@@ -131,7 +153,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         // lookups (relationship, source, owner names) for every skipped row of a deep page.
         var ids = await Sort(db, customers, query.Sort, query.Descending)
             .Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
-        return new PagedResult<CustomerRow>(await RowsAsync(db, ids, ct), await totalTask);
+        return await RowsAsync(db, ids, ct);
     }
 
     /// <summary>The rows of a page, in the page's order.</summary>
@@ -150,7 +172,8 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     /// customers) is then a range walk instead of sorting 50,000 matches. Totals: A counted from the indexes (exact),
     /// B and L up to the search cap.
     /// </summary>
-    private async Task<PagedResult<CustomerRow>> ByNameWithSearchAsync(CrmDbContext db, UserAccess user, CustomerListQuery query, CancellationToken ct)
+    private async Task<PagedResult<CustomerRow>> ByNameWithSearchAsync(CrmDbContext db, UserAccess user, CustomerListQuery query, CancellationToken ct,
+        bool withTotal = true)
     {
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
@@ -169,7 +192,8 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         var needed = (page + 1) * size;
         var leading = await Sort(db, Leading(filtered), CustomerSort.Name, query.Descending).Take(needed).Select(c => new { c.Id, c.NameKey }).ToListAsync(ct);
         var candidates = leading.Select(c => (c.Id, c.NameKey)).ToList();
-        var total = await CustomerScope.CountVisibleAsync(db, user, source => Leading(ApplyFilters(db, user, unsearched, source)), ct);
+        // Without the total (the grid's first paint), the parts' sizes below are a by-product and the count is skipped.
+        var total = withTotal ? await CustomerScope.CountVisibleAsync(db, user, source => Leading(ApplyFilters(db, user, unsearched, source)), ct) : 0;
         foreach (var part in names.Count > 0 ? new[] { inside, runOn } : [inside])
         {
             // Usually few: read them all once, for the page and the total; past the cap, the first of them in order.
