@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 // It asserts nothing. Usage:
 //   dotnet run -c Release --project CrmBlazor.Benchmarks -- [customers-page] [import] [--customers 1000000] [--db path] [--runs 60]
 //   import: dotnet run -c Release --project CrmBlazor.Benchmarks -- import import-pg --customers 100000 --runs 3
+//   floors: dotnet run -c Release --project CrmBlazor.Benchmarks -- floors [--customers 1000000] (each figure beside its sqlite3 floor)
 //   orders: dotnet run -c Release --project CrmBlazor.Benchmarks -- orders [--clients 16]
 //   api:    dotnet run -c Release --project CrmBlazor.Benchmarks -- api --db bench-data/bench-1000000-12-3.db [--clients 16] [--seconds 30] [--wrk]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -122,6 +123,12 @@ if (options.Suites.Contains("import-pg"))
 if (options.Suites.Contains("api"))
 {
     await ApiBench.RunAsync(options.DbPath, data, options.Clients, TimeSpan.FromSeconds(options.Seconds), options.Wrk);
+}
+
+if (options.Suites.Contains("floors"))
+{
+    // Each grid and board figure beside the same answer's tuned statements in sqlite3 on the same file (#25).
+    await CrmBlazor.Benchmarks.FloorsBench.RunAsync(factory, options.DbPath, data, admin, options.Runs, async (runs, action) => await Measure(runs, action));
 }
 
 if (options.Suites.Contains("grid"))
