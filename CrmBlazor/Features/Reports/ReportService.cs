@@ -1,6 +1,6 @@
 using System.Globalization;
-using CrmBlazor.Data;
 using System.Linq.Expressions;
+using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
@@ -148,6 +148,9 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
             .OrderByDescending(x => x.Revenue).ThenByDescending(x => x.Orders).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
 
         // Bought once or again: the customers with a paying order dated by the period's end, by how many such orders they have.
+        // Their whole history up to then, not only the period's buyers: a manager reads it as "of everyone who has bought from
+        // us, how many came back", and a month's buyers split into first-time and repeat would call a first purchase and
+        // its re-order in the same month both "new".
         var perBuyer = await paying.Where(o => o.OrderDate <= lastDay && ids.Contains(o.CustomerId))
             .GroupBy(o => o.CustomerId).Select(g => g.Count() > 1)
             .GroupBy(again => again).Select(g => new { Again = g.Key, Count = g.Count() }).ToListAsync(ct);
