@@ -13,7 +13,7 @@ namespace CrmBlazor.Benchmarks;
 
 /// <summary>
 /// Suite "reports" (#24, R8): every report of the reports page at 1,000,000 customers with 5,000,000 stage changes in
-/// the change log and 2,000,000 comments, for a reader who sees all, a sub-department manager and a salesperson, over
+/// the change log, 2,000,000 comments and 1,000,000 orders (revenue, conversion, bought once or again), for a reader who sees all, a sub-department manager and a salesperson, over
 /// this month, this quarter and a department. Beside each: its floor, the very SQL statements the page ran, replayed
 /// through a bare SqliteCommand on the same file (no EF, no materialisation beyond reading the rows).
 /// Run: dotnet run -c Release --project CrmBlazor.Benchmarks -- reports --depth 5 --users 60 [--runs 30]
@@ -27,6 +27,7 @@ public static class ReportsBench
         IDbContextFactory<CrmDbContext> factory = new RecordingFactory(path, recorder);
         var data = await BenchData.EnsureAsync(factory, customers, users, depth);
         await EnsureActivityAsync(path, customers, data);
+        await EnsureOrdersAsync(path, customers);
         await using (var db = await factory.CreateDbContextAsync())
         {
             // Readers of the bench get the right to see reports.
@@ -77,6 +78,10 @@ public static class ReportsBench
         Console.WriteLine($"{"reports page (all figures)",-44} {"p50 ms",8} {"p95 ms",8} {"floor p95",10} {"ratio",6}");
         await using var raw = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
         await raw.OpenAsync();
+        // The order figures compare and sum decimal columns (TEXT in SQLite) through functions EF Core registers on its own
+        // connections: the replay needs them too, doing the same work.
+        raw.CreateFunction("ef_compare", (decimal? left, decimal? right) => left is decimal l && right is decimal r ? decimal.Compare(l, r) : (int?)null, isDeterministic: true);
+        raw.CreateAggregate("ef_sum", (decimal?)null, (decimal? sum, decimal? value) => value is decimal v ? sum.GetValueOrDefault() + v : sum, isDeterministic: true);
         foreach (var (name, user, filter) in cases)
         {
             recorder.Commands.Clear();
@@ -131,6 +136,38 @@ public static class ReportsBench
             SELECT abs(random()) % {customers} + 1, '{author}', 'Đã gọi cho khách',
                    strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || (abs(random()) % (700 * 86400)) || ' seconds'), 0
             FROM n;
+            COMMIT;
+            ANALYZE;
+            """);
+        Console.WriteLine($"  done in {watch.Elapsed.TotalSeconds:N0} s");
+    }
+
+    /// <summary>One order a customer on average over the customers' two years, every status, some partly paid; written once by SQL.</summary>
+    private static async Task EnsureOrdersAsync(string path, int customers)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        if (await ScalarAsync(connection, "SELECT count(*) FROM \"Orders\"") >= customers)
+        {
+            return;
+        }
+
+        var watch = Stopwatch.StartNew();
+        Console.WriteLine($"Writing {customers:N0} orders…");
+        // MATERIALIZED: each row's random status is drawn once, so its amount paid matches it (2 paid, 1 confirmed with a
+        // deposit, 3 cancelled after one, 0 draft). Amounts are whole VND in EF's decimal text form.
+        await ExecAsync(connection, $"""
+            BEGIN;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {customers}),
+            r AS MATERIALIZED (SELECT i, abs(random()) % {customers} + 1 AS c, abs(random()) % 4 AS s, (abs(random()) % 500 + 1) * 10000 AS t,
+                                      abs(random()) % (700 * 86400) AS ago FROM n)
+            INSERT INTO "Orders" ("CustomerId", "Number", "OrderDate", "Status", "Total", "AmountPaid", "Note", "Version", "CreatedAt", "CreatedById",
+                                  "UpdatedAt", "UpdatedById", "PaidAt", "Lines")
+            SELECT c, 'DH' || printf('%07d', i), date('now', '-' || ago || ' seconds'), s, t || '.0',
+                   CASE s WHEN 2 THEN t WHEN 1 THEN t / 2 WHEN 3 THEN t / 4 ELSE 0 END || '.0', NULL, 1,
+                   strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || ago || ' seconds'), NULL,
+                   strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || ago || ' seconds'), NULL, NULL, '[]'
+            FROM r;
             COMMIT;
             ANALYZE;
             """);

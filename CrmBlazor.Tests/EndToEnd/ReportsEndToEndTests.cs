@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
+using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Customers;
+using CrmBlazor.Features.Orders;
 using CrmBlazor.Security;
 using CrmBlazor.Tests.EndToEnd.Customers;
 using CrmBlazor.Tests.TestSupport;
@@ -13,7 +15,7 @@ namespace CrmBlazor.Tests.EndToEnd;
 
 /// <summary>
 /// R8 (#24) in Chromium, with the mouse: a manager with the "view KPI" right opens the reports from the navigation, clicks a
-/// bar of the relationship distribution and lands on exactly those customers in the list; a table downloads as .xlsx; a
+/// bar of the relationship distribution and lands on exactly those customers in the list; orders show as revenue in VND; a table downloads as .xlsx; a
 /// stage change elsewhere reaches the open report without a reload. A salesperson without the right has no link and
 /// is refused.
 /// </summary>
@@ -55,6 +57,14 @@ public sealed class ReportsEndToEndTests : BrowserAppTest
             {
                 Assert.Equal(SaveStatus.Saved, (await customers.SaveFieldAsync(me, id, GridFields.Relationship, quoted.ToString(System.Globalization.CultureInfo.InvariantCulture), 1)).Status);
             }
+
+            // Orders: one customer buys twice, one pays a deposit; the order sections show them in VND.
+            var orders = scope.ServiceProvider.GetRequiredService<OrderService>();
+            foreach (var (id, total, paid) in new[] { (ids[0], 1_500_000m, 1_500_000m), (ids[0], 700_000m, 700_000m), (ids[1], 2_000_000m, 300_000m) })
+            {
+                var input = new OrderInput { Total = total, Status = paid == total ? OrderStatus.Paid : OrderStatus.Confirmed, AmountPaid = paid };
+                Assert.Equal(SaveStatus.Saved, (await orders.CreateAsync(me, id, input)).Status);
+            }
         }
 
         await using var context = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 1000 } });
@@ -66,6 +76,8 @@ public sealed class ReportsEndToEndTests : BrowserAppTest
         var quotedRow = distribution.Locator("tr", new() { HasText = "Đã báo giá" });
         await Assertions.Expect(quotedRow.Locator("td.num").First).ToHaveTextAsync("2");
         await Assertions.Expect(distribution.Locator("tr", new() { HasText = "Tổng" })).ToContainTextAsync("5");
+        await Assertions.Expect(page.GetByTestId("report-revenue-by-source").Locator("tr", new() { HasText = "Tổng" })).ToContainTextAsync("2.500.000 ₫");
+        await Assertions.Expect(page.GetByTestId("report-buyers").Locator("tr", new() { HasText = "Mua lại" })).ToContainTextAsync("1");
         await page.ScreenshotAsync(new() { Path = Artifact("reports.png"), FullPage = true });
 
         // Live: a third customer quoted elsewhere; the open report follows without a reload.

@@ -3,6 +3,7 @@ using CrmBlazor.Data;
 using CrmBlazor.Domain.Comments;
 using CrmBlazor.Domain.Common;
 using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Domain.Relationships;
 using CrmBlazor.Features.Customers;
@@ -16,7 +17,8 @@ namespace CrmBlazor.Tests.Integration.Reports;
 
 /// <summary>
 /// R8 (#24): every figure of the reports equals an oracle computed in plain C# from the raw rows of a random company —
-/// customers, comments and stage changes across four months, related users, trashed customers — for readers of every
+/// customers, comments, stage changes and orders (every status, partly paid, cancelled after a payment) across four months,
+/// related users, trashed customers — for readers of every
 /// visibility (R7.3), narrowed by department and by owner, over several periods. On SQLite and PostgreSQL.
 /// </summary>
 public class ReportOracleTests : IAsyncLifetime
@@ -30,6 +32,7 @@ public class ReportOracleTests : IAsyncLifetime
     private readonly HashSet<(int Customer, string User)> _related = [];
     private readonly List<(int Customer, DateTime At, bool Deleted)> _comments = [];
     private readonly List<(long Id, int Customer, DateTime At, string Old, string New)> _moves = [];
+    private readonly List<(int Customer, DateOnly Date, OrderStatus Status, decimal Paid)> _orders = [];
     private List<int> _stages = [];
     private TestDatabase _db = null!;
 
@@ -88,6 +91,11 @@ public class ReportOracleTests : IAsyncLifetime
                     Assert.Equal(expected.Entered, actual.Pipeline.Where(x => x.Entered > 0).ToDictionary(x => x.RelationshipId, x => x.Entered));
                     Assert.Equal(expected.Medians, actual.Pipeline.Where(x => x.MedianDays is not null).ToDictionary(x => x.RelationshipId, x => x.MedianDays!.Value));
                     Assert.Equal(expected.DontForget, actual.DontForgetByOwner.ToDictionary(x => x.OwnerId ?? "-", x => x.Count));
+                    Assert.Equal(expected.Revenue, actual.RevenueBySource.ToDictionary(x => x.SourceId ?? 0, x => (x.Orders, x.Revenue)));
+                    Assert.Equal(expected.Conversion, actual.ConversionBySource.ToDictionary(x => x.SourceId ?? 0, x => (x.NewCustomers, x.Paying)));
+                    Assert.Equal(expected.NewBySource, actual.ConversionBySource.ToDictionary(x => x.SourceId ?? 0, x => x.NewCustomers));
+                    Assert.All(actual.ConversionBySource, x => Assert.Equal(ReportService.Percent(x.Paying, x.NewCustomers), x.Percent));
+                    Assert.Equal(expected.Buyers, (actual.Buyers.Single(x => x.Kind == ReportService.BoughtOnce).Customers, actual.Buyers.Single(x => x.Kind == ReportService.BoughtAgain).Customers));
                     var total = actual.Distribution.Sum(x => x.Count);
                     Assert.True(total == 0 || Math.Abs(actual.Distribution.Sum(x => x.Percent) - 100) < 0.5, where);
                     // The links under each bar: the list with the same narrowing shows exactly the customers counted.
@@ -98,7 +106,9 @@ public class ReportOracleTests : IAsyncLifetime
                     }
 
                     checks++;
-                    nonEmpty += expected.NewBySource.Count > 0 && expected.Entered.Count > 0 && expected.InteractionsByOwner.Count > 0 ? 1 : 0;
+                    nonEmpty += expected.NewBySource.Count > 0 && expected.Entered.Count > 0 && expected.InteractionsByOwner.Count > 0
+                        && expected.Revenue.Values.Any(x => x.Revenue > 0) && expected.Conversion.Values.Any(x => x.Paying > 0)
+                        && expected.Buyers.Once > 0 && expected.Buyers.Again > 0 ? 1 : 0;
                 }
             }
         }
@@ -124,7 +134,8 @@ public class ReportOracleTests : IAsyncLifetime
 
     private sealed record Expected(
         Dictionary<int, int> NewBySource, Dictionary<string, int> InteractionsByOwner, Dictionary<int, int> Distribution,
-        Dictionary<int, int> Entered, Dictionary<int, double> Medians, Dictionary<string, int> DontForget);
+        Dictionary<int, int> Entered, Dictionary<int, double> Medians, Dictionary<string, int> DontForget,
+        Dictionary<int, (int Orders, decimal Revenue)> Revenue, Dictionary<int, (int New, int Paying)> Conversion, (int Once, int Again) Buyers);
 
     /// <summary>R8 in plain C# over the seeded rows.</summary>
     private Expected Oracle(string reader, ReportFilter filter)
@@ -163,7 +174,16 @@ public class ReportOracleTests : IAsyncLifetime
         var cutoff = Now.UtcDateTime.AddDays(-30);
         var dontForget = visible.Values.Where(c => c.LastContact < cutoff || (c.LastContact is null && c.Created < cutoff))
             .GroupBy(c => c.Owner ?? "-").ToDictionary(g => g.Key, g => g.Count());
-        return new Expected(newBySource, byOwner, distribution, entered, stays.ToDictionary(s => s.Key, s => ReportService.Median(s.Value)), dontForget);
+        // Orders: dated in the period and not cancelled, their amount paid as revenue; "paying" = not cancelled, something paid.
+        var revenue = _orders.Where(o => o.Status != OrderStatus.Cancelled && o.Date >= filter.Period.From && o.Date <= filter.Period.To && visible.ContainsKey(o.Customer))
+            .GroupBy(o => visible[o.Customer].Source ?? 0).ToDictionary(g => g.Key, g => (g.Count(), g.Sum(o => o.Paid)));
+        var payingOrders = _orders.Where(o => o.Status != OrderStatus.Cancelled && o.Paid > 0 && o.Date <= filter.Period.To)
+            .GroupBy(o => o.Customer).ToDictionary(g => g.Key, g => g.Count());
+        var conversion = visible.Values.Where(c => InPeriod(c.Created)).GroupBy(c => c.Source ?? 0)
+            .ToDictionary(g => g.Key, g => (g.Count(), g.Count(c => payingOrders.ContainsKey(c.Id))));
+        var buyers = visible.Keys.Select(id => payingOrders.GetValueOrDefault(id)).ToList();
+        return new Expected(newBySource, byOwner, distribution, entered, stays.ToDictionary(s => s.Key, s => ReportService.Median(s.Value)), dontForget,
+            revenue, conversion, (buyers.Count(n => n == 1), buyers.Count(n => n > 1)));
     }
 
     private async Task SeedAsync()
@@ -271,7 +291,35 @@ public class ReportOracleTests : IAsyncLifetime
             db.ChangeLog.Add(new ChangeLogEntry(c.Id, c.OwnerId, c.CreatedAt.AddDays(2), new FieldChange("Name", "x", c.Name), "grid"));
         }
 
+        // Orders from before the customer's creation (an import's history) to weeks after it, in every status: drafts and
+        // confirmed ones with or without a deposit, paid in full, cancelled (some after a payment: their money no longer counts).
+        var orders = new List<Order>();
+        foreach (var c in created)
+        {
+            for (var n = _random.Next(0, 4) == 0 ? _random.Next(1, 5) : _random.Next(0, 2); n > 0; n--)
+            {
+                var date = DateOnly.FromDateTime(c.CreatedAt).AddDays(_random.Next(-10, 50));
+                var total = (_random.Next(1, 500) * 10_000m) + (_random.Next(4) == 0 ? 0.25m : 0);
+                var kind = _random.Next(6);
+                var status = kind switch { 0 => OrderStatus.Draft, 1 or 2 => OrderStatus.Confirmed, _ => OrderStatus.Paid };
+                var deposit = status == OrderStatus.Confirmed && _random.Next(2) == 0 ? Math.Round(total / 3, 2) : 0;
+                var order = Order.Create(c.Id, date, null, total, status, deposit, null, c.OwnerId, c.CreatedAt);
+                if (_random.Next(7) == 0)
+                {
+                    order.ChangeStatus(OrderStatus.Cancelled, c.OwnerId, c.CreatedAt);
+                }
+
+                orders.Add(order);
+            }
+        }
+
+        db.Orders.AddRange(orders);
         await db.SaveChangesAsync();
+        _orders.AddRange(orders.Select(o => (o.CustomerId, o.OrderDate, o.Status, o.AmountPaid)));
+        Assert.Contains(_orders, o => o.Status == OrderStatus.Cancelled && o.Paid > 0);
+        Assert.Contains(_orders, o => o.Status == OrderStatus.Confirmed && o.Paid > 0);
+        Assert.Contains(_orders, o => o.Status == OrderStatus.Draft);
+
         // Some comments are deleted: they are not interactions.
         var deletedIds = await db.Comments.OrderBy(m => m.Id).Select(m => m.Id).ToListAsync();
         deletedIds = deletedIds.Where((_, i) => i % 9 == 0).ToList();

@@ -18,8 +18,11 @@ public static class ReportTables
     public const string Interactions = "interactions";
     public const string Pipeline = "pipeline";
     public const string DontForget = "dont-forget";
+    public const string RevenueBySource = "revenue-by-source";
+    public const string Conversion = "conversion";
+    public const string Buyers = "buyers";
 
-    public static readonly string[] All = [Distribution, NewBySource, Interactions, Pipeline, DontForget];
+    public static readonly string[] All = [Distribution, NewBySource, Interactions, Pipeline, DontForget, RevenueBySource, Conversion, Buyers];
 }
 
 /// <summary>The reports' state in a URL (period, dates, department, owner): the page and its downloads read the same one.</summary>
@@ -111,6 +114,9 @@ public static class ReportEndpoints
         ReportTables.NewBySource => "New customers per source",
         ReportTables.Interactions => "Interactions",
         ReportTables.Pipeline => "Pipeline movement",
+        ReportTables.RevenueBySource => "Orders and revenue per source",
+        ReportTables.Conversion => "Conversion by source",
+        ReportTables.Buyers => "Bought once, bought again",
         _ => "Don't forget, per owner",
     };
 
@@ -125,6 +131,7 @@ public static class ReportEndpoints
     internal static List<Dictionary<string, object?>> Rows(string table, ReportData d, IStringLocalizer t, IStringLocalizer l)
     {
         string Owner(OwnerCount o) => o.OwnerId is null ? l["Unassigned"] : o.Owner;
+        string Source(int? id, string name) => id is null ? t["(no source)"].Value : name;
         return table switch
         {
             ReportTables.Distribution => d.Distribution.Select(r => new Dictionary<string, object?>
@@ -133,7 +140,7 @@ public static class ReportEndpoints
             }).ToList(),
             ReportTables.NewBySource => d.NewBySource.Select(s => new Dictionary<string, object?>
             {
-                [t["Source"]] = s.SourceId is null ? t["(no source)"].Value : s.Source, [t["New customers"]] = s.Count,
+                [t["Source"]] = Source(s.SourceId, s.Source), [t["New customers"]] = s.Count,
             }).ToList(),
             ReportTables.Interactions => d.InteractionsByOwner.Select(o => new Dictionary<string, object?>
             {
@@ -142,6 +149,19 @@ public static class ReportEndpoints
             ReportTables.Pipeline => d.Pipeline.Select(p => new Dictionary<string, object?>
             {
                 [l["Relationship"]] = p.Relationship, [t["Entered"]] = p.Entered, [t["Stays ended"]] = p.StaysEnded, [t["Median days"]] = p.MedianDays,
+            }).ToList(),
+            // Money stays a number in VND (the header says so): Excel sums and formats it.
+            ReportTables.RevenueBySource => d.RevenueBySource.Select(s => new Dictionary<string, object?>
+            {
+                [t["Source"]] = Source(s.SourceId, s.Source), [t["Orders"]] = s.Orders, [t["Revenue (₫)"]] = s.Revenue,
+            }).ToList(),
+            ReportTables.Conversion => d.ConversionBySource.Select(s => new Dictionary<string, object?>
+            {
+                [t["Source"]] = Source(s.SourceId, s.Source), [t["New customers"]] = s.NewCustomers, [t["Paying"]] = s.Paying, ["%"] = s.Percent,
+            }).ToList(),
+            ReportTables.Buyers => d.Buyers.Select(b => new Dictionary<string, object?>
+            {
+                [t["Bought"]] = t["bought." + b.Kind].Value, [t["Customers"]] = b.Customers, ["%"] = b.Percent,
             }).ToList(),
             _ => d.DontForgetByOwner.Select(o => new Dictionary<string, object?>
             {

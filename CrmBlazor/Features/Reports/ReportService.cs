@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
+using CrmBlazor.Domain.Orders;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Localization;
@@ -50,6 +52,15 @@ public sealed record OwnerCount(string? OwnerId, string Owner, int Count);
 
 public sealed record KindCount(string Kind, int Count);
 
+/// <summary>Orders dated in the period of the customers of one source, and the money they brought in (R8.1, R4.4).</summary>
+public sealed record SourceRevenue(int? SourceId, string Source, int Orders, decimal Revenue);
+
+/// <summary>New customers of the period from one source, and how many of them paid for an order by the period's end (R8.1).</summary>
+public sealed record SourceConversion(int? SourceId, string Source, int NewCustomers, int Paying, double Percent);
+
+/// <summary>Paying customers who bought once (<see cref="ReportService.BoughtOnce"/>) or again (<see cref="ReportService.BoughtAgain"/>).</summary>
+public sealed record BuyerCount(string Kind, int Customers, double Percent);
+
 public sealed record RelationshipShare(int RelationshipId, string Relationship, string Color, int Count, double Percent);
 
 /// <summary>One stage: customers that entered it in the period, and the median days of the stays in it that ended then.</summary>
@@ -64,7 +75,10 @@ public sealed record ReportData(
     IReadOnlyList<RelationshipShare> Distribution,
     IReadOnlyList<StageMovement> Pipeline,
     IReadOnlyList<OwnerCount> DontForgetByOwner,
-    int DontForgetDays);
+    int DontForgetDays,
+    IReadOnlyList<SourceRevenue> RevenueBySource,
+    IReadOnlyList<SourceConversion> ConversionBySource,
+    IReadOnlyList<BuyerCount> Buyers);
 
 /// <summary>Who may be chosen to narrow the reports: departments and owners within the reader's own visibility.</summary>
 public sealed record ReportChoices(IReadOnlyList<Choice<int>> Departments, IReadOnlyList<Choice<string>> Owners);
@@ -82,6 +96,20 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
     /// <summary>The kinds of interaction R4.3 names that exist here. Comments are the only one so far.</summary>
     public const string CommentsKind = "comments";
 
+    /// <summary>Customers with exactly one paying order (see <see cref="Paying"/>) dated by the end of the period.</summary>
+    public const string BoughtOnce = "once";
+
+    /// <summary>Customers with two or more paying orders dated by the end of the period.</summary>
+    public const string BoughtAgain = "again";
+
+    /// <summary>
+    /// A paying order: one that brought money in and still counts towards the customer's value (R4.4, <see cref="Order.Contribution"/>):
+    /// not cancelled, with something paid. A deposit on an order counts — the customer has bought; a draft or a confirmed
+    /// order with nothing received does not yet. "Conversion" and "bought once / again" use this one definition, so a
+    /// customer counted there always has a value above zero.
+    /// </summary>
+    private static readonly Expression<Func<Order, bool>> Paying = o => o.Status != OrderStatus.Cancelled && o.AmountPaid > 0;
+
     public async Task<ReportData> LoadAsync(UserAccess reader, ReportFilter filter, CancellationToken ct = default)
     {
         var user = await RequireAsync(reader, ct);
@@ -96,12 +124,43 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         var sources = await db.Sources.AsNoTracking().Select(s => new { s.Id, s.Name }).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
         var stages = await db.Relationships.AsNoTracking().OrderBy(r => r.Position).Select(r => new { r.Id, r.Name, r.Color, r.IsDeleted }).ToListAsync(ct);
 
-        // R8.1 new customers per source.
+        // R8.1 new customers per source, and their conversion in the same statement: how many of them have a paying order
+        // dated by the period's end. Not "up to now": last quarter's conversion then stays what it was, and a period just
+        // ended is not compared with one that had months more to convert.
+        var lastDay = filter.Period.To;
+        var paying = db.Orders.Where(Paying);
         var created = await customers.Where(c => c.CreatedAt >= start && c.CreatedAt < end)
-            .GroupBy(c => c.SourceId).Select(g => new { SourceId = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var newBySource = created
-            .Select(x => new SourceCount(x.SourceId, x.SourceId is int s && sources.TryGetValue(s, out var n) ? n : string.Empty, x.Count))
+            .Select(c => new { c.SourceId, Paid = paying.Any(o => o.CustomerId == c.Id && o.OrderDate <= lastDay) })
+            .GroupBy(c => c.SourceId).Select(g => new { SourceId = g.Key, Count = g.Count(), Paying = g.Count(x => x.Paid) }).ToListAsync(ct);
+        string SourceName(int? id) => id is int s && sources.TryGetValue(s, out var n) ? n : string.Empty;
+        var newBySource = created.Select(x => new SourceCount(x.SourceId, SourceName(x.SourceId), x.Count))
             .OrderByDescending(x => x.Count).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
+        var conversion = created.Select(x => new SourceConversion(x.SourceId, SourceName(x.SourceId), x.Count, x.Paying, Percent(x.Paying, x.Count)))
+            .OrderByDescending(x => x.NewCustomers).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
+
+        // R8.1 orders and revenue per source: orders dated in the period (an order's date is already a day of the person
+        // who entered it, so the period's days compare with it as they are), cancelled ones aside. Revenue is what they
+        // brought in — the money the customers' value counts (R4.4), not the totals still owed.
+        var sold = await db.Orders.Where(o => o.Status != OrderStatus.Cancelled && o.OrderDate >= filter.Period.From && o.OrderDate <= lastDay)
+            .Join(customers, o => o.CustomerId, c => c.Id, (o, c) => new { c.SourceId, o.AmountPaid })
+            .GroupBy(x => x.SourceId).Select(g => new { SourceId = g.Key, Orders = g.Count(), Revenue = g.Sum(x => x.AmountPaid) }).ToListAsync(ct);
+        var revenueBySource = sold.Select(x => new SourceRevenue(x.SourceId, SourceName(x.SourceId), x.Orders, x.Revenue))
+            .OrderByDescending(x => x.Revenue).ThenByDescending(x => x.Orders).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
+
+        // Bought once or again: the customers with a paying order dated by the period's end, by how many such orders they have.
+        // Their whole history up to then, not only the period's buyers: a manager reads it as "of everyone who has bought from
+        // us, how many came back", and a month's buyers split into first-time and repeat would call a first purchase and
+        // its re-order in the same month both "new".
+        var perBuyer = await paying.Where(o => o.OrderDate <= lastDay && ids.Contains(o.CustomerId))
+            .GroupBy(o => o.CustomerId).Select(g => g.Count() > 1)
+            .GroupBy(again => again).Select(g => new { Again = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var once = perBuyer.Where(x => !x.Again).Sum(x => x.Count);
+        var again = perBuyer.Where(x => x.Again).Sum(x => x.Count);
+        var buyers = new List<BuyerCount>
+        {
+            new(BoughtOnce, once, Percent(once, once + again)),
+            new(BoughtAgain, again, Percent(again, once + again)),
+        };
 
         // R8.1 interactions (R4.3): comments posted in the period on the customers, per kind and per the customer's owner.
         var comments = db.Comments.Where(m => !m.IsDeleted && m.CreatedAt >= start && m.CreatedAt < end);
@@ -116,8 +175,7 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
             .ToDictionaryAsync(x => x.Id, x => x.Count, ct);
         var total = perStage.Values.Sum();
         var distribution = stages.Where(s => !s.IsDeleted || perStage.ContainsKey(s.Id))
-            .Select(s => new RelationshipShare(s.Id, s.Name, s.Color, perStage.GetValueOrDefault(s.Id),
-                total == 0 ? 0 : Math.Round(100.0 * perStage.GetValueOrDefault(s.Id) / total, 1)))
+            .Select(s => new RelationshipShare(s.Id, s.Name, s.Color, perStage.GetValueOrDefault(s.Id), Percent(perStage.GetValueOrDefault(s.Id), total)))
             .ToList();
 
         // Pipeline movement from the change log: entries into each stage, and how long the stays that ended lasted.
@@ -166,7 +224,8 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         var dontForget = backlog.Select(x => new OwnerCount(x.OwnerId, OwnerName(owners, x.OwnerId), x.Count))
             .OrderByDescending(x => x.Count).ThenBy(x => x.Owner, StringComparer.CurrentCulture).ToList();
 
-        return new ReportData(filter, newBySource, interactionsByKind, interactionsByOwner, distribution, pipeline, dontForget, options.DontForgetDays);
+        return new ReportData(filter, newBySource, interactionsByKind, interactionsByOwner, distribution, pipeline, dontForget, options.DontForgetDays,
+            revenueBySource, conversion, buyers);
     }
 
     /// <summary>The departments and owners the reader may narrow to: all for "view all", their own subtree for
@@ -225,6 +284,9 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
 
     private static string OwnerName(Dictionary<string, string> owners, string? id) =>
         id is not null && owners.TryGetValue(id, out var name) ? name : string.Empty;
+
+    /// <summary>Share of <paramref name="part"/> in <paramref name="whole"/> in percent, one decimal; 0 of nothing.</summary>
+    internal static double Percent(int part, int whole) => whole == 0 ? 0 : Math.Round(100.0 * part / whole, 1);
 
     internal static double Median(List<double> values)
     {

@@ -1156,6 +1156,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "Id");
 
+                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Report");
+
                     b.ToTable("Orders", (string)null);
                 });
 

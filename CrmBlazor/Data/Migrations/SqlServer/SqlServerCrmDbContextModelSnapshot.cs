@@ -1162,6 +1162,9 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("CustomerId", "Id");
 
+                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Report");
+
                     b.ToTable("Orders", (string)null);
                 });
 

@@ -1129,6 +1129,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "Id");
 
+                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Report");
+
                     b.ToTable("Orders", (string)null);
                 });
 
