@@ -63,6 +63,26 @@ public sealed class CustomFieldsTests : IAsyncLifetime
         Assert.All(other.CustomFields, f => Assert.Null(f.Value));
     }
 
+    [Fact]
+    public async Task The_grid_rows_carry_the_values_of_the_customers_that_have_them_on_the_first_and_later_pages()
+    {
+        var form = (await _w.Service.GetFormAsync(_w.Lan, _w.LanCustomer))!;
+        form.Custom[_tier] = "vàng";
+        form.Custom[_revenue] = "42";
+        Assert.Equal(SaveStatus.Saved, (await _w.Service.SaveFormAsync(_w.Lan, form)).Status);
+        var expected = new Dictionary<int, string> { [_tier] = "Vàng", [_revenue] = "42" };
+
+        // The first page is read in one statement, a later page by its ids: both read the values of those who have them.
+        var all = await _w.Service.PageRowsAsync(_w.Lan, new CustomerListQuery { PageSize = 100 });
+        Assert.True(all.Count >= 2);
+        Assert.Equal(expected, all.Single(r => r.Id == _w.LanCustomer).Custom);
+        Assert.All(all.Where(r => r.Id != _w.LanCustomer), r => Assert.Empty(r.Custom));
+        var index = all.ToList().FindIndex(r => r.Id == _w.LanCustomer);
+        var later = await _w.Service.PageRowsAsync(_w.Lan, new CustomerListQuery { Page = index, PageSize = 1 });
+        Assert.Equal(expected, Assert.Single(later).Custom);
+        Assert.Equal(expected, (await _w.Service.RowAsync(_w.Lan, _w.LanCustomer))!.Custom);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -65,6 +65,11 @@ public sealed record CustomerRow(int Id, string? Code, string Name, string? Phon
 
     /// <summary>The money the customer has paid (R4.4), in VND.</summary>
     public decimal Value { get; init; }
+
+    /// <summary>Whether the customer has custom field values to read into <see cref="Custom"/>: read with the row, so a page
+    /// whose customers have none (most, often all) costs no second query.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasCustomValues { get; init; }
 }
 
 public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Total);
@@ -149,10 +154,16 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         var customers = Filter(db, user, query);
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
+        var sorted = Sort(db, customers, query.Sort, query.Descending);
+        if (page == 0)
+        {
+            // Nothing skipped: the rows in one statement, a round trip less for the page most opened.
+            return await WithCustomValuesAsync(db, await Project(db, sorted.Take(size)).ToListAsync(ct), ct);
+        }
+
         // Page the ids first (index only), then read the rows of that page: SQLite would otherwise evaluate the row's
         // lookups (relationship, source, owner names) for every skipped row of a deep page.
-        var ids = await Sort(db, customers, query.Sort, query.Descending)
-            .Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
+        var ids = await sorted.Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
         return await RowsAsync(db, ids, ct);
     }
 
@@ -505,7 +516,7 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
             db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefault(),
             c.OwnerId,
             db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault(),
-            c.CreatedAt, c.LastContactAt, c.Version) { Value = c.TotalPaid });
+            c.CreatedAt, c.LastContactAt, c.Version) { Value = c.TotalPaid, HasCustomValues = db.CustomFieldValues.Any(v => v.CustomerId == c.Id) });
 
     private static async Task<List<CustomerRow>> WithCustomValuesAsync(CrmDbContext db, List<CustomerRow> rows, CancellationToken ct)
     {
@@ -514,7 +525,12 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
             return rows;
         }
 
-        var ids = rows.Select(r => r.Id).ToList();
+        var ids = rows.Where(r => r.HasCustomValues).Select(r => r.Id).ToList();
+        if (ids.Count == 0)
+        {
+            return rows;
+        }
+
         var values = await db.CustomFieldValues.AsNoTracking().Where(v => ids.Contains(v.CustomerId)).ToListAsync(ct);
         if (values.Count == 0)
         {
