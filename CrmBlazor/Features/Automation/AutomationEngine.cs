@@ -31,6 +31,16 @@ public sealed class AutomationOptions
     public bool Enabled { get; set; } = true;
 }
 
+/// <summary>
+/// Test seam: points where a test can hold the engine (a task it completes later) to stop the app at a known moment —
+/// before a batch is read, or with a batch claimed but not committed. Not registered in the app: both are no-ops there.
+/// </summary>
+public sealed class AutomationTestGate
+{
+    public Func<CancellationToken, Task>? BeforeBatch { get; init; }
+    public Func<IReadOnlyList<long>, CancellationToken, Task>? BeforeCommit { get; init; }
+}
+
 /// <summary>A rule ran on a customer: its automations tab and the rule's log reload.</summary>
 public sealed record AutomationRan(int CustomerId, int RuleId) : LiveEvent
 {
@@ -61,7 +71,7 @@ public static class AutomationOutbox
 /// only customers that user may edit (R7.4); a rule does not run on its own changes, and chains stop at a depth limit.
 /// </summary>
 public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, AutomationOptions options, ILiveEventBus? live = null,
-    ILogger<AutomationEngine>? logger = null)
+    ILogger<AutomationEngine>? logger = null, AutomationTestGate? gate = null)
 {
     public const string Origin = "automation";
     /// <summary>The change-log field of a rule's "write a log entry" action.</summary>
@@ -79,6 +89,11 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
     /// </summary>
     public async Task<int> ProcessPendingAsync(CancellationToken ct = default)
     {
+        if (gate?.BeforeBatch is { } beforeBatch)
+        {
+            await beforeBatch(ct);
+        }
+
         List<long> ids;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -173,6 +188,11 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                 {
                     done++;
                 }
+            }
+
+            if (gate?.BeforeCommit is { } beforeCommit)
+            {
+                await beforeCommit(ids, ct);
             }
 
             await tx.CommitAsync(ct);
