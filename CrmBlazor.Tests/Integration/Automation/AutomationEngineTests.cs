@@ -236,7 +236,7 @@ public sealed class AutomationEngineTests : IAsyncLifetime
 
         Assert.InRange(processed, 2, new AutomationOptions().MaxDepth + 1);
         var runs = await QueryAsync(db => db.AutomationRuns.Where(r => r.CustomerId == _w.LanCustomer && (r.RuleId == there || r.RuleId == back)).ToListAsync());
-        Assert.Contains(runs, r => r.Outcome == AutomationRunOutcome.Skipped && r.Detail!.Contains("limit", StringComparison.Ordinal));
+        Assert.Contains(runs, r => r.Outcome == AutomationRunOutcome.Skipped && AutomationNote.Read(r.Detail)?.Single().Code == AutomationNote.ChainLimit);
         Assert.Equal(0, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.ProcessedAt == null)));
     }
 
@@ -273,5 +273,28 @@ public sealed class AutomationEngineTests : IAsyncLifetime
         Assert.Equal(_w.SecondRelationship, purchased.Actions.Single().RelationshipId); // "Đã mua hàng"
         var recare = await _rules.FromTemplateAsync(_w.Admin, "recare-30-days");
         Assert.Equal((AutomationTrigger.NoContactForDays, 30, _third), (recare.Trigger, recare.Days, recare.Actions.Single().RelationshipId));
+    }
+
+    [Fact]
+    public async Task The_run_log_stores_codes_not_English_text()
+    {
+        await RuleAsync(AutomationTrigger.OrderCreated, new AutomationAction(AutomationActionKind.SetRelationship, RelationshipId: _w.SecondRelationship),
+            new AutomationAction(AutomationActionKind.NotifyUsers, UserIds: [_w.Lan.UserId]));
+        await _orders.CreateAsync(_w.Lan, _w.LanCustomer, new OrderInput { Total = 1 });
+        await DrainAsync();
+
+        var detail = (await QueryAsync(db => db.AutomationRuns.SingleAsync())).Detail;
+        Assert.Equal([new AutomationNote(AutomationNote.RelationshipSet), new AutomationNote(AutomationNote.Notified, ["1"])],
+            AutomationNote.Read(detail)!, NoteComparer.Instance);
+    }
+
+    private sealed class NoteComparer : IEqualityComparer<AutomationNote>
+    {
+        public static readonly NoteComparer Instance = new();
+
+        public bool Equals(AutomationNote? x, AutomationNote? y) =>
+            x?.Code == y?.Code && (x?.Args ?? []).SequenceEqual(y?.Args ?? []);
+
+        public int GetHashCode(AutomationNote obj) => obj.Code.GetHashCode(StringComparison.Ordinal);
     }
 }

@@ -257,20 +257,20 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
 
         if (e.Depth >= options.MaxDepth)
         {
-            return (AutomationRunOutcome.Skipped, $"Stopped: a chain of {e.Depth} rule changes reached the limit.", false);
+            return (AutomationRunOutcome.Skipped, AutomationNote.Write([new(AutomationNote.ChainLimit, [e.Depth.ToString(CultureInfo.InvariantCulture)])]), false);
         }
 
         if (author is null || !author.Has(Rights.CustomersAccess | Rights.CustomersEdit) || !await CustomerScope.CanSee(db, author, customer.Id, false, ct))
         {
-            return (AutomationRunOutcome.Skipped, "Not run: the rule's author may not edit this customer.", false);
+            return (AutomationRunOutcome.Skipped, AutomationNote.Write([new(AutomationNote.AuthorMayNotEdit)]), false);
         }
 
-        var done = new List<string>();
+        var done = new List<AutomationNote>();
         var changed = false;
         foreach (var action in rule.Actions)
         {
-            var (text, changes) = await ApplyAsync(db, rule, action, customer, author, now, after, ct);
-            done.Add(text);
+            var (note, changes) = await ApplyAsync(db, rule, action, customer, author, now, after, ct);
+            done.Add(note);
             if (changes.Count > 0)
             {
                 changed = true;
@@ -286,10 +286,10 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
             }
         }
 
-        return (AutomationRunOutcome.Done, string.Join("; ", done), changed);
+        return (AutomationRunOutcome.Done, AutomationNote.Write(done), changed);
     }
 
-    private async Task<(string Text, IReadOnlyList<FieldChange> Changes)> ApplyAsync(CrmDbContext db, AutomationRule rule, AutomationAction action,
+    private async Task<(AutomationNote Note, IReadOnlyList<FieldChange> Changes)> ApplyAsync(CrmDbContext db, AutomationRule rule, AutomationAction action,
         Customer customer, UserAccess author, DateTime now, List<LiveEvent> after, CancellationToken ct)
     {
         switch (action.Kind)
@@ -298,10 +298,10 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                 var relationshipId = action.RelationshipId!.Value;
                 if (!await db.Relationships.AnyAsync(r => r.Id == relationshipId && !r.IsDeleted, ct))
                 {
-                    return ("relationship: not found", []);
+                    return (new(AutomationNote.RelationshipNotFound), []);
                 }
 
-                return ("relationship set", customer.MoveTo(relationshipId, null, now));
+                return (new(AutomationNote.RelationshipSet), customer.MoveTo(relationshipId, null, now));
             case AutomationActionKind.SetOwner:
             case AutomationActionKind.RoundRobinOwner:
                 var users = action.UserIds!.ToList();
@@ -309,34 +309,34 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                 var candidates = users.Where(active.Contains).ToList();
                 if (candidates.Count == 0)
                 {
-                    return ("owner: no active user", []);
+                    return (new(AutomationNote.NoActiveOwner), []);
                 }
 
                 var owner = action.Kind == AutomationActionKind.SetOwner ? candidates[0] : rule.NextInTurn(candidates);
-                return ("owner set", customer.AssignOwner(owner, null, now));
+                return (new(AutomationNote.OwnerSet), customer.AssignOwner(owner, null, now));
             case AutomationActionKind.AddGroup:
             case AutomationActionKind.RemoveGroup:
                 var groupId = action.GroupId!.Value;
                 var before = customer.Groups.Select(g => g.GroupId).OrderBy(g => g).ToList();
                 if (action.Kind == AutomationActionKind.AddGroup && !await db.CustomerGroups.AnyAsync(g => g.Id == groupId && !g.IsDeleted, ct))
                 {
-                    return ("group: not found", []);
+                    return (new(AutomationNote.GroupNotFound), []);
                 }
 
                 var wanted = action.Kind == AutomationActionKind.AddGroup ? before.Append(groupId).Distinct().ToList() : before.Where(g => g != groupId).ToList();
                 if (wanted.Count == before.Count)
                 {
-                    return ("groups unchanged", []);
+                    return (new(AutomationNote.GroupsUnchanged), []);
                 }
 
                 customer.SetGroups(wanted);
                 FieldChange[] groups = [new("Groups", string.Join(',', before), string.Join(',', wanted.OrderBy(g => g)))];
                 customer.RecordChanges(groups, null, now);
-                return (action.Kind == AutomationActionKind.AddGroup ? "group added" : "group removed", groups);
+                return (new(action.Kind == AutomationActionKind.AddGroup ? AutomationNote.GroupAdded : AutomationNote.GroupRemoved), groups);
             case AutomationActionKind.WriteLog:
                 db.ChangeLog.Add(new ChangeLogEntry(customer.Id, null, now, new FieldChange(LogField, rule.Name, action.Text), Origin));
                 after.Add(new CustomerChanged(customer.Id, ChangeKinds.Updated, null, CustomerChange.Details));
-                return ("log written", []);
+                return (new(AutomationNote.LogWritten), []);
             case AutomationActionKind.NotifyUsers:
                 // Only people who may see the customer learn about it (R7.4).
                 var wantedUsers = action.UserIds!.ToList();
@@ -347,22 +347,22 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                     after.Add(new UnreadChanged(id));
                 }
 
-                return ($"{audience.Count} notified", []);
+                return (new(AutomationNote.Notified, [audience.Count.ToString(CultureInfo.InvariantCulture)]), []);
             case AutomationActionKind.CallWebhook:
                 var hook = await db.Webhooks.AsNoTracking().SingleOrDefaultAsync(w => w.Id == action.WebhookId && w.IsActive, ct);
                 var hookOwner = hook is null ? null : await CurrentUser.LoadAsync(dbFactory, hook.OwnerId, ct);
                 if (hook is null || hookOwner is null || !await CustomerScope.CanSee(db, hookOwner, customer.Id, false, ct))
                 {
-                    return ("webhook: not sent", []);
+                    return (new(AutomationNote.WebhookNotSent), []);
                 }
 
                 // A delivery row in this transaction: the dispatcher sends it (signed, retried) within its poll interval.
                 var payload = JsonNode.Parse(await WebhookPayload.BuildAsync(db, WebhookEvent, customer.Id, null, now, ct))!;
                 payload["rule"] = new JsonObject { ["id"] = rule.Id, ["name"] = WebhookPayload.Excerpt(rule.Name, WebhookPayload.FieldLength) };
                 db.WebhookDeliveries.Add(new WebhookDelivery(hook.Id, WebhookEvent, payload.ToJsonString(Json), now));
-                return ("webhook queued", []);
+                return (new(AutomationNote.WebhookQueued), []);
             default:
-                return ("unknown action", []);
+                return (new(AutomationNote.UnknownAction), []);
         }
     }
 
