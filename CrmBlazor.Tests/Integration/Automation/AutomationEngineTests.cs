@@ -276,6 +276,75 @@ public sealed class AutomationEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Processed_events_are_deleted_after_the_retention_in_batches_but_pending_recent_and_quiet_spell_events_stay()
+    {
+        await RuleAsync(AutomationTrigger.NoContactForDays, new AutomationConditions(), 30, new AutomationAction(AutomationActionKind.WriteLog, Text: "Gọi lại"));
+        _clock.Advance(TimeSpan.FromDays(31));
+        var quiet = await _engine.ScanNoContactAsync();
+        Assert.True(quiet >= 2);
+        await DrainAsync();
+        // Orders are contacts: Minh's customer's quiet spell ends, so its "no contact" event no longer matters to the scan.
+        _clock.Advance(TimeSpan.FromHours(1));
+        for (var i = 0; i < 3; i++)
+        {
+            await _orders.CreateAsync(_w.Minh, _w.MinhCustomer, new OrderInput { Total = 1 + i });
+        }
+
+        await DrainAsync();
+        _clock.Advance(TimeSpan.FromDays(8));
+        await _orders.CreateAsync(_w.Minh, _w.MinhCustomer, new OrderInput { Total = 10 });
+        await DrainAsync();
+        await _orders.CreateAsync(_w.Minh, _w.MinhCustomer, new OrderInput { Total = 11 });
+        var before = await QueryAsync(db => db.AutomationOutbox.AsNoTracking().ToListAsync());
+
+        var engine = new AutomationEngine(_w.Db.Factory, _clock, new AutomationOptions { OutboxRetentionDays = 7, TrimBatchSize = 2 }, _w.Bus);
+        var deleted = await engine.TrimOutboxAsync();
+
+        var old = _clock.GetUtcNow().UtcDateTime.AddDays(-7);
+        var expectedKept = before.Where(e => e.ProcessedAt is null || e.ProcessedAt >= old
+            || (e.Trigger == AutomationTrigger.NoContactForDays && e.CustomerId != _w.MinhCustomer)).Select(e => e.Id).Order().ToList();
+        // Three old orders and Minh's ended spell: more than one batch of two.
+        Assert.Equal(4, deleted);
+        Assert.Equal(before.Count - 4, expectedKept.Count);
+        Assert.Equal(expectedKept, await QueryAsync(db => db.AutomationOutbox.OrderBy(e => e.Id).Select(e => e.Id).ToListAsync()));
+        Assert.Equal(quiet - 1, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.Trigger == AutomationTrigger.NoContactForDays)));
+        Assert.Equal(1, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.ProcessedAt == null)));
+        // The quiet customers' kept events still stop the scan from running the rule a second time in the same spell.
+        Assert.Equal(0, await engine.ScanNoContactAsync());
+        Assert.Equal(0, await engine.TrimOutboxAsync());
+    }
+
+    [Fact]
+    public async Task The_worker_trims_old_processed_events_on_its_own()
+    {
+        await _orders.CreateAsync(_w.Lan, _w.LanCustomer, new OrderInput { Total = 1 });
+        await _orders.CreateAsync(_w.Lan, _w.LanCustomer, new OrderInput { Total = 2 });
+        await DrainAsync();
+        Assert.Equal(2, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.ProcessedAt != null)));
+        _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+
+        var options = new AutomationOptions { PollMilliseconds = 20, TrimBatchSize = 1 };
+        // The worker listens to the bus (the recording bus of the world does not take subscriptions).
+        var bus = new CrmBlazor.Live.InProcessLiveEventBus(NullLogger<CrmBlazor.Live.InProcessLiveEventBus>.Instance);
+        using var worker = new AutomationWorker(new AutomationEngine(_w.Db.Factory, _clock, options, bus), bus, _clock, options,
+            NullLogger<AutomationWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            for (var i = 0; i < 600 && await QueryAsync(db => db.AutomationOutbox.AnyAsync()); i++)
+            {
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        Assert.False(await QueryAsync(db => db.AutomationOutbox.AnyAsync()));
+    }
+
+    [Fact]
     public async Task The_run_log_stores_codes_not_English_text()
     {
         await RuleAsync(AutomationTrigger.OrderCreated, new AutomationAction(AutomationActionKind.SetRelationship, RelationshipId: _w.SecondRelationship),

@@ -29,6 +29,11 @@ public sealed class AutomationOptions
     public int ScanIntervalMinutes { get; set; } = 60;
     /// <summary>Off in a second app instance that should not run rules (they are safe to run in several, though).</summary>
     public bool Enabled { get; set; } = true;
+    /// <summary>Processed events are deleted after this many days (with the "no contact" scan): the outbox would
+    /// otherwise grow with every change. Kept a while to look into what ran.</summary>
+    public int OutboxRetentionDays { get; set; } = 7;
+    /// <summary>Rows deleted per statement when trimming, so a large backlog never holds the write lock for long.</summary>
+    public int TrimBatchSize { get; set; } = 1000;
 }
 
 /// <summary>
@@ -160,6 +165,35 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
 
         await db.SaveChangesAsync(ct);
         return queued;
+    }
+
+    /// <summary>
+    /// Deletes events processed more than <see cref="AutomationOptions.OutboxRetentionDays"/> ago, a batch per statement.
+    /// A "no contact" event is kept while its customer's quiet spell lasts: the scan reads it to queue one event per spell,
+    /// and without it would queue (and run) the rule again. The number deleted.
+    /// </summary>
+    public async Task<int> TrimOutboxAsync(CancellationToken ct = default)
+    {
+        var cutoff = UtcNow.AddDays(-Math.Max(0, options.OutboxRetentionDays));
+        var batch = Math.Max(1, options.TrimBatchSize);
+        var deleted = 0;
+        while (true)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var ids = await db.AutomationOutbox
+                .Where(e => e.ProcessedAt != null && e.ProcessedAt < cutoff
+                    && (e.OnlyRuleId == null || !db.Customers.Any(c => c.Id == e.CustomerId && e.CreatedAt > (c.LastContactAt ?? c.CreatedAt))))
+                .OrderBy(e => e.Id).Select(e => e.Id).Take(batch).ToListAsync(ct);
+            if (ids.Count > 0)
+            {
+                deleted += await db.AutomationOutbox.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
+            }
+
+            if (ids.Count < batch)
+            {
+                return deleted;
+            }
+        }
     }
 
     /// <summary>Runs the rules of one event in a transaction of its own. False when it was already processed.</summary>
