@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,9 +19,12 @@ public class CrmAppFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Admin@Test123";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public CrmAppFactory(bool kestrel = false, IDictionary<string, string?>? settings = null)
+    /// <param name="services">Registrations added after the app's own (test seams, replaced services).</param>
+    public CrmAppFactory(bool kestrel = false, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         DataFolder = Path.Combine(Path.GetTempPath(), "crmblazor-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataFolder);
         _settings = new Dictionary<string, string?>
@@ -65,6 +69,11 @@ public class CrmAppFactory : WebApplicationFactory<Program>
         foreach (var (k, v) in _settings)
         {
             builder.UseSetting(k, v);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

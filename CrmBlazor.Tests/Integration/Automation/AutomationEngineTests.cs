@@ -17,9 +17,10 @@ namespace CrmBlazor.Tests.Integration.Automation;
 /// <summary>
 /// Automation rules (R2.6d): each trigger and each action, draft rules, R2.6b (bulk changes run no rule), a rule's own
 /// change does not trigger it again and chains stop at the depth limit, and a rule acts only within its author's rights.
-/// The engine is driven by hand here (the worker only calls it); the restart test runs the real worker.
+/// The engine is driven by hand here (the worker only calls it); the restart test runs the real worker. On SQLite and
+/// PostgreSQL (the claim, the trim and the scan are set-based statements whose SQL differs by provider).
 /// </summary>
-public sealed class AutomationEngineTests : IAsyncLifetime
+public class AutomationEngineTests : IAsyncLifetime
 {
     private GridWorld _w = null!;
     private TestClock _clock = null!;
@@ -32,7 +33,7 @@ public sealed class AutomationEngineTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _w = await GridWorld.CreateAsync();
+        _w = await GridWorld.CreateAsync(postgres: Postgres);
         _clock = new TestClock(DateTimeOffset.UtcNow);
         _orders = new OrderService(_w.Db.Factory, _clock, _w.Bus);
         _customers = new CustomerService(_w.Db.Factory, _clock, _w.Bus, new CustomerOptions(), NullLogger<CustomerService>.Instance);
@@ -45,6 +46,8 @@ public sealed class AutomationEngineTests : IAsyncLifetime
         await db.SaveChangesAsync();
         _vip = vip.Id;
     }
+
+    protected virtual bool Postgres => false;
 
     public async Task DisposeAsync() => await _w.DisposeAsync();
 
@@ -236,7 +239,7 @@ public sealed class AutomationEngineTests : IAsyncLifetime
 
         Assert.InRange(processed, 2, new AutomationOptions().MaxDepth + 1);
         var runs = await QueryAsync(db => db.AutomationRuns.Where(r => r.CustomerId == _w.LanCustomer && (r.RuleId == there || r.RuleId == back)).ToListAsync());
-        Assert.Contains(runs, r => r.Outcome == AutomationRunOutcome.Skipped && r.Detail!.Contains("limit", StringComparison.Ordinal));
+        Assert.Contains(runs, r => r.Outcome == AutomationRunOutcome.Skipped && AutomationNote.Read(r.Detail)?.Single().Code == AutomationNote.ChainLimit);
         Assert.Equal(0, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.ProcessedAt == null)));
     }
 
@@ -274,4 +277,101 @@ public sealed class AutomationEngineTests : IAsyncLifetime
         var recare = await _rules.FromTemplateAsync(_w.Admin, "recare-30-days");
         Assert.Equal((AutomationTrigger.NoContactForDays, 30, _third), (recare.Trigger, recare.Days, recare.Actions.Single().RelationshipId));
     }
+
+    [Fact]
+    public async Task Processed_events_are_deleted_after_the_retention_in_batches_but_pending_recent_and_quiet_spell_events_stay()
+    {
+        await RuleAsync(AutomationTrigger.NoContactForDays, new AutomationConditions(), 30, new AutomationAction(AutomationActionKind.WriteLog, Text: "Gọi lại"));
+        _clock.Advance(TimeSpan.FromDays(31));
+        var quiet = await _engine.ScanNoContactAsync();
+        Assert.True(quiet >= 2);
+        await DrainAsync();
+        // Orders are contacts: Minh's customer's quiet spell ends, so its "no contact" event no longer matters to the scan.
+        _clock.Advance(TimeSpan.FromHours(1));
+        for (var i = 0; i < 3; i++)
+        {
+            await _orders.CreateAsync(_w.Minh, _w.MinhCustomer, new OrderInput { Total = 1 + i });
+        }
+
+        await DrainAsync();
+        _clock.Advance(TimeSpan.FromDays(8));
+        await _orders.CreateAsync(_w.Minh, _w.MinhCustomer, new OrderInput { Total = 10 });
+        await DrainAsync();
+        await _orders.CreateAsync(_w.Minh, _w.MinhCustomer, new OrderInput { Total = 11 });
+        var before = await QueryAsync(db => db.AutomationOutbox.AsNoTracking().ToListAsync());
+
+        var engine = new AutomationEngine(_w.Db.Factory, _clock, new AutomationOptions { OutboxRetentionDays = 7, TrimBatchSize = 2 }, _w.Bus);
+        var deleted = await engine.TrimOutboxAsync();
+
+        var old = _clock.GetUtcNow().UtcDateTime.AddDays(-7);
+        var expectedKept = before.Where(e => e.ProcessedAt is null || e.ProcessedAt >= old
+            || (e.Trigger == AutomationTrigger.NoContactForDays && e.CustomerId != _w.MinhCustomer)).Select(e => e.Id).Order().ToList();
+        // Three old orders and Minh's ended spell: more than one batch of two.
+        Assert.Equal(4, deleted);
+        Assert.Equal(before.Count - 4, expectedKept.Count);
+        Assert.Equal(expectedKept, await QueryAsync(db => db.AutomationOutbox.OrderBy(e => e.Id).Select(e => e.Id).ToListAsync()));
+        Assert.Equal(quiet - 1, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.Trigger == AutomationTrigger.NoContactForDays)));
+        Assert.Equal(1, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.ProcessedAt == null)));
+        // The quiet customers' kept events still stop the scan from running the rule a second time in the same spell.
+        Assert.Equal(0, await engine.ScanNoContactAsync());
+        Assert.Equal(0, await engine.TrimOutboxAsync());
+    }
+
+    [Fact]
+    public async Task The_worker_trims_old_processed_events_on_its_own()
+    {
+        await _orders.CreateAsync(_w.Lan, _w.LanCustomer, new OrderInput { Total = 1 });
+        await _orders.CreateAsync(_w.Lan, _w.LanCustomer, new OrderInput { Total = 2 });
+        await DrainAsync();
+        Assert.Equal(2, await QueryAsync(db => db.AutomationOutbox.CountAsync(e => e.ProcessedAt != null)));
+        _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+
+        var options = new AutomationOptions { PollMilliseconds = 20, TrimBatchSize = 1 };
+        // The worker listens to the bus (the recording bus of the world does not take subscriptions).
+        var bus = new CrmBlazor.Live.InProcessLiveEventBus(NullLogger<CrmBlazor.Live.InProcessLiveEventBus>.Instance);
+        using var worker = new AutomationWorker(new AutomationEngine(_w.Db.Factory, _clock, options, bus), bus, _clock, options,
+            NullLogger<AutomationWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            for (var i = 0; i < 600 && await QueryAsync(db => db.AutomationOutbox.AnyAsync()); i++)
+            {
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        Assert.False(await QueryAsync(db => db.AutomationOutbox.AnyAsync()));
+    }
+
+    [Fact]
+    public async Task The_run_log_stores_codes_not_English_text()
+    {
+        await RuleAsync(AutomationTrigger.OrderCreated, new AutomationAction(AutomationActionKind.SetRelationship, RelationshipId: _w.SecondRelationship),
+            new AutomationAction(AutomationActionKind.NotifyUsers, UserIds: [_w.Lan.UserId]));
+        await _orders.CreateAsync(_w.Lan, _w.LanCustomer, new OrderInput { Total = 1 });
+        await DrainAsync();
+
+        var detail = (await QueryAsync(db => db.AutomationRuns.SingleAsync())).Detail;
+        Assert.Equal([new AutomationNote(AutomationNote.RelationshipSet), new AutomationNote(AutomationNote.Notified, ["1"])],
+            AutomationNote.Read(detail)!, NoteComparer.Instance);
+    }
+
+    private sealed class NoteComparer : IEqualityComparer<AutomationNote>
+    {
+        public static readonly NoteComparer Instance = new();
+
+        public bool Equals(AutomationNote? x, AutomationNote? y) =>
+            x?.Code == y?.Code && (x?.Args ?? []).SequenceEqual(y?.Args ?? []);
+
+        public int GetHashCode(AutomationNote obj) => obj.Code.GetHashCode(StringComparison.Ordinal);
+    }
+}
+
+public sealed class AutomationEnginePostgresTests : AutomationEngineTests
+{
+    protected override bool Postgres => true;
 }

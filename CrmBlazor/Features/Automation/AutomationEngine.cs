@@ -29,6 +29,21 @@ public sealed class AutomationOptions
     public int ScanIntervalMinutes { get; set; } = 60;
     /// <summary>Off in a second app instance that should not run rules (they are safe to run in several, though).</summary>
     public bool Enabled { get; set; } = true;
+    /// <summary>Processed events are deleted after this many days (with the "no contact" scan): the outbox would
+    /// otherwise grow with every change. Kept a while to look into what ran.</summary>
+    public int OutboxRetentionDays { get; set; } = 7;
+    /// <summary>Rows deleted per statement when trimming, so a large backlog never holds the write lock for long.</summary>
+    public int TrimBatchSize { get; set; } = 1000;
+}
+
+/// <summary>
+/// Test seam: points where a test can hold the engine (a task it completes later) to stop the app at a known moment —
+/// before a batch is read, or with a batch claimed but not committed. Not registered in the app: both are no-ops there.
+/// </summary>
+public sealed class AutomationTestGate
+{
+    public Func<CancellationToken, Task>? BeforeBatch { get; init; }
+    public Func<IReadOnlyList<long>, CancellationToken, Task>? BeforeCommit { get; init; }
 }
 
 /// <summary>A rule ran on a customer: its automations tab and the rule's log reload.</summary>
@@ -61,7 +76,7 @@ public static class AutomationOutbox
 /// only customers that user may edit (R7.4); a rule does not run on its own changes, and chains stop at a depth limit.
 /// </summary>
 public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, AutomationOptions options, ILiveEventBus? live = null,
-    ILogger<AutomationEngine>? logger = null)
+    ILogger<AutomationEngine>? logger = null, AutomationTestGate? gate = null)
 {
     public const string Origin = "automation";
     /// <summary>The change-log field of a rule's "write a log entry" action.</summary>
@@ -79,6 +94,11 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
     /// </summary>
     public async Task<int> ProcessPendingAsync(CancellationToken ct = default)
     {
+        if (gate?.BeforeBatch is { } beforeBatch)
+        {
+            await beforeBatch(ct);
+        }
+
         List<long> ids;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -147,6 +167,35 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
         return queued;
     }
 
+    /// <summary>
+    /// Deletes events processed more than <see cref="AutomationOptions.OutboxRetentionDays"/> ago, a batch per statement.
+    /// A "no contact" event is kept while its customer's quiet spell lasts: the scan reads it to queue one event per spell,
+    /// and without it would queue (and run) the rule again. The number deleted.
+    /// </summary>
+    public async Task<int> TrimOutboxAsync(CancellationToken ct = default)
+    {
+        var cutoff = UtcNow.AddDays(-Math.Max(0, options.OutboxRetentionDays));
+        var batch = Math.Max(1, options.TrimBatchSize);
+        var deleted = 0;
+        while (true)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var ids = await db.AutomationOutbox
+                .Where(e => e.ProcessedAt != null && e.ProcessedAt < cutoff
+                    && (e.OnlyRuleId == null || !db.Customers.Any(c => c.Id == e.CustomerId && e.CreatedAt > (c.LastContactAt ?? c.CreatedAt))))
+                .OrderBy(e => e.Id).Select(e => e.Id).Take(batch).ToListAsync(ct);
+            if (ids.Count > 0)
+            {
+                deleted += await db.AutomationOutbox.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(ct);
+            }
+
+            if (ids.Count < batch)
+            {
+                return deleted;
+            }
+        }
+    }
+
     /// <summary>Runs the rules of one event in a transaction of its own. False when it was already processed.</summary>
     public async Task<bool> ProcessAsync(long eventId, CancellationToken ct = default) => await ProcessBatchAsync([eventId], ct) > 0;
 
@@ -173,6 +222,11 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                 {
                     done++;
                 }
+            }
+
+            if (gate?.BeforeCommit is { } beforeCommit)
+            {
+                await beforeCommit(ids, ct);
             }
 
             await tx.CommitAsync(ct);
@@ -237,20 +291,20 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
 
         if (e.Depth >= options.MaxDepth)
         {
-            return (AutomationRunOutcome.Skipped, $"Stopped: a chain of {e.Depth} rule changes reached the limit.", false);
+            return (AutomationRunOutcome.Skipped, AutomationNote.Write([new(AutomationNote.ChainLimit, [e.Depth.ToString(CultureInfo.InvariantCulture)])]), false);
         }
 
         if (author is null || !author.Has(Rights.CustomersAccess | Rights.CustomersEdit) || !await CustomerScope.CanSee(db, author, customer.Id, false, ct))
         {
-            return (AutomationRunOutcome.Skipped, "Not run: the rule's author may not edit this customer.", false);
+            return (AutomationRunOutcome.Skipped, AutomationNote.Write([new(AutomationNote.AuthorMayNotEdit)]), false);
         }
 
-        var done = new List<string>();
+        var done = new List<AutomationNote>();
         var changed = false;
         foreach (var action in rule.Actions)
         {
-            var (text, changes) = await ApplyAsync(db, rule, action, customer, author, now, after, ct);
-            done.Add(text);
+            var (note, changes) = await ApplyAsync(db, rule, action, customer, author, now, after, ct);
+            done.Add(note);
             if (changes.Count > 0)
             {
                 changed = true;
@@ -266,10 +320,10 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
             }
         }
 
-        return (AutomationRunOutcome.Done, string.Join("; ", done), changed);
+        return (AutomationRunOutcome.Done, AutomationNote.Write(done), changed);
     }
 
-    private async Task<(string Text, IReadOnlyList<FieldChange> Changes)> ApplyAsync(CrmDbContext db, AutomationRule rule, AutomationAction action,
+    private async Task<(AutomationNote Note, IReadOnlyList<FieldChange> Changes)> ApplyAsync(CrmDbContext db, AutomationRule rule, AutomationAction action,
         Customer customer, UserAccess author, DateTime now, List<LiveEvent> after, CancellationToken ct)
     {
         switch (action.Kind)
@@ -278,10 +332,10 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                 var relationshipId = action.RelationshipId!.Value;
                 if (!await db.Relationships.AnyAsync(r => r.Id == relationshipId && !r.IsDeleted, ct))
                 {
-                    return ("relationship: not found", []);
+                    return (new(AutomationNote.RelationshipNotFound), []);
                 }
 
-                return ("relationship set", customer.MoveTo(relationshipId, null, now));
+                return (new(AutomationNote.RelationshipSet), customer.MoveTo(relationshipId, null, now));
             case AutomationActionKind.SetOwner:
             case AutomationActionKind.RoundRobinOwner:
                 var users = action.UserIds!.ToList();
@@ -289,34 +343,34 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                 var candidates = users.Where(active.Contains).ToList();
                 if (candidates.Count == 0)
                 {
-                    return ("owner: no active user", []);
+                    return (new(AutomationNote.NoActiveOwner), []);
                 }
 
                 var owner = action.Kind == AutomationActionKind.SetOwner ? candidates[0] : rule.NextInTurn(candidates);
-                return ("owner set", customer.AssignOwner(owner, null, now));
+                return (new(AutomationNote.OwnerSet), customer.AssignOwner(owner, null, now));
             case AutomationActionKind.AddGroup:
             case AutomationActionKind.RemoveGroup:
                 var groupId = action.GroupId!.Value;
                 var before = customer.Groups.Select(g => g.GroupId).OrderBy(g => g).ToList();
                 if (action.Kind == AutomationActionKind.AddGroup && !await db.CustomerGroups.AnyAsync(g => g.Id == groupId && !g.IsDeleted, ct))
                 {
-                    return ("group: not found", []);
+                    return (new(AutomationNote.GroupNotFound), []);
                 }
 
                 var wanted = action.Kind == AutomationActionKind.AddGroup ? before.Append(groupId).Distinct().ToList() : before.Where(g => g != groupId).ToList();
                 if (wanted.Count == before.Count)
                 {
-                    return ("groups unchanged", []);
+                    return (new(AutomationNote.GroupsUnchanged), []);
                 }
 
                 customer.SetGroups(wanted);
                 FieldChange[] groups = [new("Groups", string.Join(',', before), string.Join(',', wanted.OrderBy(g => g)))];
                 customer.RecordChanges(groups, null, now);
-                return (action.Kind == AutomationActionKind.AddGroup ? "group added" : "group removed", groups);
+                return (new(action.Kind == AutomationActionKind.AddGroup ? AutomationNote.GroupAdded : AutomationNote.GroupRemoved), groups);
             case AutomationActionKind.WriteLog:
                 db.ChangeLog.Add(new ChangeLogEntry(customer.Id, null, now, new FieldChange(LogField, rule.Name, action.Text), Origin));
                 after.Add(new CustomerChanged(customer.Id, ChangeKinds.Updated, null, CustomerChange.Details));
-                return ("log written", []);
+                return (new(AutomationNote.LogWritten), []);
             case AutomationActionKind.NotifyUsers:
                 // Only people who may see the customer learn about it (R7.4).
                 var wantedUsers = action.UserIds!.ToList();
@@ -327,22 +381,22 @@ public sealed class AutomationEngine(IDbContextFactory<CrmDbContext> dbFactory, 
                     after.Add(new UnreadChanged(id));
                 }
 
-                return ($"{audience.Count} notified", []);
+                return (new(AutomationNote.Notified, [audience.Count.ToString(CultureInfo.InvariantCulture)]), []);
             case AutomationActionKind.CallWebhook:
                 var hook = await db.Webhooks.AsNoTracking().SingleOrDefaultAsync(w => w.Id == action.WebhookId && w.IsActive, ct);
                 var hookOwner = hook is null ? null : await CurrentUser.LoadAsync(dbFactory, hook.OwnerId, ct);
                 if (hook is null || hookOwner is null || !await CustomerScope.CanSee(db, hookOwner, customer.Id, false, ct))
                 {
-                    return ("webhook: not sent", []);
+                    return (new(AutomationNote.WebhookNotSent), []);
                 }
 
                 // A delivery row in this transaction: the dispatcher sends it (signed, retried) within its poll interval.
                 var payload = JsonNode.Parse(await WebhookPayload.BuildAsync(db, WebhookEvent, customer.Id, null, now, ct))!;
                 payload["rule"] = new JsonObject { ["id"] = rule.Id, ["name"] = WebhookPayload.Excerpt(rule.Name, WebhookPayload.FieldLength) };
                 db.WebhookDeliveries.Add(new WebhookDelivery(hook.Id, WebhookEvent, payload.ToJsonString(Json), now));
-                return ("webhook queued", []);
+                return (new(AutomationNote.WebhookQueued), []);
             default:
-                return ("unknown action", []);
+                return (new(AutomationNote.UnknownAction), []);
         }
     }
 

@@ -34,4 +34,33 @@ public sealed class AutomationText
         AutomationRunOutcome.Skipped => t["Skipped"],
         _ => t["Failed"],
     };
+
+    /// <summary>A run's detail in the reader's language; a detail not in the neutral form (an old row) as it was stored.</summary>
+    public static string Detail(IStringLocalizer<AutomationText> t, string? detail) =>
+        AutomationNote.Read(detail) is { } notes ? string.Join("; ", notes.Select(n => Note(t, n))) : detail ?? string.Empty;
+
+    private static string Note(IStringLocalizer<AutomationText> t, AutomationNote note) => note.Code switch
+    {
+        AutomationNote.ChainLimit => string.Format(CultureInfo.CurrentCulture, t["Stopped: a chain of {0} rule changes reached the limit."], Arg(note)),
+        AutomationNote.AuthorMayNotEdit => t["Not run: the rule's author may not edit this customer."],
+        AutomationNote.RelationshipNotFound => t["Relationship not found"],
+        AutomationNote.RelationshipSet => t["Relationship set"],
+        AutomationNote.NoActiveOwner => t["Owner: no active user"],
+        AutomationNote.OwnerSet => t["Owner set"],
+        AutomationNote.GroupNotFound => t["Group not found"],
+        AutomationNote.GroupsUnchanged => t["Groups unchanged"],
+        AutomationNote.GroupAdded => t["Added to the group"],
+        AutomationNote.GroupRemoved => t["Removed from the group"],
+        AutomationNote.LogWritten => t["Log entry written"],
+        AutomationNote.Notified => string.Format(CultureInfo.CurrentCulture, t["{0} people notified"], Arg(note)),
+        AutomationNote.WebhookNotSent => t["Webhook not sent"],
+        AutomationNote.WebhookQueued => t["Webhook queued"],
+        AutomationNote.UnknownAction => t["Unknown action"],
+        // A code from a newer version: shown as it is rather than lost.
+        _ => note.Code,
+    };
+
+    /// <summary>A stored number argument, formatted for the reader.</summary>
+    private static string Arg(AutomationNote note) =>
+        note.Args is [var arg, ..] && int.TryParse(arg, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n.ToString("N0", CultureInfo.CurrentCulture) : note.Args?.FirstOrDefault() ?? string.Empty;
 }

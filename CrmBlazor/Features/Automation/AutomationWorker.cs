@@ -7,7 +7,7 @@ namespace CrmBlazor.Features.Automation;
 /// <summary>
 /// The background half of the automation rules: wakes when this instance publishes a change rules may react to (or
 /// every poll interval, for changes of other instances and for what a restart left pending), processes the outbox, and
-/// runs the "no contact" scan periodically. Failures are logged and retried at the next round.
+/// runs the "no contact" scan and trims old processed events periodically. Failures are logged and retried at the next round.
 /// </summary>
 public sealed class AutomationWorker(AutomationEngine engine, ILiveEventBus bus, TimeProvider clock, AutomationOptions options, ILogger<AutomationWorker> logger)
     : BackgroundService
@@ -43,6 +43,8 @@ public sealed class AutomationWorker(AutomationEngine engine, ILiveEventBus bus,
                 if (clock.GetUtcNow() >= nextScan)
                 {
                     await engine.ScanNoContactAsync(stoppingToken);
+                    // Trimmed at the scan's pace: old processed events only need to go eventually.
+                    await engine.TrimOutboxAsync(stoppingToken);
                     nextScan = clock.GetUtcNow().AddMinutes(Math.Max(1, options.ScanIntervalMinutes));
                 }
 
