@@ -207,6 +207,18 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         var total = withTotal ? await CustomerScope.CountVisibleAsync(db, user, source => Leading(ApplyFilters(db, user, unsearched, source)), ct) : 0;
         foreach (var part in names.Count > 0 ? new[] { inside, runOn } : [inside])
         {
+            if (!withTotal)
+            {
+                // The rows alone: only the first of them in order, however many match. Ordered by an expression, not the
+                // name index: walking that index and probing the text index for every name is far slower than sorting
+                // the text index's matches.
+                var first = query.Descending
+                    ? part.OrderByDescending(c => c.NameKey + "").ThenByDescending(c => c.Id)
+                    : part.OrderBy(c => c.NameKey + "").ThenBy(c => c.Id);
+                candidates.AddRange((await first.Take(needed).Select(c => new { c.Id, c.NameKey }).ToListAsync(ct)).Select(c => (c.Id, c.NameKey)));
+                continue;
+            }
+
             // Usually few: read them all once, for the page and the total; past the cap, the first of them in order.
             var all = await part.Take(_options.SearchCountCap).Select(c => new { c.Id, c.NameKey }).ToListAsync(ct);
             if (all.Count == _options.SearchCountCap)
