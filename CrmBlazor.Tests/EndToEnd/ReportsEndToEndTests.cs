@@ -69,7 +69,8 @@ public sealed class ReportsEndToEndTests : BrowserAppTest
 
         await using var context = await Browser.NewContextAsync(new() { Locale = "vi-VN", ViewportSize = new() { Width = 1440, Height = 1000 } });
         var page = await SignedInAsync(context, "giamdoc");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Báo cáo" }).ClickAsync();
+        // Exact: the customers' own links ("Khách báo cáo …") hold the words too once the list behind the menu shows them.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Báo cáo", Exact = true }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/reports$"));
         await Assertions.Expect(page.Locator("[data-testid=reports][data-live=on]")).ToBeVisibleAsync();
         var distribution = page.GetByTestId("report-distribution");
@@ -116,7 +117,7 @@ public sealed class ReportsEndToEndTests : BrowserAppTest
         await using var context = await Browser.NewContextAsync(new() { Locale = "vi-VN" });
         var page = await SignedInAsync(context, "binh");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Khách hàng" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Báo cáo" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Báo cáo", Exact = true })).ToHaveCountAsync(0);
         await page.GotoAsync(App.ServerAddress + "/reports");
         await Assertions.Expect(page.GetByText("Báo cáo: xem KPI")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("reports")).ToHaveCountAsync(0);
