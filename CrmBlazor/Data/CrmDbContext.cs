@@ -9,6 +9,7 @@ using CrmBlazor.Domain.Relationships;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CrmBlazor.Data;
@@ -20,7 +21,18 @@ namespace CrmBlazor.Data;
 /// </summary>
 public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
-    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.AddInterceptors(TextLengthGuard.Instance);
+    /// <summary>
+    /// The length guard for contexts built from options that lack it (tests, tools). The app's factory adds it to the options
+    /// it builds once: adding it here on every instance would make EF rebuild and compare the options for each context, and
+    /// a pooled context may not change its options at all.
+    /// </summary>
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        if (optionsBuilder.Options.FindExtension<CoreOptionsExtension>()?.Interceptors?.Contains(TextLengthGuard.Instance) != true)
+        {
+            optionsBuilder.AddInterceptors(TextLengthGuard.Instance);
+        }
+    }
 
     /// <summary>Data protection keys (sign-in cookies, antiforgery) shared by every app instance of one database.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

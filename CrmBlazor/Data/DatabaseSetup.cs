@@ -64,10 +64,14 @@ public static class DatabaseSetup
     private static void Register<TContext>(IServiceCollection services, Action<DbContextOptionsBuilder> configure)
         where TContext : CrmDbContext
     {
-        // Capped counts (Take(n).Count()) are unordered on purpose: no warning for them on every list request.
-        services.AddDbContextFactory<TContext>(o =>
+        // Pooled: every list page, live refresh and save opens a short-lived context, and building one (a service scope,
+        // its services, the options compared against EF's cache) cost more than many of the queries it then ran. A
+        // returned context is reset by EF (change tracker, transaction, timeouts); CrmDbContext keeps no state of its own.
+        services.AddPooledDbContextFactory<TContext>(o =>
         {
             configure(o);
+            o.AddInterceptors(TextLengthGuard.Instance);
+            // Capped counts (Take(n).Count()) are unordered on purpose: no warning for them on every list request.
             o.ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
         });
         services.AddSingleton<IDbContextFactory<CrmDbContext>>(sp => new UpcastFactory<TContext>(sp.GetRequiredService<IDbContextFactory<TContext>>()));
