@@ -5,6 +5,8 @@ using CrmBlazor.Data;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 // CrmBlazor bench console: generates data straight into a database and prints timings (median, p95).
 // It asserts nothing. Usage:
@@ -230,10 +232,29 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
     }
 }
 
-internal sealed class SqliteFactory(string path) : IDbContextFactory<CrmDbContext>
+/// <summary>
+/// The app's own context factory on a SQLite file (pooled contexts, the same options and interceptors), so the product's
+/// figures include what the app pays per context. CRM_BENCH_UNPOOLED=1: a new context per call, for a before/after.
+/// </summary>
+internal sealed class SqliteFactory : IDbContextFactory<CrmDbContext>
 {
-    private readonly DbContextOptions<SqliteCrmDbContext> _options =
-        new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={path};Pooling=True").AddInterceptors(new SqlitePragmas()).Options;
+    private readonly IDbContextFactory<CrmDbContext>? _app;
+    private readonly DbContextOptions<SqliteCrmDbContext>? _options;
 
-    public CrmDbContext CreateDbContext() => new SqliteCrmDbContext(_options);
+    public SqliteFactory(string path)
+    {
+        var connectionString = $"Data Source={path};Pooling=True";
+        if (Environment.GetEnvironmentVariable("CRM_BENCH_UNPOOLED") == "1")
+        {
+            _options = new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()).Options;
+            return;
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crm"] = connectionString }).Build();
+        _app = new ServiceCollection().AddLogging().AddCrmDatabase(configuration, Path.GetDirectoryName(Path.GetFullPath(path))!)
+            .BuildServiceProvider().GetRequiredService<IDbContextFactory<CrmDbContext>>();
+    }
+
+    public CrmDbContext CreateDbContext() => _app?.CreateDbContext() ?? new SqliteCrmDbContext(_options!);
 }

@@ -44,7 +44,7 @@ internal static class ViewerCostBench
             ("detail: log lines since", () => comments.GetLogsSinceAsync(admin, id, long.MaxValue - 1)),
             ("detail: whole stream", () => comments.GetStreamAsync(admin, id, StreamFilter.All)),
         };
-        Console.WriteLine($"{"viewer-cost (one thread)",-46} {"median ms",10} {"p95 ms",10}");
+        Console.WriteLine($"{"viewer-cost (one thread)",-46} {"median ms",10} {"p95 ms",10} {"KB/call",8}");
         foreach (var (name, action) in cases)
         {
             for (var i = 0; i < 20; i++)
@@ -53,6 +53,7 @@ internal static class ViewerCostBench
             }
 
             var times = new List<double>(runs);
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             for (var i = 0; i < runs; i++)
             {
                 var start = Stopwatch.GetTimestamp();
@@ -60,8 +61,10 @@ internal static class ViewerCostBench
                 times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
 
+            // Allocation per call: what the garbage collector pays for, steady whatever the machine's speed that day.
+            var kb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / runs;
             var s = Stats.Of(times);
-            Console.WriteLine($"{name,-46} {s.Median,10:N2} {s.P95,10:N2}");
+            Console.WriteLine($"{name,-46} {s.Median,10:N2} {s.P95,10:N2} {kb,8:N1}");
         }
     }
 }

@@ -170,6 +170,14 @@ if (app.Configuration.GetValue("Diagnostics:AllowCollect", false))
         return Results.Ok(new { heapBytes = GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, totalBytes = GC.GetTotalMemory(false) });
     }).AllowAnonymous().DisableAntiforgery();
     app.MapGet("/health/components", () => Results.Ok(CrmBlazor.Live.CircuitCensus.Take())).AllowAnonymous();
+    // What the live refreshes cost the collector (the circuits bench prints it per save): a collection pauses every
+    // request, the writer's too.
+    app.MapGet("/health/gc", () => Results.Ok(new
+    {
+        allocatedBytes = GC.GetTotalAllocatedBytes(),
+        pauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+        collections = GC.CollectionCount(0),
+    })).AllowAnonymous();
 }
 
 if (app.Configuration.GetValue("Demo:Enabled", false))

@@ -123,9 +123,6 @@ public sealed class AppProcess : IAsyncDisposable
         return 0;
     }
 
-    /// <summary>User + system CPU time of the process so far, in seconds (clock ticks of 1/100 s).</summary>
-    /// <summary>The app's managed heap after a full, compacting collection (POST /health/collect), or null when the app
-    /// does not offer it.</summary>
     /// <summary>The component census of the open circuits (GET /health/components), or null when the app does not offer it.</summary>
     public async Task<System.Text.Json.JsonDocument?> ComponentCensusAsync(CancellationToken ct)
     {
@@ -134,6 +131,23 @@ public sealed class AppProcess : IAsyncDisposable
         return response.IsSuccessStatusCode ? System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)) : null;
     }
 
+    /// <summary>The garbage collector's totals so far (GET /health/gc), or null when the app does not offer them.</summary>
+    public async Task<GcTotals?> GcAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var response = await http.GetAsync("health/gc", ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        var root = json.RootElement;
+        return new GcTotals(root.GetProperty("allocatedBytes").GetInt64(), root.GetProperty("pauseMs").GetDouble(), root.GetProperty("collections").GetInt32());
+    }
+
+    /// <summary>The app's managed heap after a full, compacting collection (POST /health/collect), or null when the app
+    /// does not offer it.</summary>
     public async Task<long?> HeldHeapBytesAsync(CancellationToken ct)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -147,6 +161,7 @@ public sealed class AppProcess : IAsyncDisposable
         return json.RootElement.GetProperty("heapBytes").GetInt64();
     }
 
+    /// <summary>User + system CPU time of the process so far, in seconds (clock ticks of 1/100 s).</summary>
     public double CpuSeconds()
     {
         var stat = File.ReadAllText($"/proc/{Pid}/stat");
@@ -319,4 +334,12 @@ public sealed class AppProcess : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>Bytes allocated, time paused for collections and collections made by one app process since it started.</summary>
+public sealed record GcTotals(long AllocatedBytes, double PauseMs, int Collections)
+{
+    public static GcTotals operator -(GcTotals a, GcTotals b) => new(a.AllocatedBytes - b.AllocatedBytes, a.PauseMs - b.PauseMs, a.Collections - b.Collections);
+
+    public static GcTotals operator +(GcTotals a, GcTotals b) => new(a.AllocatedBytes + b.AllocatedBytes, a.PauseMs + b.PauseMs, a.Collections + b.Collections);
 }

@@ -12,7 +12,7 @@ namespace CrmBlazor.Tests.Integration.Security;
 public sealed class DiagnosticsEndpointsTests
 {
     [Fact]
-    public async Task Without_the_setting_neither_the_collection_nor_the_census_answers()
+    public async Task Without_the_setting_neither_the_collection_the_census_nor_the_collector_totals_answer()
     {
         await using var app = new CrmAppFactory();
         using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -21,6 +21,9 @@ public sealed class DiagnosticsEndpointsTests
         Assert.DoesNotContain("\"circuits\"", await census.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var collect = await client.PostAsync("/health/collect", null);
         Assert.NotEqual(HttpStatusCode.OK, collect.StatusCode);
+        var gc = await client.GetAsync("/health/gc");
+        Assert.NotEqual(HttpStatusCode.OK, gc.StatusCode);
+        Assert.DoesNotContain("allocatedBytes", await gc.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
 
@@ -43,6 +46,13 @@ public sealed class CircuitCensusEndToEndTests() : BrowserAppTest(new Dictionary
         await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("customer-grid")).ToHaveAttributeAsync("data-live", "on", new() { Timeout = 30_000 });
 
         using var census = JsonDocument.Parse(await http.GetStringAsync("/health/components"));
+        using (var gc = JsonDocument.Parse(await http.GetStringAsync("/health/gc")))
+        {
+            // Rendering the grid allocated, and what the bench subtracts is there.
+            Assert.True(gc.RootElement.GetProperty("allocatedBytes").GetInt64() > 0);
+            Assert.True(gc.RootElement.GetProperty("pauseMs").GetDouble() >= 0);
+        }
+
         Assert.Equal(1, census.RootElement.GetProperty("circuits").GetInt32());
         var grid = census.RootElement.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("type").GetString() == "CustomersPage");
         Assert.Equal(1, grid.GetProperty("count").GetInt32());
