@@ -272,6 +272,8 @@ public static class CircuitBench
             var gc0 = await GcAsync(apps, ct);
             var bytes0 = viewers.ToDictionary(x => x, x => x.Client.BytesReceived);
             var saves = new List<double>();
+            var savesInGc = new List<double>();
+            var savesClear = new List<double>();
             var all = new List<double>();
             var each = new List<double>();
             long expected = 0, missed = 0;
@@ -286,6 +288,8 @@ public static class CircuitBench
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var shown = watching.Select(x => x.Client.WaitForTextAsync(display, wait.Token)).ToList();
 
+                // The collections made while this save ran: its time with and without one tells what the pauses cost the writer.
+                var collectionsBefore = (await GcAsync(apps, ct))?.Collections;
                 var start = Stopwatch.GetTimestamp();
                 var status = await writer.PutPhoneAsync(target.Id, phone, current.Version, ct);
                 var saveMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -298,6 +302,11 @@ public static class CircuitBench
                 }
 
                 saves.Add(saveMs);
+                if (collectionsBefore is int before && (await GcAsync(apps, ct))?.Collections is int after)
+                {
+                    (after > before ? savesInGc : savesClear).Add(saveMs);
+                }
+
                 targets[r % targets.Count] = target with { Phone = phone };
                 await Task.WhenAny(Task.WhenAll(shown), Task.Delay(DeliveryTimeout, ct));
                 await wait.CancelAsync();
@@ -318,6 +327,12 @@ public static class CircuitBench
             }
 
             var cpu = apps.Sum(a => a.CpuSeconds()) - cpu0;
+            if (!quiet && savesInGc.Count + savesClear.Count > 0)
+            {
+                Console.WriteLine($"  [{setup}] V={v}: {savesInGc.Count} of {savesInGc.Count + savesClear.Count} saves ran across a collection " +
+                                  $"(p50 {P(savesInGc, 0.50):N0} ms); the others p50 {P(savesClear, 0.50):N0} / p95 {P(savesClear, 0.95):N0} ms");
+            }
+
             var gc1 = await GcAsync(apps, ct);
             if (viewers.Any(x => x.Client.Failed))
             {

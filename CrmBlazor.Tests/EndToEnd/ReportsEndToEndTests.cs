@@ -72,7 +72,8 @@ public sealed class ReportsEndToEndTests : BrowserAppTest
         // Exact: the customers' own links ("Khách báo cáo …") hold the words too once the list behind the menu shows them.
         await page.GetByRole(AriaRole.Link, new() { Name = "Báo cáo", Exact = true }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/reports$"));
-        await Assertions.Expect(page.Locator("[data-testid=reports][data-live=on]")).ToBeVisibleAsync();
+        // Every figure is counted before the page's first render goes live: on a loaded machine that took over 5 s.
+        await Assertions.Expect(page.Locator("[data-testid=reports][data-live=on]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var distribution = page.GetByTestId("report-distribution");
         var quotedRow = distribution.Locator("tr", new() { HasText = "Đã báo giá" });
         await Assertions.Expect(quotedRow.Locator("td.num").First).ToHaveTextAsync("2");
