@@ -107,6 +107,23 @@ var app = builder.Build();
 
 await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
 
+if (app.Configuration.GetValue("Diagnostics:AllowCollect", false))
+{
+    // Benchmarks only: how long the server itself spent on a request (Server-Timing), so a client measuring from a loaded
+    // process can tell its own delays from the app's.
+    app.Use(async (context, next) =>
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        context.Response.OnStarting(() =>
+        {
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            context.Response.Headers["Server-Timing"] = $"app;dur={ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}";
+            return Task.CompletedTask;
+        });
+        await next();
+    });
+}
+
 // Forwarded headers, HSTS, HTTPS redirect, CSP, nosniff, Referrer-Policy: first, so that every response has them.
 app.UseHttpHardening();
 // The live endpoints (hub, Blazor circuits) refuse pages of other origins that would borrow the user's cookie (#20).

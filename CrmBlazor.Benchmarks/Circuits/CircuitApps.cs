@@ -154,11 +154,20 @@ public sealed class ApiWriter(Uri baseAddress, string token) : IDisposable
         return users.ToDictionary(u => u.GetProperty("id").GetString()!, u => u.GetProperty("userName").GetString()!);
     }
 
-    /// <summary>PUT the new phone with the version read; the status code (200, or 409 when someone else saved meanwhile).</summary>
-    public async Task<HttpStatusCode> PutPhoneAsync(int id, string phone, int version, CancellationToken ct)
+    /// <summary>PUT the new phone with the version read; the status code (200, or 409 when someone else saved meanwhile) and
+    /// the time the app says it spent on it (its Server-Timing header; null without one).</summary>
+    public async Task<(HttpStatusCode Status, double? ServerMs)> PutPhoneAsync(int id, string phone, int version, CancellationToken ct)
     {
         using var response = await _http.PutAsJsonAsync($"/api/v1/customers/{id}", new { phone, version }, ct);
-        return response.StatusCode;
+        double? serverMs = null;
+        if (response.Headers.TryGetValues("Server-Timing", out var timings)
+            && timings.FirstOrDefault() is { } timing && timing.IndexOf("dur=", StringComparison.Ordinal) is var at and >= 0
+            && double.TryParse(timing[(at + 4)..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+        {
+            serverMs = ms;
+        }
+
+        return (response.StatusCode, serverMs);
     }
 
     /// <summary>The live bus counters of GET /health (<c>live.delivered</c> …), or null when the app does not report them.</summary>

@@ -53,7 +53,7 @@ public static class CircuitBench
     private sealed record Row(string Setup, int V, int Grid, int Board, int Detail, int Saves, int SaveErrors, double SaveP50, double SaveP95,
         double AllP50, double AllP95, double AllP99, double ViewerP50, double ViewerP95, long Expected, long Missed, int FailedCircuits,
         string EventsPerSave, double CpuSeconds, double? KibGrid, double? KibBoard, double? KibDetail, double? KbSaveGrid, double? KbSaveBoard, double? KbSaveDetail,
-        GcTotals? Gc);
+        GcTotals? Gc, double AppP50, double AppP95);
 
     public static async Task RunAsync(IReadOnlyList<int> viewerCounts, int runs, bool scaleOut)
     {
@@ -274,6 +274,7 @@ public static class CircuitBench
             var saves = new List<double>();
             var savesInGc = new List<double>();
             var savesClear = new List<double>();
+            var savesInApp = new List<double>();
             var all = new List<double>();
             var each = new List<double>();
             long expected = 0, missed = 0;
@@ -291,7 +292,7 @@ public static class CircuitBench
                 // The collections made while this save ran: its time with and without one tells what the pauses cost the writer.
                 var collectionsBefore = (await GcAsync(apps, ct))?.Collections;
                 var start = Stopwatch.GetTimestamp();
-                var status = await writer.PutPhoneAsync(target.Id, phone, current.Version, ct);
+                var (status, serverMs) = await writer.PutPhoneAsync(target.Id, phone, current.Version, ct);
                 var saveMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 if (status != HttpStatusCode.OK)
                 {
@@ -302,6 +303,10 @@ public static class CircuitBench
                 }
 
                 saves.Add(saveMs);
+                if (serverMs is double inApp)
+                {
+                    savesInApp.Add(inApp);
+                }
                 if (collectionsBefore is int before && (await GcAsync(apps, ct))?.Collections is int after)
                 {
                     (after > before ? savesInGc : savesClear).Add(saveMs);
@@ -351,7 +356,8 @@ public static class CircuitBench
             return new Row(setup, v, plan.Count(p => p.Kind == Kind.Grid), plan.Count(p => p.Kind == Kind.Board), plan.Count(p => p.Kind == Kind.Detail),
                 saves.Count, saveErrors, P(saves, 0.50), P(saves, 0.95), P(all, 0.50), P(all, 0.95), P(all, 0.99), P(each, 0.50), P(each, 0.95),
                 expected, missed, viewers.Count(x => x.Client.Failed), events, cpu, kib.GetValueOrDefault(Kind.Grid), kib.GetValueOrDefault(Kind.Board),
-                kib.GetValueOrDefault(Kind.Detail), KbPerSave(Kind.Grid), KbPerSave(Kind.Board), KbPerSave(Kind.Detail), gc1 is null || gc0 is null ? null : gc1 - gc0);
+                kib.GetValueOrDefault(Kind.Detail), KbPerSave(Kind.Grid), KbPerSave(Kind.Board), KbPerSave(Kind.Detail), gc1 is null || gc0 is null ? null : gc1 - gc0,
+                P(savesInApp, 0.50), P(savesInApp, 0.95));
         }
         finally
         {
@@ -447,18 +453,18 @@ public static class CircuitBench
         static string PerSave(Row r, Func<GcTotals, double> of, string format) =>
             r.Gc is { } g && r.Saves > 0 ? (of(g) / r.Saves).ToString(format, CultureInfo.InvariantCulture) : "-";
         Console.WriteLine();
-        Console.WriteLine($"{"setup",-13} {"V",4} {"g/b/d",-10} {"saves",5} {"save p50",9} {"p95",7} {"all shown p50",14} {"p95",7} {"p99",7} " +
+        Console.WriteLine($"{"setup",-13} {"V",4} {"g/b/d",-10} {"saves",5} {"save p50",9} {"p95",7} {"in app p50",10} {"p95",5} {"all shown p50",14} {"p95",7} {"p99",7} " +
                           $"{"viewer p50",10} {"p95",7} {"missed",11} {"events/save",11} {"app CPU s",9} {"CPU/save ms",11} {"MB/circuit grid",15} {"board",6} {"detail",6} {"KB/viewer/save grid",19} {"board",6} {"detail",6} {"alloc MB/save",13} {"GC ms/save",10} {"GCs/save",8}");
         foreach (var r in rows)
         {
-            Console.WriteLine($"{r.Setup,-13} {r.V,4} {$"{r.Grid}/{r.Board}/{r.Detail}",-10} {r.Saves,5} {Ms(r.SaveP50),9} {Ms(r.SaveP95),7} {Ms(r.AllP50),14} {Ms(r.AllP95),7} " +
+            Console.WriteLine($"{r.Setup,-13} {r.V,4} {$"{r.Grid}/{r.Board}/{r.Detail}",-10} {r.Saves,5} {Ms(r.SaveP50),9} {Ms(r.SaveP95),7} {Ms(r.AppP50),10} {Ms(r.AppP95),5} {Ms(r.AllP50),14} {Ms(r.AllP95),7} " +
                               $"{Ms(r.AllP99),7} {Ms(r.ViewerP50),10} {Ms(r.ViewerP95),7} {$"{r.Missed}/{r.Expected}",11} {r.EventsPerSave,11} {r.CpuSeconds,9:N2} " +
                               $"{(r.Saves == 0 ? "-" : (r.CpuSeconds * 1000 / r.Saves).ToString("N0", CultureInfo.InvariantCulture)),11} {Mb(r.KibGrid),15} {Mb(r.KibBoard),6} {Mb(r.KibDetail),6} {Kb(r.KbSaveGrid),19} {Kb(r.KbSaveBoard),6} {Kb(r.KbSaveDetail),6} " +
                               $"{PerSave(r, g => g.AllocatedBytes / 1048576.0, "N1"),13} {PerSave(r, g => g.PauseMs, "N1"),10} {PerSave(r, g => g.Collections, "N2"),8}" +
                               (r.SaveErrors > 0 ? $"  ({r.SaveErrors} saves not 200)" : "") + (r.FailedCircuits > 0 ? $"  ({r.FailedCircuits} circuits failed)" : ""));
         }
 
-        Console.WriteLine("times in ms from the start of the save; 'all shown': until every viewer showing that customer received a render batch " +
+        Console.WriteLine("times in ms from the start of the save; 'in app': the save as the app timed it (Server-Timing), without the bench's own delays; 'all shown': until every viewer showing that customer received a render batch " +
                           "with the new phone (saves where one missed it are left out and counted in 'missed', viewer×save); MB/circuit: the app's managed heap held per open circuit after a full collection (else VmRSS) " +
                           "KB/viewer/save: render batch bytes a viewer received " +
                           "per save; app CPU: user+system during the saves (both instances when two); alloc MB, GC ms and GCs per save: what the apps allocated, " +

@@ -59,7 +59,7 @@ public static class CircuitSmoke
         var display = PhoneNormalizer.ToDisplay(phone);
         var shown = viewers.Select(v => v.WaitForTextAsync(display, ct)).ToList();
         var start = Stopwatch.GetTimestamp();
-        var status = await writer.PutPhoneAsync(target.Id, phone, current.Version, ct);
+        var (status, _) = await writer.PutPhoneAsync(target.Id, phone, current.Version, ct);
         var saveMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         Console.WriteLine($"circuit-smoke: PUT /api/v1/customers/{target.Id} phone {phone} → {(int)status} in {saveMs:N1} ms");
         if (status != HttpStatusCode.OK)

@@ -12,7 +12,7 @@ namespace CrmBlazor.Tests.Integration.Security;
 public sealed class DiagnosticsEndpointsTests
 {
     [Fact]
-    public async Task Without_the_setting_neither_the_collection_the_census_nor_the_collector_totals_answer()
+    public async Task Without_the_setting_no_diagnostics_answer_and_no_response_is_timed()
     {
         await using var app = new CrmAppFactory();
         using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -24,6 +24,10 @@ public sealed class DiagnosticsEndpointsTests
         var gc = await client.GetAsync("/health/gc");
         Assert.NotEqual(HttpStatusCode.OK, gc.StatusCode);
         Assert.DoesNotContain("allocatedBytes", await gc.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Nor does a response say how long the server worked on it.
+        using var health = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.False(health.Headers.Contains("Server-Timing"));
     }
 }
 
@@ -35,6 +39,11 @@ public sealed class CircuitCensusEndToEndTests() : BrowserAppTest(new Dictionary
     public async Task The_census_lists_the_customer_grid_a_signed_in_browser_has_open()
     {
         using var http = new HttpClient { BaseAddress = new Uri(App.ServerAddress) };
+        using (var timed = await http.GetAsync("/health"))
+        {
+            Assert.Matches(@"^app;dur=\d+\.\d$", Assert.Single(timed.Headers.GetValues("Server-Timing")));
+        }
+
         using (var empty = JsonDocument.Parse(await http.GetStringAsync("/health/components")))
         {
             Assert.Equal(0, empty.RootElement.GetProperty("circuits").GetInt32());
