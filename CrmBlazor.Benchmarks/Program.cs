@@ -42,7 +42,7 @@ if (options.Suites.Contains("circuit-smoke") || options.Suites.Contains("circuit
 
     if (options.Suites.Contains("circuits"))
     {
-        await CrmBlazor.Benchmarks.Circuits.CircuitBench.RunAsync(options.Viewers, options.Runs, options.ScaleOut);
+        await CrmBlazor.Benchmarks.Circuits.CircuitBench.RunAsync(options.Viewers, options.Runs, options.ScaleOut, options.SingleInstance);
     }
 
     return;
@@ -185,6 +185,9 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
     public IReadOnlyList<int> Viewers { get; private init; } = [0, 10, 50, 200];
     public bool ScaleOut { get; private init; } = true;
 
+    /// <summary>circuits suite: whether the one-instance (SQLite) run comes first (--scale-out-only skips it).</summary>
+    public bool SingleInstance { get; private init; } = true;
+
     /// <summary>circuit-memory suite: only these pages (--pages /customers,/board; "detail" is a customer's page).</summary>
     public IReadOnlyList<string>? Pages { get; private init; }
 
@@ -197,6 +200,7 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
         int customers = 1_000_000, users = 12, depth = 3, runs = 60, clients = 16, seconds = 30;
         var wrk = false;
         var scaleOut = true;
+        var single = true;
         int[] viewers = [0, 10, 50, 200];
         string? db = null;
         string[]? pages = null;
@@ -215,6 +219,7 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
                 case "--wrk": wrk = true; break;
                 case "--viewers": viewers = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--no-scale-out": scaleOut = false; break;
+                case "--scale-out-only": single = false; break;
                 case "--hold": hold = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--pages": pages = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: suites.Add(args[i]); break;
@@ -228,7 +233,7 @@ internal sealed record BenchOptions(HashSet<string> Suites, int Customers, int U
 
         db ??= Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "bench-data", $"bench-{customers}-{users}-{depth}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(db))!);
-        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs) { Clients = clients, Seconds = seconds, Wrk = wrk, Viewers = viewers, ScaleOut = scaleOut, Pages = pages, Hold = hold };
+        return new BenchOptions(suites, customers, users, depth, Path.GetFullPath(db), runs) { Clients = clients, Seconds = seconds, Wrk = wrk, Viewers = viewers, ScaleOut = scaleOut, SingleInstance = single, Pages = pages, Hold = hold };
     }
 }
 

@@ -55,17 +55,21 @@ public static class CircuitBench
         string EventsPerSave, double CpuSeconds, double? KibGrid, double? KibBoard, double? KibDetail, double? KbSaveGrid, double? KbSaveBoard, double? KbSaveDetail,
         GcTotals? Gc, double AppP50, double AppP95);
 
-    public static async Task RunAsync(IReadOnlyList<int> viewerCounts, int runs, bool scaleOut)
+    public static async Task RunAsync(IReadOnlyList<int> viewerCounts, int runs, bool scaleOut, bool single = true)
     {
-        Console.WriteLine($"circuits: viewers {string.Join(", ", viewerCounts)} · {runs} saves each · one instance (SQLite){(scaleOut ? ", then two (PostgreSQL + Redis)" : "")}");
+        Console.WriteLine($"circuits: viewers {string.Join(", ", viewerCounts)} · {runs} saves each · " +
+                          $"{(single ? "one instance (SQLite)" : "")}{(single && scaleOut ? ", then " : "")}{(scaleOut ? "two (PostgreSQL + Redis)" : "")}");
         var rows = new List<Row>();
-        try
+        if (single)
         {
-            rows.AddRange(await SingleAsync(viewerCounts, runs));
-        }
-        catch (Exception ex)
-        {
-            Console.WriteLine($"circuits: the one-instance run failed: {ex}");
+            try
+            {
+                rows.AddRange(await SingleAsync(viewerCounts, runs));
+            }
+            catch (Exception ex)
+            {
+                Console.WriteLine($"circuits: the one-instance run failed: {ex}");
+            }
         }
 
         if (scaleOut)
