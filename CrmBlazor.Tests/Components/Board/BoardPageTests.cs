@@ -175,7 +175,8 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         var header = Column(cut, _quoted).QuerySelector("[data-testid=board-column-header]")!;
         Assert.Equal("true", header.GetAttribute("draggable"));
         await header.DragStartAsync(new DragEventArgs());
-        await Column(cut, _lead).DragOverAsync(new DragEventArgs());
+        // The column under the pointer is outlined by the page script; only the drop reaches the server.
+        Assert.Throws<Bunit.MissingEventHandlerException>(() => Column(cut, _lead).DragOver(new DragEventArgs()));
         await Column(cut, _lead).DropAsync(new DragEventArgs());
 
         cut.WaitForAssertion(() => Assert.Equal(

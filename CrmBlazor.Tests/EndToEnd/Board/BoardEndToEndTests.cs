@@ -134,8 +134,17 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
         var source = await card.EvaluateAsync<string>("e => e.closest('[data-testid=board-column]').getAttribute('aria-label')");
         var target = DatabaseInitializer.DefaultRelationships.First(n => n != source && n != quoted);
         var dragged = manager.GetByTestId("board-drop-item").Filter(new() { Has = manager.Locator($"[data-customer='{customerId}']") });
-        await dragged.DragToAsync(Column(manager, target).GetByTestId("board-zone"));
+        // By hand with the mouse, to see the column under the card outlined while it is held there (and its own not).
+        await dragged.HoverAsync();
+        await manager.Mouse.DownAsync();
+        var zone = await Column(manager, target).GetByTestId("board-zone").BoundingBoxAsync();
+        await manager.Mouse.MoveAsync(zone!.X + (zone.Width / 2), zone.Y + 40, new() { Steps = 8 });
+        await manager.Mouse.MoveAsync(zone.X + (zone.Width / 2), zone.Y + 50, new() { Steps = 2 });
+        await Assertions.Expect(Column(manager, target)).ToHaveClassAsync(new Regex("column-drop-target"));
+        await Assertions.Expect(Column(manager, source!)).Not.ToHaveClassAsync(new Regex("column-drop-target"));
+        await manager.Mouse.UpAsync();
         await Assertions.Expect(Column(manager, target).Locator($"[data-customer='{customerId}']")).ToBeVisibleAsync();
+        await Assertions.Expect(manager.Locator(".column-drop-target")).ToHaveCountAsync(0);
 
         var moved = Column(lan, target).Locator($"[data-customer='{customerId}']");
         await Assertions.Expect(moved).ToBeVisibleAsync(new() { Timeout = 10_000 });

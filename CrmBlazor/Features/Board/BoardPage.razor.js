@@ -3,16 +3,52 @@ let observer = null;
 let board = null;
 
 // A column header being dragged: mark the document, so that every column's overlay takes the drop (CSS).
+// The column under a dragged card or header is outlined here, in the browser: the browser fires dragover many times a
+// second, and each one sent to the server came back a round trip late and re-rendered the whole board.
+let dragSource = null;
+let dropTarget = null;
+
+const markTarget = column => {
+    if (column === dropTarget) {
+        return;
+    }
+
+    dropTarget?.classList.remove('column-drop-target');
+    column?.classList.add('column-drop-target');
+    dropTarget = column;
+};
+
 const columnDragStart = e => {
-    if (e.target instanceof Element && e.target.closest('[data-testid=board-column-header][draggable=true]')) {
+    if (!(e.target instanceof Element)) {
+        return;
+    }
+
+    const dragged = e.target.closest('[data-testid=board-drop-item][draggable=true], [data-testid=board-column-header][draggable=true]');
+    dragSource = dragged?.closest('[data-testid=board-column]') ?? null;
+    if (e.target.closest('[data-testid=board-column-header][draggable=true]')) {
         document.documentElement.classList.add('board-column-dragging');
     }
 };
-const columnDragEnd = () => document.documentElement.classList.remove('board-column-dragging');
+
+const columnDragOver = e => {
+    if (!dragSource) {
+        return;
+    }
+
+    const column = e.target instanceof Element ? e.target.closest('[data-testid=board-column]') : null;
+    markTarget(column && column !== dragSource ? column : null);
+};
+
+const columnDragEnd = () => {
+    document.documentElement.classList.remove('board-column-dragging');
+    markTarget(null);
+    dragSource = null;
+};
 
 export function init(dotnet) {
     board = dotnet;
     document.addEventListener('dragstart', columnDragStart, true);
+    document.addEventListener('dragover', columnDragOver, true);
     document.addEventListener('dragend', columnDragEnd, true);
     document.addEventListener('drop', columnDragEnd, true);
     if (!('IntersectionObserver' in window)) {
@@ -40,6 +76,7 @@ export function scan() {
 
 export function dispose() {
     document.removeEventListener('dragstart', columnDragStart, true);
+    document.removeEventListener('dragover', columnDragOver, true);
     document.removeEventListener('dragend', columnDragEnd, true);
     document.removeEventListener('drop', columnDragEnd, true);
     columnDragEnd();
