@@ -14,8 +14,10 @@ namespace CrmBlazor.Benchmarks;
 
 /// <summary>
 /// Suite "import": a 100,000-row .xlsx (15 columns, 30% of the rows updating existing customers matched by phone) imported
-/// end to end on SQLite (read → check → import in one transaction). Each run starts from a copy of the bench database.
-/// Prints rows/s, peak memory, and the time to accept or refuse a ~10 MB file. Run with --customers 30000 (or more).
+/// end to end on SQLite (read → check → import in one transaction), then undone. Each run starts from a copy of the bench
+/// database. Prints rows/s, peak memory, the time to accept or refuse a ~10 MB file, and the write and the undo each beside
+/// its floor from the same run: the same rows written the database's fastest way (<see cref="ImportFloor"/>).
+/// Run with --customers 30000 (or more).
 /// </summary>
 internal static class ImportBench
 {
@@ -135,9 +137,14 @@ internal static class ImportBench
         var checkpoint = new List<double>();
         var total = new List<double>();
         var peaks = new List<(long Before, long Peak)>();
+        var undo = new List<double>();
+        var floor = new List<double>();
+        var undoFloor = new List<double>();
+        var batchId = 0;
         for (var run = 0; run < runs; run++)
         {
-            var factory = await copies.CopyAsync(run);
+            var name = $"run{run}";
+            var factory = await copies.CopyAsync(name);
             var service = new ImportService(factory, bus, TimeProvider.System, limits);
             var admin = await CurrentUser.LoadAsync(factory, adminUserId) ?? throw new InvalidOperationException("No admin.");
             GC.Collect();
@@ -169,46 +176,51 @@ internal static class ImportBench
                               $"by phase: {once.PhasePeaks}; managed heap peak {sampler.HeapPeak / 1048576.0:N0} MB); " +
                               $"read {read[^1]:N0} ms, check {check[^1]:N0} ms ({once.Check}), import {import[^1]:N0} ms ({once.Result}) → {rows / (total[^1] / 1000):N0} rows/s end to end" +
                               (once.CheckpointMs >= 1 ? $"; WAL checkpoint after it, in the background, {once.CheckpointMs:N0} ms" : ""));
-            if (run == runs - 1)
+            var first = run == 0;
+            if (first)
             {
-                // Undo of the whole import (R3 history): removes the customers it created, restores the ones it updated.
-                // After the last run, so the undo's own memory does not raise a later run's measured peak.
-                var started = Stopwatch.GetTimestamp();
-                var undo = await service.UndoAsync(admin, once.BatchId);
-                Console.WriteLine($"  undo of run {run + 1}'s import: {Stopwatch.GetElapsedTime(started).TotalMilliseconds:N0} ms " +
-                                  $"({undo.Removed:N0} removed, {undo.Restored:N0} restored, {undo.LeftAlone.Count:N0} left alone)");
+                // The state after the import, kept for the floors: what the import wrote, and what its undo then wrote.
+                await copies.CopyAsync("imported", name);
             }
 
-            await copies.DropAsync(run);
-        }
-
-        // The floor: the same rows as new customers through the database's own bulk loader, into a fresh copy.
-        var csv = Path.Combine(Path.GetTempPath(), $"bench-import-{Guid.NewGuid():N}.csv");
-        var bulk = new List<double>();
-        try
-        {
-            var columns = await WriteCustomersCsvAsync(copies, adminUserId, bytes, limits, csv);
-            for (var run = 0; run < runs; run++)
+            // Undo of the whole import (R3 history): removes the customers it created, restores the ones it updated.
+            // After the import's memory was sampled, so the undo's own memory does not raise the import's peak.
+            var started = Stopwatch.GetTimestamp();
+            var undid = await service.UndoAsync(admin, once.BatchId);
+            undo.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            await service.PendingCheckpoint;
+            Console.WriteLine($"  undo of run {run + 1}'s import: {undo[^1]:N0} ms ({undid.Removed:N0} removed, {undid.Restored:N0} restored, {undid.LeftAlone.Count:N0} left alone)");
+            if (first)
             {
-                await copies.CopyAsync(run);
-                bulk.Add(await copies.BulkLoadAsync(run, csv, columns));
-                await copies.DropAsync(run);
+                await copies.CopyAsync("undone", name);
+                batchId = once.BatchId;
             }
-        }
-        finally
-        {
-            File.Delete(csv);
+
+            await copies.DropAsync(name);
+
+            // The floors: the same rows written again the database's fastest way, into a fresh copy of the state before
+            // the import (and before the undo); in each run, right after the product's, so both meet the same machine.
+            // The rows are read again for each floor and let go after it: held between runs they would sit in the next
+            // import's heap and working set.
+            floor.Add(await FloorAsync(copies, null, "imported", batchId, first ? "rows the import wrote" : null));
+            undoFloor.Add(await FloorAsync(copies, "imported", "undone", batchId, first ? "rows its undo wrote" : null));
+            Console.WriteLine($"  floors of run {run + 1}: write {floor[^1]:N0} ms (product {import[^1] / floor[^1]:N2}×), undo {undoFloor[^1]:N0} ms (product {undo[^1] / undoFloor[^1]:N2}×)");
         }
 
-        results.Add(($"import {rows / 1000}k rows: {copies.BulkName} of the same rows", Stats.Of(bulk)));
-        Console.WriteLine($"import ({copies.Name}): {copies.BulkName} {Stats.Of(bulk).Median:N0} ms vs end to end {Stats.Of(total).Median:N0} ms → " +
-                          $"{Stats.Of(total).Median / Stats.Of(bulk).Median:N1}× the plain bulk insert; peak working set during the import " +
+        await copies.DropAsync("imported");
+        await copies.DropAsync("undone");
+        Console.WriteLine($"import ({copies.Name}): write {Stats.Of(import).Median:N0} ms vs its floor {Stats.Of(floor).Median:N0} ms → " +
+                          $"{Stats.Of(import).Median / Stats.Of(floor).Median:N2}×; undo {Stats.Of(undo).Median:N0} ms vs its floor {Stats.Of(undoFloor).Median:N0} ms → " +
+                          $"{Stats.Of(undo).Median / Stats.Of(undoFloor).Median:N2}× (floor: the same rows, {copies.FloorName}); peak working set during the import " +
                           $"{peaks.Max(p => p.Peak) / 1048576.0:N0} MB (first run, in a fresh process: {peaks[0].Peak / 1048576.0:N0} MB, +{(peaks[0].Peak - peaks[0].Before) / 1048576.0:N0} MB over the idle process)");
 
         results.Add(($"import {rows / 1000}k rows ({copies.Name}): read .xlsx", Stats.Of(read)));
         results.Add(($"import {rows / 1000}k rows ({copies.Name}): check", Stats.Of(check)));
         results.Add(($"import {rows / 1000}k rows ({copies.Name}): write (1 transaction)", Stats.Of(import)));
         results.Add(($"import {rows / 1000}k rows ({copies.Name}): end to end", Stats.Of(total)));
+        results.Add(($"import {rows / 1000}k rows ({copies.Name}): floor of the write", Stats.Of(floor)));
+        results.Add(($"import {rows / 1000}k rows ({copies.Name}): undo (1 transaction)", Stats.Of(undo)));
+        results.Add(($"import {rows / 1000}k rows ({copies.Name}): floor of the undo", Stats.Of(undoFloor)));
         if (checkpoint.Max() >= 1)
         {
             results.Add(($"import {rows / 1000}k rows ({copies.Name}): WAL checkpoint after, in the background", Stats.Of(checkpoint)));
@@ -250,57 +262,28 @@ internal static class ImportBench
         return results;
     }
 
-    /// <summary>
-    /// The bench file's rows as new customers, every column as the import would store it (names folded, phones
-    /// normalised, explicit ids after the largest), in a CSV whose columns follow the table: what a plain bulk load gets.
-    /// </summary>
-    private static async Task<IReadOnlyList<string>> WriteCustomersCsvAsync(IBenchCopies copies, string adminUserId, byte[] bytes, ImportLimits limits, string path)
+    /// <summary>The floor of going from <paramref name="before"/> to <paramref name="after"/>: their difference written into a fresh copy of <paramref name="before"/>.</summary>
+    private static async Task<double> FloorAsync(IBenchCopies copies, string? before, string after, int batchId, string? describe)
     {
-        var service = new ImportService(copies.Base, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System, limits);
-        var admin = await CurrentUser.LoadAsync(copies.Base, adminUserId) ?? throw new InvalidOperationException("No admin.");
-        var sheet = service.ReadFile(admin, "bench.xlsx", bytes);
-        var check = await service.CheckAsync(admin, sheet, await service.ProposeMappingAsync(admin, sheet.Headers), new ImportOptions());
-        var columns = await copies.ColumnsAsync();
-        int firstRelationship, lastId;
-        await using (var db = await copies.Base.CreateDbContextAsync())
+        var set = await DiffAsync(copies, before, after, batchId);
+        if (describe is not null)
         {
-            firstRelationship = await db.Relationships.OrderBy(r => r.Position).Select(r => r.Id).FirstAsync();
-            lastId = await db.Customers.MaxAsync(c => c.Id);
+            Console.WriteLine($"  {describe}: {set.Describe()}");
         }
 
-        await using var model = await copies.Base.CreateDbContextAsync();
-        var properties = model.Model.FindEntityType(typeof(Domain.Customers.Customer))!.GetProperties().ToDictionary(p => p.GetColumnName());
-        var now = DateTime.UtcNow;
-        await using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
-        await writer.WriteLineAsync(string.Join(',', columns));
-        var line = new StringBuilder();
-        foreach (var row in check.Rows.Where(r => r.Details is not null))
-        {
-            var c = Domain.Customers.Customer.Create(row.Details!, row.RelationshipId ?? firstRelationship, row.OwnerId ?? adminUserId, adminUserId, now,
-                row.Code ?? $"BULK{row.RowNumber}");
-            typeof(Domain.Customers.Customer).GetProperty(nameof(c.Id))!.SetValue(c, ++lastId);
-            line.Clear();
-            foreach (var column in columns)
-            {
-                var property = properties[column];
-                var value = property.GetGetter().GetClrValue(c);
-                value = value is null ? null : property.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value;
-                line.Append(line.Length == 0 ? string.Empty : ",").Append(value switch
-                {
-                    null => string.Empty,
-                    string text => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"",
-                    DateTime at => at.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
-                    DateOnly day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    bool flag => flag ? "1" : "0",
-                    IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
-                    _ => value.ToString(),
-                });
-            }
+        await copies.CopyAsync("floor", before);
+        var elapsed = await copies.ApplyFloorAsync("floor", set);
+        await copies.DropAsync("floor");
+        return elapsed;
+    }
 
-            await writer.WriteLineAsync(line.ToString());
-        }
-
-        return columns;
+    private static async Task<ImportFloor.WriteSet> DiffAsync(IBenchCopies copies, string? before, string after, int batchId)
+    {
+        await using var old = copies.Connection(before);
+        await using var now = copies.Connection(after);
+        await old.OpenAsync();
+        await now.OpenAsync();
+        return await ImportFloor.DiffAsync(old, now, batchId);
     }
 
     private static byte[] BuildFile(int rows, IReadOnlyList<string> existingPhones, ImportReference reference)

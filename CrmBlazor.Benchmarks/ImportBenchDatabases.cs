@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using CrmBlazor.Data;
@@ -13,73 +13,55 @@ using Npgsql;
 
 namespace CrmBlazor.Benchmarks;
 
-/// <summary>Where the import bench runs: a base database, a fresh copy per run, and the database's own bulk loader.</summary>
+/// <summary>
+/// Where the import bench runs: a base database, fresh copies of it (by name: a run's copy, the state after a run's
+/// import), and the database's own fastest write of a given set of rows (the floor, <see cref="ImportFloor"/>).
+/// </summary>
 internal interface IBenchCopies
 {
     string Name { get; }
-    string BulkName { get; }
+    string FloorName { get; }
     IDbContextFactory<CrmDbContext> Base { get; }
-    Task<IDbContextFactory<CrmDbContext>> CopyAsync(int run);
-    Task DropAsync(int run);
-    /// <summary>Loads the CSV (header row, columns as named) into Customers of copy <paramref name="run"/>; milliseconds.</summary>
-    Task<double> BulkLoadAsync(int run, string csv, IReadOnlyList<string> columns);
-    /// <summary>The Customers columns in table order.</summary>
-    Task<IReadOnlyList<string>> ColumnsAsync();
+    /// <summary>A fresh copy named <paramref name="to"/> of the base, or of the copy <paramref name="from"/>.</summary>
+    Task<IDbContextFactory<CrmDbContext>> CopyAsync(string to, string? from = null);
+    Task DropAsync(string name);
+    /// <summary>An unopened connection to the base (null) or a copy.</summary>
+    DbConnection Connection(string? name);
+    /// <summary>Writes <paramref name="set"/> into copy <paramref name="name"/> the tuned way; milliseconds.</summary>
+    Task<double> ApplyFloorAsync(string name, ImportFloor.WriteSet set);
 }
 
 internal sealed class SqliteCopies(string baseDb) : IBenchCopies
 {
     public string Name => "SQLite";
-    public string BulkName => "sqlite3 .import";
+    public string FloorName => "prepared multi-row INSERTs, 256 MB cache, search index in bulk";
     public IDbContextFactory<CrmDbContext> Base { get; } = new SqliteFactory(baseDb);
 
-    private string Copy(int run) => Path.Combine(Path.GetDirectoryName(baseDb)!, $"import-run-{run}.db");
+    private string File(string name) => Path.Combine(Path.GetDirectoryName(baseDb)!, $"import-{name}.db");
 
-    public Task<IDbContextFactory<CrmDbContext>> CopyAsync(int run)
+    public Task<IDbContextFactory<CrmDbContext>> CopyAsync(string to, string? from = null)
     {
+        // Every connection closed first: the last one to close copies its write-ahead log into the file.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Copy(baseDb, Copy(run), overwrite: true);
-        return Task.FromResult<IDbContextFactory<CrmDbContext>>(new SqliteFactory(Copy(run)));
+        System.IO.File.Copy(from is null ? baseDb : File(from), File(to), overwrite: true);
+        return Task.FromResult<IDbContextFactory<CrmDbContext>>(new SqliteFactory(File(to)));
     }
 
-    public Task DropAsync(int run)
+    public Task DropAsync(string name)
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
-            File.Delete(Copy(run) + suffix);
+            System.IO.File.Delete(File(name) + suffix);
         }
 
         return Task.CompletedTask;
     }
 
-    public async Task<double> BulkLoadAsync(int run, string csv, IReadOnlyList<string> columns)
-    {
-        // The shell's own CSV loader, in one transaction, with the import's settings (synchronous=NORMAL, temp_store=MEMORY, 64 MB cache); into the real table with
-        // its indexes and search-index triggers. Columns are positional: the CSV follows the table's order.
-        var start = new ProcessStartInfo("sqlite3", [Copy(run), "-cmd", "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;", "-cmd", ".mode csv", $".import --skip 1 {csv} Customers"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("sqlite3 did not start (apt-get install sqlite3).");
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var elapsed = watch.Elapsed.TotalMilliseconds;
-        if (process.ExitCode != 0 || errors.Length > 0)
-        {
-            throw new InvalidOperationException("sqlite3 .import failed: " + errors);
-        }
+    public DbConnection Connection(string? name) =>
+        new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={(name is null ? baseDb : File(name))};Pooling=False");
 
-        return elapsed;
-    }
-
-    public async Task<IReadOnlyList<string>> ColumnsAsync()
-    {
-        await using var db = await Base.CreateDbContextAsync();
-        return await db.Database.SqlQueryRaw<string>("SELECT name AS \"Value\" FROM pragma_table_info('Customers') ORDER BY cid").ToListAsync();
-    }
+    public Task<double> ApplyFloorAsync(string name, ImportFloor.WriteSet set) => ImportFloor.ApplySqliteAsync(File(name), set);
 }
 
 internal sealed class PostgresCopies : IBenchCopies
@@ -96,18 +78,20 @@ internal sealed class PostgresCopies : IBenchCopies
     }
 
     public string Name => "PostgreSQL";
-    public string BulkName => "PostgreSQL COPY";
+    public string FloorName => "binary COPY (updates through a temporary table)";
     public string AdminUserId { get; }
     public IDbContextFactory<CrmDbContext> Base { get; }
 
     private string Database(string name) => new NpgsqlConnectionStringBuilder(_server) { Database = name }.ConnectionString;
 
-    private string RunName(int run) => $"{_baseName}_run{run}";
+    private string RunName(string name) => $"{_baseName}_{name.Replace('-', '_')}";
 
     /// <summary>The base database (migrated, <paramref name="customers"/> generated) is made once and kept between bench runs.</summary>
     public static async Task<PostgresCopies> EnsureAsync(string server, int customers)
     {
-        var baseName = $"crm_bench_import_{customers}";
+        // CRM_BENCH_PG_DATABASE names another base, so that a branch whose migrations differ does not migrate a base the
+        // other branches' benches share on the same server.
+        var baseName = Environment.GetEnvironmentVariable("CRM_BENCH_PG_DATABASE") ?? $"crm_bench_import_{customers}";
         var probe = new PostgresCopies(server, baseName, string.Empty);
         await using (var db = await probe.Base.CreateDbContextAsync())
         {
@@ -127,41 +111,18 @@ internal sealed class PostgresCopies : IBenchCopies
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<IDbContextFactory<CrmDbContext>> CopyAsync(int run)
+    public async Task<IDbContextFactory<CrmDbContext>> CopyAsync(string to, string? from = null)
     {
-        await ServerAsync($"DROP DATABASE IF EXISTS \"{RunName(run)}\" WITH (FORCE)");
-        await ServerAsync($"CREATE DATABASE \"{RunName(run)}\" TEMPLATE \"{_baseName}\"");
-        return new PgFactory(Database(RunName(run)));
+        await ServerAsync($"DROP DATABASE IF EXISTS \"{RunName(to)}\" WITH (FORCE)");
+        await ServerAsync($"CREATE DATABASE \"{RunName(to)}\" TEMPLATE \"{(from is null ? _baseName : RunName(from))}\"");
+        return new PgFactory(Database(RunName(to)));
     }
 
-    public Task DropAsync(int run) => ServerAsync($"DROP DATABASE IF EXISTS \"{RunName(run)}\" WITH (FORCE)");
+    public Task DropAsync(string name) => ServerAsync($"DROP DATABASE IF EXISTS \"{RunName(name)}\" WITH (FORCE)");
 
-    public async Task<double> BulkLoadAsync(int run, string csv, IReadOnlyList<string> columns)
-    {
-        await using var connection = new NpgsqlConnection(Database(RunName(run)));
-        await connection.OpenAsync();
-        var text = await File.ReadAllTextAsync(csv);
-        var watch = Stopwatch.StartNew();
-        await using (var tx = await connection.BeginTransactionAsync())
-        {
-            await using (var writer = await connection.BeginTextImportAsync(
-                             $"COPY \"Customers\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) FROM STDIN (FORMAT csv, HEADER true)"))
-            {
-                await writer.WriteAsync(text);
-            }
+    public DbConnection Connection(string? name) => new NpgsqlConnection(Database(name is null ? _baseName : RunName(name)));
 
-            await tx.CommitAsync();
-        }
-
-        return watch.Elapsed.TotalMilliseconds;
-    }
-
-    public async Task<IReadOnlyList<string>> ColumnsAsync()
-    {
-        await using var db = await Base.CreateDbContextAsync();
-        return await db.Database.SqlQueryRaw<string>(
-            "SELECT column_name::text AS \"Value\" FROM information_schema.columns WHERE table_name = 'Customers' ORDER BY ordinal_position").ToListAsync();
-    }
+    public Task<double> ApplyFloorAsync(string name, ImportFloor.WriteSet set) => ImportFloor.ApplyPostgresAsync(Database(RunName(name)), set);
 }
 
 internal sealed class PgFactory(string connectionString) : IDbContextFactory<CrmDbContext>

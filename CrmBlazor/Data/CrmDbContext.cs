@@ -107,18 +107,42 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
 
     /// <summary>
     /// Partial indexes over live customers: every list query filters out the trash, and a plain (IsDeleted, …) index
-    /// is not used for "NOT IsDeleted" by SQLite, which then sorts a million rows. Measured at 1,000,000 customers:
-    /// first page 308 ms → a few ms, count 80 ms → 20 ms (see CrmBlazor.Benchmarks).
+    /// is not used for "NOT IsDeleted" by SQLite, which then sorts a million rows.
+    /// Every index on Customers is paid by each import, save and undo, so each one is here for a query that needs it
+    /// (the bench suites measure them; <c>EXPLAIN QUERY PLAN</c> on the bench file names the index):
+    /// <list type="table">
+    /// <item><term>IX_Customers_Code (unique, CustomerConfiguration)</term><description>R1.1 unique codes; lookups by code (form, import
+    /// overwrite by code); the grid sorted by code walks it in order (floors: first page and page 1,000 by code).</description></item>
+    /// <item><term>IX_Customers_Phone, IX_Customers_Email</term><description>duplicate warnings of the form, the import's match by phone or
+    /// e-mail (R3.5), the duplicate finder; quick search by phone.</description></item>
+    /// <item><term>IX_Customers_ReferrerCustomerId</term><description>the referrals tab; the foreign key check of every purged customer
+    /// (purge, trash job, import undo).</description></item>
+    /// <item><term>IX_Customers_OwnerId_CreatedById</term><description>own and sub-department scopes: unassigned customers their creator
+    /// sees (floors: first page and total, sub-department and own).</description></item>
+    /// <item><term>IX_Customers_Live_NameKey</term><description>the grid's default order (floors: first page and page 1,000 by name), name
+    /// prefixes of quick search (floors: quick search).</description></item>
+    /// <item><term>IX_Customers_Live_Owner</term><description>scoped pages and totals (floors: sub-department and own).</description></item>
+    /// <item><term>IX_Customers_Live_Relationship</term><description>the board: counts per stage and each column's cards (floors: board
+    /// open); the relationship filter.</description></item>
+    /// <item><term>IX_Customers_Live_CreatedAt</term><description>the grid sorted or filtered by creation date; new customers per period
+    /// (reports).</description></item>
+    /// <item><term>IX_Customers_Live_LastContact, IX_Customers_Live_OwnerContact</term><description>"Don't forget" (R5.1): the list and its
+    /// counter for everyone and per owner or team (grid: three counters).</description></item>
+    /// <item><term>IX_Customers_Live_Source</term><description>the source filter; customers per source (reports); the total of live
+    /// customers, its narrowest covering index (floors: total, all).</description></item>
+    /// <item><term>IX_Customers_Trash</term><description>the trash page and the purge job; it holds trashed rows only, so live writes do
+    /// not pay for it.</description></item>
+    /// </list>
+    /// Dropped (#25): IX_Customers_Live (IsDeleted alone: the live total reads IX_Customers_Live_Source instead) and
+    /// IX_Customers_Live_Code (the code order comes from the unique index, checking each row's IsDeleted).
     /// </summary>
     private void ApplyLiveCustomerIndexes(ModelBuilder builder)
     {
         var customer = builder.Entity<Customer>();
         var live = LiveCustomerFilter;
-        customer.HasIndex(c => c.IsDeleted, "IX_Customers_Live").HasFilter(live);
         // IsDeleted closes each key: SQLite does not treat a partial index's filter column as covered, and without it every
         // matching row would be read from the table to re-check "NOT IsDeleted" (280,000 lookups for a team count).
         customer.HasIndex(c => new { c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_NameKey").HasFilter(live);
-        customer.HasIndex(c => new { c.Code, c.Id, c.IsDeleted }, "IX_Customers_Live_Code").HasFilter(live);
         customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Owner").HasFilter(live);
         customer.HasIndex(c => new { c.RelationshipId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Relationship").HasFilter(live);
         customer.HasIndex(c => new { c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_CreatedAt").HasFilter(live);

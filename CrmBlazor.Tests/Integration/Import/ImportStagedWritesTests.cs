@@ -140,6 +140,94 @@ public sealed class ImportStagedWritesTests
     }
 
     [Fact]
+    public async Task The_search_index_written_after_the_rows_holds_each_customers_last_text_and_its_triggers_work_again()
+    {
+        // The import drops the index's insert and update triggers inside its transaction and writes the index in bulk
+        // before the commit (#25): a customer the file creates and a later chunk renames, and an existing one renamed
+        // twice in two chunks, must be found by their last names only, and saves after the import must reach the index.
+        await using var w = await ImportTestWorld.CreateAsync();
+        var existing = await w.Db.AddCustomerAsync("Tên ban đầu", "0903000001", w.DefaultRelationship, w.Lan);
+        var rows = new List<Dictionary<string, object?>>
+        {
+            Row(("Tên khách hàng", "Khách tạo trước"), ("Điện thoại", "0905000001")),
+            Row(("Tên khách hàng", "Đổi lần một"), ("Điện thoại", "0903000001")),
+        };
+        for (var i = 0; i < 1_200; i++)
+        {
+            rows.Add(Row(("Tên khách hàng", $"Khách chen {i}"), ("Điện thoại", $"0906{i:D6}")));
+        }
+
+        rows.Add(Row(("Tên khách hàng", "Khách đổi sau"), ("Điện thoại", "0905000001")));
+        rows.Add(Row(("Tên khách hàng", "Đổi lần hai"), ("Điện thoại", "0903000001")));
+        var sheet = w.Service.ReadFile(w.Admin, "doi-ten.xlsx", Xlsx(rows));
+        var result = await w.Service.ImportAsync(w.Admin, sheet, await w.Service.ProposeMappingAsync(w.Admin, sheet.Headers),
+            new ImportOptions { UpdateExisting = true });
+        Assert.Equal((1_201, 3), (result.Created, result.Updated));
+
+        await using (var db = await w.Db.Factory.CreateDbContextAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO \"CustomerSearchFts\"(\"CustomerSearchFts\", rank) VALUES('integrity-check', 1)");
+            Assert.Equal(new[] { 0, 1, 0, 0, 1, 1 }, new[] { await Matches(db, "khach tao truoc"), await Matches(db, "khach doi sau"), await Matches(db, "ten ban dau"),
+                await Matches(db, "doi lan mot"), await Matches(db, "doi lan hai"), await Matches(db, "khach chen 1199 ") });
+            Assert.Equal(3, await SearchTriggersAsync(db));
+        }
+
+        await w.Db.AddCustomerAsync("Khách lưu sau khi nhập", "0907000001", w.DefaultRelationship, w.Lan);
+        var undo = await w.Service.UndoAsync(w.Admin, result.BatchId);
+        Assert.Equal((1_201, 1), (undo.Removed, undo.Restored));
+        await using (var db = await w.Db.Factory.CreateDbContextAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO \"CustomerSearchFts\"(\"CustomerSearchFts\", rank) VALUES('integrity-check', 1)");
+            Assert.Equal(new[] { 1, 1, 0, 0 }, new[] { await Matches(db, "khach luu sau khi nhap"), await Matches(db, "ten ban dau"), await Matches(db, "doi lan hai"),
+                await Matches(db, "khach doi sau") });
+            Assert.Equal(3, await SearchTriggersAsync(db));
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_import_leaves_the_search_index_and_its_triggers_as_they_were()
+    {
+        await using var w = await ImportTestWorld.CreateAsync();
+        await w.Db.AddCustomerAsync("Tên ban đầu", "0903000001", w.DefaultRelationship, w.Lan);
+        var rows = Enumerable.Range(0, 2_500).Select(i => Row(("Tên khách hàng", $"Khách hủy {i}"), ("Điện thoại", $"0906{i:D6}"))).ToList();
+        rows.Insert(0, Row(("Tên khách hàng", "Đổi rồi hủy"), ("Điện thoại", "0903000001")));
+        var sheet = w.Service.ReadFile(w.Admin, "huy.xlsx", Xlsx(rows));
+        var mapping = await w.Service.ProposeMappingAsync(w.Admin, sheet.Headers);
+        using var cts = new CancellationTokenSource();
+        var progress = new CancelAfter(2_000, cts);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            w.Service.ImportAsync(w.Admin, sheet, mapping, new ImportOptions { UpdateExisting = true }, progress, cts.Token));
+        Assert.True(progress.Seen >= 2_000);
+
+        await using var db = await w.Db.Factory.CreateDbContextAsync();
+        Assert.Equal(3, await SearchTriggersAsync(db));
+        await db.Database.ExecuteSqlRawAsync("INSERT INTO \"CustomerSearchFts\"(\"CustomerSearchFts\", rank) VALUES('integrity-check', 1)");
+        Assert.Equal(new[] { 1, 0, 0 }, new[] { await Matches(db, "ten ban dau"), await Matches(db, "doi roi huy"), await Matches(db, "khach huy") });
+        Assert.Equal(1, await db.Customers.CountAsync());
+    }
+
+    private static async Task<int> Matches(Data.CrmDbContext db, string phrase) => await db.Database
+        .SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {0}", $"\"{phrase}\"").SingleAsync();
+
+    private static Task<int> SearchTriggersAsync(Data.CrmDbContext db) => db.Database.SqlQueryRaw<int>(
+        "SELECT count(*) AS \"Value\" FROM sqlite_master WHERE \"type\" = 'trigger' AND \"name\" LIKE 'Customers_SearchFts_%'").SingleAsync();
+
+    /// <summary>Cancels the import once it reports <paramref name="rows"/> rows written (reported synchronously).</summary>
+    private sealed class CancelAfter(int rows, CancellationTokenSource cts) : IProgress<ImportProgress>
+    {
+        public int Seen { get; private set; }
+
+        public void Report(ImportProgress value)
+        {
+            Seen = Math.Max(Seen, value.Done);
+            if (value.Done >= rows)
+            {
+                cts.Cancel();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_customer_whose_version_moved_after_it_was_loaded_fails_the_staged_update()
     {
         await using var w = await ImportTestWorld.CreateAsync();

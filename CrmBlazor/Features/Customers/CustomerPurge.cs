@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Linq.Expressions;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Importing;
 using CrmBlazor.Domain.Organization;
@@ -42,7 +41,7 @@ public sealed record PurgedFiles(IReadOnlyList<string> Attachments, IReadOnlyLis
 /// </summary>
 public static class CustomerPurge
 {
-    /// <summary>Ids matched per webhook-payload statement (an OR of text matches).</summary>
+    /// <summary>Ids matched per webhook-payload statement (each payload is searched for each of their markers).</summary>
     private const int PayloadChunk = 50;
 
     /// <summary>
@@ -64,68 +63,58 @@ public static class CustomerPurge
             var round = more;
             // Found through the merge records (indexed by survivor), not a scan of Customers: a hidden customer keeps its
             // record until it is purged.
-            more = await db.CustomerMerges.Where(r => round.Contains(r.SurvivorId) && r.UndoneAt == null && !folded.Contains(r.MergedId))
+            more = await db.CustomerMerges.Where(r => EF.Parameter(round).Contains(r.SurvivorId) && r.UndoneAt == null && !EF.Parameter(folded).Contains(r.MergedId))
                 .Join(db.Customers, r => r.MergedId, c => c.Id, (r, c) => new { c.Id, c.MergedIntoId, r.SurvivorId })
                 .Where(x => x.MergedIntoId == x.SurvivorId).Select(x => x.Id).Distinct().ToListAsync(ct);
             folded.AddRange(more);
         }
 
         ids = folded;
+        // Every statement takes the ids as ONE parameter (json_each on SQLite, an array on PostgreSQL): as one parameter
+        // each, a purge of thousands of customers bound thousands of parameters per statement, each looked up by name.
+        var list = folded;
 
         var attachments = await db.CommentAttachments
-            .Where(a => db.Comments.Any(m => m.Id == a.CommentId && ids.Contains(m.CustomerId)))
+            .Where(a => db.Comments.Any(m => m.Id == a.CommentId && EF.Parameter(list).Contains(m.CustomerId)))
             .Select(a => a.StorageName).ToListAsync(ct);
-        var avatars = (await db.Customers.Where(c => ids.Contains(c.Id) && c.AvatarUrl != null).Select(c => new { c.Id, c.AvatarUrl }).ToListAsync(ct))
+        var avatars = (await db.Customers.Where(c => EF.Parameter(list).Contains(c.Id) && c.AvatarUrl != null).Select(c => new { c.Id, c.AvatarUrl }).ToListAsync(ct))
             .Select(c => AvatarStore.FileOf(c.Id, c.AvatarUrl)).OfType<string>().ToList();
 
         // Customers referred by a purged customer keep existing without a referrer.
-        await db.Customers.Where(c => c.ReferrerCustomerId != null && ids.Contains(c.ReferrerCustomerId.Value))
+        await db.Customers.Where(c => EF.Parameter(list).Contains(c.ReferrerCustomerId!.Value))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.ReferrerCustomerId, (int?)null), ct);
-        await db.Contacts.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.CustomerGroupMembers.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.CustomerRelatedUsers.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.CustomFieldValues.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.StreamReadMarkers.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.Notifications.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.Contacts.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.CustomerGroupMembers.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.CustomerRelatedUsers.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.CustomFieldValues.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.StreamReadMarkers.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.Notifications.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
         // A comment's parts by name, not only by the database's cascade: the routine says what it removes.
-        await db.CommentLikes.Where(x => db.Comments.Any(m => m.Id == x.CommentId && ids.Contains(m.CustomerId))).ExecuteDeleteAsync(ct);
-        await db.CommentRevisions.Where(x => db.Comments.Any(m => m.Id == x.CommentId && ids.Contains(m.CustomerId))).ExecuteDeleteAsync(ct);
-        await db.CommentAttachments.Where(x => db.Comments.Any(m => m.Id == x.CommentId && ids.Contains(m.CustomerId))).ExecuteDeleteAsync(ct);
-        await db.Comments.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.ChangeLog.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.Orders.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.AutomationRuns.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
-        await db.AutomationOutbox.Where(x => ids.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.CommentLikes.Where(x => db.Comments.Any(m => m.Id == x.CommentId && EF.Parameter(list).Contains(m.CustomerId))).ExecuteDeleteAsync(ct);
+        await db.CommentRevisions.Where(x => db.Comments.Any(m => m.Id == x.CommentId && EF.Parameter(list).Contains(m.CustomerId))).ExecuteDeleteAsync(ct);
+        await db.CommentAttachments.Where(x => db.Comments.Any(m => m.Id == x.CommentId && EF.Parameter(list).Contains(m.CustomerId))).ExecuteDeleteAsync(ct);
+        await db.Comments.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.ChangeLog.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.Orders.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.AutomationRuns.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+        await db.AutomationOutbox.Where(x => EF.Parameter(list).Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
         // Import history keeps that a customer was imported (ids only), not its values before the import.
-        await db.Set<ImportBatchItem>().Where(x => ids.Contains(x.CustomerId) && x.PreviousJson != null)
+        await db.Set<ImportBatchItem>().Where(x => EF.Parameter(list).Contains(x.CustomerId) && x.PreviousJson != null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.PreviousJson, (string?)null), ct);
         foreach (var chunk in ids.Chunk(PayloadChunk))
         {
-            await db.WebhookDeliveries.Where(PayloadNamesAny(chunk)).ExecuteDeleteAsync(ct);
+            // The markers as one parameter: the same statement each time, translated once (as constants, every chunk
+            // was a new query for EF Core to translate).
+            var markers = chunk.Select(PayloadMarker).ToList();
+            await db.WebhookDeliveries.Where(d => EF.Parameter(markers).Any(m => d.Payload.Contains(m))).ExecuteDeleteAsync(ct);
         }
 
-        await db.CustomerMerges.Where(x => ids.Contains(x.SurvivorId) || ids.Contains(x.MergedId)).ExecuteDeleteAsync(ct);
-        await db.Customers.Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(ct);
+        await db.CustomerMerges.Where(x => EF.Parameter(list).Contains(x.SurvivorId) || EF.Parameter(list).Contains(x.MergedId)).ExecuteDeleteAsync(ct);
+        await db.Customers.Where(c => EF.Parameter(list).Contains(c.Id)).ExecuteDeleteAsync(ct);
         return new PurgedFiles(attachments, avatars);
     }
 
     /// <summary>The text a webhook payload holds for its customer (<c>WebhookPayload.Serialize</c>: the customer's id first).</summary>
     internal static string PayloadMarker(int customerId) =>
         string.Create(CultureInfo.InvariantCulture, $"\"customer\":{{\"id\":{customerId},");
-
-    /// <summary>Deliveries whose payload is about one of the customers: an OR of text matches, one statement.</summary>
-    private static Expression<Func<WebhookDelivery, bool>> PayloadNamesAny(IEnumerable<int> ids)
-    {
-        var d = Expression.Parameter(typeof(WebhookDelivery), "d");
-        var payload = Expression.Property(d, nameof(WebhookDelivery.Payload));
-        var contains = typeof(string).GetMethod(nameof(string.Contains), [typeof(string)])!;
-        Expression? any = null;
-        foreach (var id in ids)
-        {
-            Expression match = Expression.Call(payload, contains, Expression.Constant(PayloadMarker(id)));
-            any = any is null ? match : Expression.OrElse(any, match);
-        }
-
-        return Expression.Lambda<Func<WebhookDelivery, bool>>(any ?? Expression.Constant(false), d);
-    }
 }

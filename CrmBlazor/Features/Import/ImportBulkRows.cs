@@ -17,8 +17,8 @@ internal static class ImportBulkRows
 
     /// <summary>
     /// Inserts rows that need no id back (change log, batch items) inside the current transaction: on SQLite and
-    /// PostgreSQL in one statement (a JSON array, column arrays), on SQL Server as multi-row INSERTs of 200 rows. The
-    /// columns of <paramref name="same"/> take the same value in every row (sent once on SQLite and PostgreSQL).
+    /// PostgreSQL in one statement (a JSON array; a binary COPY), on SQL Server as multi-row INSERTs of 200 rows. The
+    /// columns of <paramref name="same"/> take the same value in every row (sent once on SQLite).
     /// </summary>
     internal static async Task InsertAsync(CrmDbContext db, string table, string[] columns, IEnumerable<object?[]> rows,
         IReadOnlyList<(string Column, object? Value)> same, CancellationToken ct)
@@ -36,8 +36,8 @@ internal static class ImportBulkRows
 
         if (db.Database.IsNpgsql())
         {
-            // One statement and round trip for all the rows, a text[] per column (see PostgresArrayRows).
-            await PostgresArrayRows.InsertAsync(db, table, columns, rows, same, ct);
+            // Binary COPY into the table (see PostgresCopyRows).
+            await PostgresCopyRows.InsertAsync(db, table, columns, rows, same, ct);
             return;
         }
 

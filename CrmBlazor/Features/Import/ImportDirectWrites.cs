@@ -13,19 +13,22 @@ namespace CrmBlazor.Features.Import;
 /// How an import writes on SQLite and PostgreSQL: the customers it creates get their ids — and so their generated codes
 /// (R1.1) — before they are inserted, and go with their contacts and group links, like the changes to existing
 /// customers, straight to the database in a few set-based statements per chunk instead of through the change tracker.
-/// On PostgreSQL each statement takes its rows as column arrays (PostgresArrayRows): one round trip per statement.
+/// On PostgreSQL new rows go in by binary COPY (PostgresCopyRows) and changes as one UPDATE … FROM column arrays per set
+/// of changed columns (PostgresArrayRows): no statement per row.
 /// On SQLite the chunk's customers are written set-based (SqliteJsonRows): the new ones by one INSERT … SELECT from a
 /// JSON array, the changed ones by one UPDATE … FROM a JSON array per set of changed indexed columns. SQLite flushes
 /// the search index's (FTS5) pending terms at every statement that writes through its trigger, so one statement per
 /// customer wrote 100,000 tiny index segments and merged them again (70,000 new customers spent 6.5 of their 9 s in the
-/// search index; one INSERT … SELECT per 1,000 customers: under 1 s).
+/// search index; one INSERT … SELECT per 1,000 customers: under 1 s). Since #25 the index's insert and update triggers
+/// are off for the whole write and its rows go in by one statement before the commit (SearchIndexDeferral), as a
+/// tuned bulk load does.
 /// Ids: on SQLite the import's transaction already holds the only write lock (it wrote its batch row first), so the
 /// ids after the largest are free until it commits; PostgreSQL hands them out from the identity's sequence. Updates
 /// carry the version loaded: a customer someone changed meanwhile fails the import, which then writes nothing.
 /// </summary>
 internal sealed class DirectWrites : IAsyncDisposable
 {
-    private const int ImportCacheKb = 32 * 1024;
+    private const int ImportCacheKb = 64 * 1024;
     private const int DefaultCacheKb = 2000;
     private const int DefaultAutomerge = 4;
     private const int ImportAutomerge = 16;
@@ -45,15 +48,20 @@ internal sealed class DirectWrites : IAsyncDisposable
     private readonly int _automerge;
     // PostgreSQL: the customers' id sequence, looked up once (per row, pg_get_serial_sequence took most of the ids' time).
     private readonly string? _sequence;
+    // SQLite: the search index written in bulk before the commit, not by its triggers statement by statement.
+    private readonly SearchIndexDeferral? _searchIndex;
+    private readonly int _searchTextColumn;
     private bool _finished;
 
-    private DirectWrites(CrmDbContext db, int lastId, int automerge = DefaultAutomerge, string? sequence = null)
+    private DirectWrites(CrmDbContext db, int lastId, int automerge = DefaultAutomerge, string? sequence = null, SearchIndexDeferral? searchIndex = null)
     {
         _db = db;
+        _searchIndex = searchIndex;
         _lastId = lastId;
         _automerge = automerge;
         _sequence = sequence;
         _customerColumns = db.Model.FindEntityType(typeof(Customer))!.GetProperties().Where(p => !p.IsPrimaryKey()).ToArray();
+        _searchTextColumn = Array.FindIndex(_customerColumns, p => p.Name == nameof(Customer.SearchText));
         _insertContact = PreparedRows.Insert<Contact>(db);
         _updateContact = PreparedRows.Update<Contact>(db);
         _insertMember = PreparedRows.Insert<CustomerGroupMember>(db);
@@ -88,9 +96,8 @@ internal sealed class DirectWrites : IAsyncDisposable
                               "COALESCE((SELECT MAX(\"Id\") FROM \"Customers\"), 0))";
         var last = Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         // Each row changes the table and about ten indexes at scattered places: a bigger page cache for the import
-        // keeps most of those pages in memory instead of spilling them to the WAL again and again (53,000 updates:
-        // 10.7 → 7.5 s with 64 MB). On the 100,000-row bench the 30,000 updates took 5.6–6.0 s with 16 MB and 4.3–4.6 s
-        // with 64 MB (256 MB no faster); 32 MB keeps the import's peak working set under 400 MB (first run 384–389 MB).
+        // keeps most of those pages in memory instead of spilling them to the WAL again and again. The size is what
+        // the import's peak working set can afford under its 400 MB target (issue 7), with the sheet's rows still held.
         command.CommandText = $"PRAGMA cache_size = -{ImportCacheKb}";
         await command.ExecuteNonQueryAsync(ct);
         // No automatic checkpoint in this connection's commit: the import checkpoints in the background after it
@@ -104,7 +111,9 @@ internal sealed class DirectWrites : IAsyncDisposable
         var automerge = await command.ExecuteScalarAsync(ct);
         command.CommandText = $"INSERT INTO \"CustomerSearchFts\"(\"CustomerSearchFts\", rank) VALUES('automerge', {ImportAutomerge})";
         await command.ExecuteNonQueryAsync(ct);
-        return new DirectWrites(db, last, automerge is null or DBNull ? DefaultAutomerge : Convert.ToInt32(automerge, System.Globalization.CultureInfo.InvariantCulture));
+        var searchIndex = await SearchIndexDeferral.StartAsync(db, last, ct);
+        return new DirectWrites(db, last, automerge is null or DBNull ? DefaultAutomerge : Convert.ToInt32(automerge, System.Globalization.CultureInfo.InvariantCulture),
+            searchIndex: searchIndex);
     }
 
     /// <summary>Sets aside ids for the <paramref name="count"/> customers the next rows create.</summary>
@@ -182,7 +191,7 @@ internal sealed class DirectWrites : IAsyncDisposable
     /// </summary>
     private async Task FlushPostgresAsync(IReadOnlyCollection<Customer> created, IReadOnlyCollection<Customer> loaded, CancellationToken ct)
     {
-        await PostgresArrayRows.InsertAsync(_db, created.OrderBy(c => c.Id).Select(c => (c, (object?)null)).ToList(), withGeneratedKey: true, null, ct);
+        await PostgresCopyRows.InsertAsync(_db, created.OrderBy(c => c.Id).Select(c => (c, (object?)null)).ToList(), withGeneratedKey: true, null, ct);
         foreach (var (set, members) in ChangeSets(loaded))
         {
             var affected = await PostgresArrayRows.UpdateAsync(_db, members, _changeSets[set], nameof(Customer.Version), c => _before[c.Id].Version, ct);
@@ -212,8 +221,8 @@ internal sealed class DirectWrites : IAsyncDisposable
             links.AddRange(c.Groups.Where(m => before?.Groups.Contains(m.GroupId) != true).Select(m => (m, (object?)c.Id)));
         }
 
-        await PostgresArrayRows.InsertAsync(_db, contacts, withGeneratedKey: false, nameof(Contact.CustomerId), ct);
-        await PostgresArrayRows.InsertAsync(_db, links, withGeneratedKey: false, nameof(CustomerGroupMember.CustomerId), ct);
+        await PostgresCopyRows.InsertAsync(_db, contacts, withGeneratedKey: false, nameof(Contact.CustomerId), ct);
+        await PostgresCopyRows.InsertAsync(_db, links, withGeneratedKey: false, nameof(CustomerGroupMember.CustomerId), ct);
     }
 
     /// <summary>
@@ -261,6 +270,15 @@ internal sealed class DirectWrites : IAsyncDisposable
             foreach (var c in created)
             {
                 await WriteLinksAsync(c, null, ct);
+            }
+        }
+
+        foreach (var c in loaded)
+        {
+            var before = (string)_before[c.Id].Values[_searchTextColumn]!;
+            if (before != c.SearchText)
+            {
+                _searchIndex?.TextChanging(c.Id, before);
             }
         }
 
@@ -323,7 +341,7 @@ internal sealed class DirectWrites : IAsyncDisposable
         }
         else
         {
-            await PostgresArrayRows.InsertAsync(_db, "CustomFieldValues", columns, inserts, [], ct);
+            await PostgresCopyRows.InsertAsync(_db, "CustomFieldValues", columns, inserts, [], ct);
         }
     }
 
@@ -371,6 +389,7 @@ internal sealed class DirectWrites : IAsyncDisposable
     {
         if (IsSqlite && !_finished)
         {
+            await _searchIndex!.FinishAsync(_db, ct);
             await ExecuteAsync($"INSERT INTO \"CustomerSearchFts\"(\"CustomerSearchFts\", rank) VALUES('automerge', {_automerge})", ct);
         }
 

@@ -66,6 +66,9 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             : throw new DomainException("import.undo-closed", "This import can no longer be undone (already undone or older than 30 days).");
     }
 
+    /// <summary>Created customers an undo purges per call of the purge routine.</summary>
+    private const int PurgeChunk = 5000;
+
     /// <summary>How many of the customers an undo left alone it names (the count is always whole).</summary>
     public const int KeptListed = 200;
 
@@ -102,6 +105,9 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
         // SQLite and PostgreSQL: the restored customers go back through the import's set-based writes (a statement per set
         // of changed columns and chunk, checked against the version read), not an EF UPDATE each; SQL Server through EF.
         await using var direct = db.Database.IsSqlite() || db.Database.IsNpgsql() ? await DirectWrites.StartAsync(db, ct) : null;
+        // The created customers to remove, purged PurgeChunk at a time: the purge is a statement per table whatever the
+        // number of customers, and one of them (the import history's snapshots) reads its whole table.
+        var remove = new List<int>();
         foreach (var chunk in items.Chunk(ImportBulkRows.QueryChunk))
         {
             // Created customers: only their version matters. Updated ones: whole, with contacts and groups, to restore.
@@ -109,7 +115,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             var updatedIds = chunk.Where(i => !i.Created).Select(i => i.CustomerId).ToList();
             var versions = created.Count == 0
                 ? []
-                : await db.Customers.Where(c => created.Contains(c.Id)).Select(c => new { c.Id, c.Version }).ToDictionaryAsync(c => c.Id, c => c.Version, ct);
+                : await db.Customers.Where(c => EF.Parameter(created).Contains(c.Id)).Select(c => new { c.Id, c.Version }).ToDictionaryAsync(c => c.Id, c => c.Version, ct);
             var previous = new Dictionary<int, ImportWriter.PreviousValues>();
             // A purged customer's snapshot is scrubbed (#26): nothing to restore, and the customer is gone anyway.
             foreach (var item in chunk.Where(i => !i.Created && i.PreviousJson != null))
@@ -123,7 +129,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 query = query.Include(c => c.CustomValues);
             }
 
-            query = query.Where(c => updatedIds.Contains(c.Id));
+            query = query.Where(c => EF.Parameter(updatedIds).Contains(c.Id));
             var customers = updatedIds.Count == 0
                 ? []
                 : await (direct is null ? query : query.AsNoTracking()).ToDictionaryAsync(c => c.Id, ct);
@@ -131,9 +137,8 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             // purge's delete would clear it): one query for the chunk, not one per customer.
             var referred = created.Count == 0
                 ? []
-                : (await db.Customers.Where(x => x.ReferrerCustomerId != null && created.Contains(x.ReferrerCustomerId.Value))
+                : (await db.Customers.Where(x => EF.Parameter(created).Contains(x.ReferrerCustomerId!.Value))
                     .Select(x => x.ReferrerCustomerId!.Value).Distinct().ToListAsync(ct)).ToHashSet();
-            var remove = new List<int>();
             var restoredInChunk = new List<Customer>();
             var removedContacts = new List<int>();
             var removedLinks = new List<(int CustomerId, int GroupId)>();
@@ -209,13 +214,13 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
                 await direct.FlushAsync([], restoredInChunk, ct);
                 if (removedContacts.Count > 0)
                 {
-                    await db.Contacts.Where(x => removedContacts.Contains(x.Id)).ExecuteDeleteAsync(ct);
+                    await db.Contacts.Where(x => EF.Parameter(removedContacts).Contains(x.Id)).ExecuteDeleteAsync(ct);
                 }
 
                 foreach (var group in removedLinks.GroupBy(l => l.GroupId))
                 {
                     var customerIds = group.Select(l => l.CustomerId).ToList();
-                    await db.CustomerGroupMembers.Where(m => m.GroupId == group.Key && customerIds.Contains(m.CustomerId)).ExecuteDeleteAsync(ct);
+                    await db.CustomerGroupMembers.Where(m => m.GroupId == group.Key && EF.Parameter(customerIds).Contains(m.CustomerId)).ExecuteDeleteAsync(ct);
                 }
             }
             else
@@ -228,11 +233,17 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             await ImportBulkRows.InsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
                 logs.Select(l => new object?[] { l.CustomerId, l.Change.Field, ImportBulkRows.Cap(l.Change.OldValue), ImportBulkRows.Cap(l.Change.NewValue) }),
                 [("UserId", user.UserId), ("At", now), ("Origin", ImportService.Origin)], ct);
-            purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));
+            if (remove.Count >= PurgeChunk)
+            {
+                purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));
+                remove.Clear();
+            }
+
             done += chunk.Length;
             progress?.Report(new ImportProgress(done, items.Count));
         }
 
+        purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));
         if (direct is not null)
         {
             await direct.FinishAsync(ct);

@@ -147,7 +147,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                     query = query.Include(c => c.CustomValues);
                 }
 
-                query = query.Where(c => idChunk.Contains(c.Id));
+                query = query.Where(c => EF.Parameter(idChunk).Contains(c.Id));
                 foreach (var c in await (direct is null ? query : query.AsNoTracking()).ToListAsync(ct))
                 {
                     loaded[c.Id] = c;
@@ -306,7 +306,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
         {
             foreach (var ids in group.Chunk(ImportBulkRows.QueryChunk))
             {
-                await db.Set<ImportBatchItem>().Where(i => i.BatchId == batch.Id && ids.Contains(i.CustomerId))
+                await db.Set<ImportBatchItem>().Where(i => i.BatchId == batch.Id && EF.Parameter(ids).Contains(i.CustomerId))
                     .ExecuteUpdateAsync(u => u.SetProperty(i => i.VersionAfter, group.Key), ct);
             }
         }

@@ -769,12 +769,6 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("OwnerId", "CreatedById");
 
-                    b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
-                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
-
-                    b.HasIndex(new[] { "Code", "Id", "IsDeleted" }, "IX_Customers_Live_Code")
-                        .HasFilter("[IsDeleted] = CAST(0 AS bit)");
-
                     b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_CreatedAt")
                         .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 

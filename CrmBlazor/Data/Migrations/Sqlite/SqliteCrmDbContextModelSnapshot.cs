@@ -749,12 +749,6 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("OwnerId", "CreatedById");
 
-                    b.HasIndex(new[] { "IsDeleted" }, "IX_Customers_Live")
-                        .HasFilter("NOT \"IsDeleted\"");
-
-                    b.HasIndex(new[] { "Code", "Id", "IsDeleted" }, "IX_Customers_Live_Code")
-                        .HasFilter("NOT \"IsDeleted\"");
-
                     b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_CreatedAt")
                         .HasFilter("NOT \"IsDeleted\"");
 

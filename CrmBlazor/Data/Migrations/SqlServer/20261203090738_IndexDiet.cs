@@ -1,0 +1,38 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CrmBlazor.Data.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class IndexDiet : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_Live",
+                table: "Customers");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_Live_Code",
+                table: "Customers");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_Live",
+                table: "Customers",
+                column: "IsDeleted",
+                filter: "[IsDeleted] = CAST(0 AS bit)");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_Live_Code",
+                table: "Customers",
+                columns: new[] { "Code", "Id", "IsDeleted" },
+                filter: "[IsDeleted] = CAST(0 AS bit)");
+        }
+    }
+}
