@@ -38,6 +38,8 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         // per customer: from this index alone, never from the rows with their lines. At a million orders the repeat-buyer
         // count takes 0.5 s instead of 2 s in SQLite, the month's revenue 0.07 s instead of 0.19 s.
         b.HasIndex(o => new { o.CustomerId, o.Status, o.OrderDate, o.AmountPaid }).HasDatabaseName("IX_Orders_Report");
+        // Revenue per source (R8.1) starts from a period's orders, not from every customer's.
+        b.HasIndex(o => new { o.OrderDate, o.Status, o.CustomerId, o.AmountPaid }).HasDatabaseName("IX_Orders_Date");
         b.HasIndex(o => o.Number).IsUnique();
     }
 }

@@ -299,6 +299,8 @@ public sealed partial class CustomerService
 
         await db.Comments.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await db.ChangeLog.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
+        // The survivor's stage changes now interleave with the merged one's: their stays are read from the log again.
+        await StageStays.RebuildAsync(db, [s, m], ct);
         await db.Notifications.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await MoveOrdersAsync(db, orders, m, s, ct);
         if (referred.Count > 0)
@@ -473,6 +475,7 @@ public sealed partial class CustomerService
         Note(restored, leftAlone, "Comments", comments, moved.Comments.Count, "deleted since the merge");
         var log = await db.ChangeLog.Where(x => moved.ChangeLog.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
         Note(restored, leftAlone, "Change log", log, moved.ChangeLog.Count, "gone since the merge");
+        await StageStays.RebuildAsync(db, [s, m], ct);
         var mentions = await db.Notifications.Where(x => moved.Notifications.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
         Note(restored, leftAlone, "Mentions", mentions, moved.Notifications.Count, "dismissed since the merge");
         var orders = await MoveOrdersAsync(db, moved.Orders, s, m, ct);

@@ -324,6 +324,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<DateTime?>("StageSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -332,7 +335,11 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "At");
 
-                    b.HasIndex(new[] { "Field", "At", "NewValue" }, "IX_ChangeLog_Field_At");
+                    b.HasIndex(new[] { "Field", "At", "CustomerId", "OldValue", "NewValue", "StageSince" }, "IX_ChangeLog_Stage")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
+
+                    b.HasIndex(new[] { "Field", "CustomerId", "At", "Id", "OldValue" }, "IX_ChangeLog_StageByCustomer")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
 
                     b.ToTable("ChangeLog", (string)null);
                 });
@@ -369,9 +376,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CreatedAt");
-
                     b.HasIndex("CustomerId", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt", "CustomerId", "IsDeleted" }, "IX_Comments_CreatedAt");
 
                     b.ToTable("Comments", (string)null);
                 });
@@ -1158,6 +1165,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Date");
 
                     b.ToTable("Orders", (string)null);
                 });

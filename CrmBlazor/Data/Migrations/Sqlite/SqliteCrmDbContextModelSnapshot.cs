@@ -325,6 +325,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("StageSince")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -333,7 +336,11 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "At");
 
-                    b.HasIndex(new[] { "Field", "At", "NewValue" }, "IX_ChangeLog_Field_At");
+                    b.HasIndex(new[] { "Field", "At", "CustomerId", "OldValue", "NewValue", "StageSince" }, "IX_ChangeLog_Stage")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
+
+                    b.HasIndex(new[] { "Field", "CustomerId", "At", "Id", "OldValue" }, "IX_ChangeLog_StageByCustomer")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
 
                     b.ToTable("ChangeLog", (string)null);
                 });
@@ -368,9 +375,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CreatedAt");
-
                     b.HasIndex("CustomerId", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt", "CustomerId", "IsDeleted" }, "IX_Comments_CreatedAt");
 
                     b.ToTable("Comments", (string)null);
                 });
@@ -1131,6 +1138,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Date");
 
                     b.ToTable("Orders", (string)null);
                 });
