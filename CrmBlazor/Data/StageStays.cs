@@ -24,7 +24,7 @@ public static class StageStays
     /// <summary>Customer ids per rebuild statement: the list is written into the SQL.</summary>
     private const int Chunk = 500;
 
-    /// <summary>Sets the stay start of the stage changes <paramref name="db"/> is about to insert.</summary>
+    /// <summary>Sets the stay start of the stage changes <paramref name="db"/> is about to insert (its changes detected).</summary>
     public static void Stamp(CrmDbContext db) => StampAsync(db, sync: true, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Stamp"/>
@@ -32,23 +32,10 @@ public static class StageStays
 
     private static async Task StampAsync(CrmDbContext db, bool sync, CancellationToken ct)
     {
-        // Entries are added to the set, never through a navigation, so their state is known without the DetectChanges that
-        // Entries() would run on top of the one SaveChanges runs (a large context, as an import's, pays for each).
-        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        List<ChangeLogEntry> added;
-        try
-        {
-            added = db.ChangeTracker.Entries<ChangeLogEntry>()
-                .Where(e => e.State == EntityState.Added && e.Entity.Field == Field && e.Entity.StageSince is null)
-                .Select(e => e.Entity)
-                .ToList();
-        }
-        finally
-        {
-            db.ChangeTracker.AutoDetectChangesEnabled = detect;
-        }
-
+        var added = db.ChangeTracker.Entries<ChangeLogEntry>()
+            .Where(e => e.State == EntityState.Added && e.Entity.Field == Field && e.Entity.StageSince is null)
+            .Select(e => e.Entity)
+            .ToList();
         if (added.Count == 0)
         {
             return;

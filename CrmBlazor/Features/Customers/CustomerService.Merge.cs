@@ -344,8 +344,8 @@ public sealed partial class CustomerService
             return 0;
         }
 
-        var moved = await db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == from)
-            .ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, to).SetProperty(x => x.Version, x => x.Version + 1), ct);
+        var moved = await PayingOrders.WriteAsync(db, [from, to], () => db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == from)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, to).SetProperty(x => x.Version, x => x.Version + 1), ct), ct);
         var paid = await db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == to).Select(x => new { x.Status, x.AmountPaid }).ToListAsync(ct);
         var value = paid.Sum(o => Domain.Orders.Order.Contributes(o.Status, o.AmountPaid));
         if (value != 0)

@@ -93,19 +93,20 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
     /// <summary>The kinds of interaction R4.3 names that exist here. Comments are the only one so far.</summary>
     public const string CommentsKind = "comments";
 
-    /// <summary>Customers with exactly one paying order (see <see cref="Paying"/>) dated by the end of the period.</summary>
+    /// <summary>Customers with exactly one paying order (see <see cref="PayingRank"/>) dated by the end of the period.</summary>
     public const string BoughtOnce = "once";
 
     /// <summary>Customers with two or more paying orders dated by the end of the period.</summary>
     public const string BoughtAgain = "again";
 
     /// <summary>
-    /// A paying order: one that brought money in and still counts towards the customer's value (R4.4, <see cref="Order.Contribution"/>):
-    /// not cancelled, with something paid. A deposit on an order counts — the customer has bought; a draft or a confirmed
-    /// order with nothing received does not yet. "Conversion" and "bought once / again" use this one definition, so a
-    /// customer counted there always has a value above zero.
+    /// A paying order is one that brought money in and still counts towards the customer's value (R4.4,
+    /// <see cref="Order.Contribution"/>): not cancelled, with something paid. A deposit on an order counts — the customer has
+    /// bought; a draft or a confirmed order with nothing received does not yet. "Conversion" and "bought once / again" use
+    /// this one definition, through the rank each paying order keeps among its customer's (<see cref="PayingOrders"/>): a
+    /// customer has paid by a day when its first paying order is dated by then, and bought again when its second is.
     /// </summary>
-    private static readonly Expression<Func<Order, bool>> Paying = o => o.Status != OrderStatus.Cancelled && o.AmountPaid > 0;
+    private static Expression<Func<Order, bool>> PayingRank(int rank) => o => EF.Property<int?>(o, PayingOrders.Column) == rank;
 
     public async Task<ReportData> LoadAsync(UserAccess reader, ReportFilter filter, CancellationToken ct = default)
     {
@@ -132,12 +133,12 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         // ended is not compared with one that had months more to convert. The same pass gives the stage each of them entered
         // when created (pipeline movement, below): the old value of its first stage change, or the stage it is still in.
         var lastDay = filter.Period.To;
-        var paying = db.Orders.Where(Paying);
+        var firstPaid = db.Orders.Where(PayingRank(1));
         var created = await customers.Where(c => c.CreatedAt >= start && c.CreatedAt < end)
             .Select(c => new
             {
                 c.SourceId,
-                Paid = paying.Any(o => o.CustomerId == c.Id && o.OrderDate <= lastDay),
+                Paid = firstPaid.Any(o => o.CustomerId == c.Id && o.OrderDate <= lastDay),
                 Stage = db.ChangeLog.Where(e => e.CustomerId == c.Id && e.Field == StageStays.Field).OrderBy(e => e.At).ThenBy(e => e.Id)
                     .Select(e => e.OldValue).FirstOrDefault() ?? c.RelationshipId.ToString(),
             })
@@ -164,12 +165,14 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         // Their whole history up to then, not only the period's buyers: a manager reads it as "of everyone who has bought from
         // us, how many came back", and a month's buyers split into first-time and repeat would call a first purchase and
         // its re-order in the same month both "new".
-        var buying = paying.Where(o => o.OrderDate <= lastDay);
-        var perBuyer = await (everyone ? buying.Where(o => !trashed.Contains(o.CustomerId)) : buying.Where(o => ids.Contains(o.CustomerId)))
-            .GroupBy(o => o.CustomerId).Select(g => g.Count() > 1)
-            .GroupBy(again => again).Select(g => new { Again = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var once = perBuyer.Where(x => !x.Again).Sum(x => x.Count);
-        var again = perBuyer.Where(x => x.Again).Sum(x => x.Count);
+        // Counted as the first and second paying orders dated by then, one of each per customer.
+        var firstAndSecond = db.Orders.Where(o => (EF.Property<int?>(o, PayingOrders.Column) == 1 || EF.Property<int?>(o, PayingOrders.Column) == 2)
+            && o.OrderDate <= lastDay);
+        var perRank = await (everyone ? firstAndSecond.Where(o => !trashed.Contains(o.CustomerId)) : firstAndSecond.Where(o => ids.Contains(o.CustomerId)))
+            .GroupBy(o => EF.Property<int?>(o, PayingOrders.Column)).Select(g => new { Rank = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Rank ?? 0, x => x.Count, ct);
+        var again = perRank.GetValueOrDefault(2);
+        var once = perRank.GetValueOrDefault(1) - again;
         var buyers = new List<BuyerCount>
         {
             new(BoughtOnce, once, Percent(once, once + again)),

@@ -1132,6 +1132,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("PayingRank")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
@@ -1163,8 +1166,11 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "Id");
 
-                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                    b.HasIndex("CustomerId", "PayingRank", "OrderDate")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("PayingRank", "OrderDate", "CustomerId")
+                        .HasDatabaseName("IX_Orders_Paying");
 
                     b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
                         .HasDatabaseName("IX_Orders_Date");

@@ -1137,6 +1137,9 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<int?>("PayingRank")
+                        .HasColumnType("int");
+
                     b.Property<int>("Status")
                         .HasColumnType("int");
 
@@ -1169,8 +1172,11 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("CustomerId", "Id");
 
-                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                    b.HasIndex("CustomerId", "PayingRank", "OrderDate")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("PayingRank", "OrderDate", "CustomerId")
+                        .HasDatabaseName("IX_Orders_Paying");
 
                     b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
                         .HasDatabaseName("IX_Orders_Date");

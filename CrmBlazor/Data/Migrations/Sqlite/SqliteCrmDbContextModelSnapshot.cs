@@ -1105,6 +1105,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("PayingRank")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
@@ -1136,8 +1139,11 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "Id");
 
-                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                    b.HasIndex("CustomerId", "PayingRank", "OrderDate")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("PayingRank", "OrderDate", "CustomerId")
+                        .HasDatabaseName("IX_Orders_Paying");
 
                     b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
                         .HasDatabaseName("IX_Orders_Date");
