@@ -107,4 +107,13 @@ public sealed class ChangeLogEntry
     public string? NewValue { get; private set; }
     /// <summary>Where the change was made: form, grid, board, bulk, import, system.</summary>
     public string Origin { get; private set; }
+
+    /// <summary>
+    /// For a stage (relationship) change: when the customer entered the stage this change leaves — its previous stage
+    /// change, or its creation. Kept with the row so the time spent in a stage is read from the change alone (reports,
+    /// R8); null for other fields. Set when the entry is saved (CrmBlazor.Data.StageStays).
+    /// </summary>
+    public DateTime? StageSince { get; private set; }
+
+    public void RecordStageSince(DateTime since) => StageSince = since;
 }

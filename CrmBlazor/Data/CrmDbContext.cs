@@ -75,14 +75,49 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        RefuseAuditRewrites();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        var detect = DetectOnce();
+        try
+        {
+            RefuseAuditRewrites();
+            StageStays.Stamp(this);
+            return PayingOrders.Save(this, () => base.SaveChanges(acceptAllChangesOnSuccess));
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        RefuseAuditRewrites();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var detect = DetectOnce();
+        try
+        {
+            RefuseAuditRewrites();
+            await StageStays.StampAsync(this, cancellationToken);
+            return await PayingOrders.SaveAsync(this, () => base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
+    }
+
+    /// <summary>
+    /// Detects the changes once (unless the caller detects them itself) for the checks and derived values read from the
+    /// tracker before the save and for the save, instead of a full scan of a large context for each; returns the setting to
+    /// restore.
+    /// </summary>
+    private bool DetectOnce()
+    {
+        var detect = ChangeTracker.AutoDetectChangesEnabled;
+        if (detect)
+        {
+            ChangeTracker.DetectChanges();
+            ChangeTracker.AutoDetectChangesEnabled = false;
+        }
+
+        return detect;
     }
 
     /// <summary>The audit log is append-only: a changed or removed entry fails the whole save (the migrations add a trigger

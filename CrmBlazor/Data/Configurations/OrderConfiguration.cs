@@ -34,10 +34,14 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
                 new ValueComparer<List<OrderLine>>((x, y) => x!.SequenceEqual(y!), v => v.Aggregate(0, (h, l) => HashCode.Combine(h, l)), v => v.ToList()));
         b.HasOne<Customer>().WithMany().HasForeignKey(o => o.CustomerId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(o => new { o.CustomerId, o.Id });
-        // The reports' order figures (R8.1: revenue per source, conversion, bought once or again) read only these columns,
-        // per customer: from this index alone, never from the rows with their lines. At a million orders the repeat-buyer
-        // count takes 0.5 s instead of 2 s in SQLite, the month's revenue 0.07 s instead of 0.19 s.
-        b.HasIndex(o => new { o.CustomerId, o.Status, o.OrderDate, o.AmountPaid }).HasDatabaseName("IX_Orders_Report");
+        // Place among the customer's paying orders (PayingOrders): derived, never set by the domain.
+        b.Property<int?>(PayingOrders.Column);
+        // The reports' conversion (R8.1): has this new customer's first paying order a date by the period's end — one seek.
+        b.HasIndex("CustomerId", PayingOrders.Column, "OrderDate").HasDatabaseName("IX_Orders_Report");
+        // Bought once or again (R8.1): the first and second paying orders dated by a day, counted from the index alone.
+        b.HasIndex(PayingOrders.Column, "OrderDate", "CustomerId").HasDatabaseName("IX_Orders_Paying");
+        // Revenue per source (R8.1) starts from a period's orders, not from every customer's.
+        b.HasIndex(o => new { o.OrderDate, o.Status, o.CustomerId, o.AmountPaid }).HasDatabaseName("IX_Orders_Date");
         b.HasIndex(o => o.Number).IsUnique();
     }
 }

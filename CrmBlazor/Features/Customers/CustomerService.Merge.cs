@@ -299,6 +299,8 @@ public sealed partial class CustomerService
 
         await db.Comments.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await db.ChangeLog.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
+        // The survivor's stage changes now interleave with the merged one's: their stays are read from the log again.
+        await StageStays.RebuildAsync(db, [s, m], ct);
         await db.Notifications.Where(x => x.CustomerId == m).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, s), ct);
         await MoveOrdersAsync(db, orders, m, s, ct);
         if (referred.Count > 0)
@@ -342,8 +344,8 @@ public sealed partial class CustomerService
             return 0;
         }
 
-        var moved = await db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == from)
-            .ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, to).SetProperty(x => x.Version, x => x.Version + 1), ct);
+        var moved = await PayingOrders.WriteAsync(db, [from, to], () => db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == from)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, to).SetProperty(x => x.Version, x => x.Version + 1), ct), ct);
         var paid = await db.Orders.Where(x => ids.Contains(x.Id) && x.CustomerId == to).Select(x => new { x.Status, x.AmountPaid }).ToListAsync(ct);
         var value = paid.Sum(o => Domain.Orders.Order.Contributes(o.Status, o.AmountPaid));
         if (value != 0)
@@ -473,6 +475,7 @@ public sealed partial class CustomerService
         Note(restored, leftAlone, "Comments", comments, moved.Comments.Count, "deleted since the merge");
         var log = await db.ChangeLog.Where(x => moved.ChangeLog.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
         Note(restored, leftAlone, "Change log", log, moved.ChangeLog.Count, "gone since the merge");
+        await StageStays.RebuildAsync(db, [s, m], ct);
         var mentions = await db.Notifications.Where(x => moved.Notifications.Contains(x.Id) && x.CustomerId == s).ExecuteUpdateAsync(u => u.SetProperty(x => x.CustomerId, m), ct);
         Note(restored, leftAlone, "Mentions", mentions, moved.Notifications.Count, "dismissed since the merge");
         var orders = await MoveOrdersAsync(db, moved.Orders, s, m, ct);

@@ -233,6 +233,8 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             await ImportBulkRows.InsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
                 logs.Select(l => new object?[] { l.CustomerId, l.Change.Field, ImportBulkRows.Cap(l.Change.OldValue), ImportBulkRows.Cap(l.Change.NewValue) }),
                 [("UserId", user.UserId), ("At", now), ("Origin", ImportService.Origin)], ct);
+            // Written by SQL, not SaveChanges: the stays of the stage changes among them are set from the log.
+            await StageStays.RebuildAsync(db, logs.Where(l => l.Change.Field == StageStays.Field).Select(l => l.CustomerId), ct);
             if (remove.Count >= PurgeChunk)
             {
                 purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));

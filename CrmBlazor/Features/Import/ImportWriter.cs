@@ -267,6 +267,8 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             await ImportBulkRows.InsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
                 logs.Select(l => new object?[] { l.Customer.Id, l.Change.Field, ImportBulkRows.Cap(l.Change.OldValue), ImportBulkRows.Cap(l.Change.NewValue) }),
                 [("UserId", user.UserId), ("At", now), ("Origin", ImportService.Origin)], ct);
+            // Written by SQL, not SaveChanges: the stays of the stage changes among them are set from the log.
+            await StageStays.RebuildAsync(db, logs.Where(l => l.Change.Field == StageStays.Field).Select(l => l.Customer.Id), ct);
 
             var touched = newInChunk.Values.Concat(loaded.Values).Concat(logs.Select(l => l.Customer)).Distinct().ToList();
             foreach (var c in touched)

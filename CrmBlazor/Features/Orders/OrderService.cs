@@ -198,7 +198,8 @@ public sealed class OrderService(IDbContextFactory<CrmDbContext> dbFactory, Time
         var now = UtcNow;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // The version in the WHERE: a payment that came in meanwhile is not lost silently with the order.
-        var deleted = await db.Orders.Where(o => o.Id == orderId && o.Version == seenVersion).ExecuteDeleteAsync(ct);
+        var deleted = await PayingOrders.WriteAsync(db, [order.CustomerId],
+            () => db.Orders.Where(o => o.Id == orderId && o.Version == seenVersion).ExecuteDeleteAsync(ct), ct);
         if (deleted == 0)
         {
             return OrderSaveResult.Conflict;

@@ -90,25 +90,23 @@ public sealed record ReportChoices(IReadOnlyList<Choice<int>> Departments, IRead
 /// </summary>
 public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, CustomerOptions options)
 {
-    /// <summary>The change log's field name of a relationship (pipeline stage) change, with ids as old and new values.</summary>
-    private const string StageField = nameof(Customer.RelationshipId);
-
     /// <summary>The kinds of interaction R4.3 names that exist here. Comments are the only one so far.</summary>
     public const string CommentsKind = "comments";
 
-    /// <summary>Customers with exactly one paying order (see <see cref="Paying"/>) dated by the end of the period.</summary>
+    /// <summary>Customers with exactly one paying order (see <see cref="PayingRank"/>) dated by the end of the period.</summary>
     public const string BoughtOnce = "once";
 
     /// <summary>Customers with two or more paying orders dated by the end of the period.</summary>
     public const string BoughtAgain = "again";
 
     /// <summary>
-    /// A paying order: one that brought money in and still counts towards the customer's value (R4.4, <see cref="Order.Contribution"/>):
-    /// not cancelled, with something paid. A deposit on an order counts — the customer has bought; a draft or a confirmed
-    /// order with nothing received does not yet. "Conversion" and "bought once / again" use this one definition, so a
-    /// customer counted there always has a value above zero.
+    /// A paying order is one that brought money in and still counts towards the customer's value (R4.4,
+    /// <see cref="Order.Contribution"/>): not cancelled, with something paid. A deposit on an order counts — the customer has
+    /// bought; a draft or a confirmed order with nothing received does not yet. "Conversion" and "bought once / again" use
+    /// this one definition, through the rank each paying order keeps among its customer's (<see cref="PayingOrders"/>): a
+    /// customer has paid by a day when its first paying order is dated by then, and bought again when its second is.
     /// </summary>
-    private static readonly Expression<Func<Order, bool>> Paying = o => o.Status != OrderStatus.Cancelled && o.AmountPaid > 0;
+    private static Expression<Func<Order, bool>> PayingRank(int rank) => o => EF.Property<int?>(o, PayingOrders.Column) == rank;
 
     public async Task<ReportData> LoadAsync(UserAccess reader, ReportFilter filter, CancellationToken ct = default)
     {
@@ -119,6 +117,12 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         var end = TimeZoneInfo.ConvertTimeToUtc(filter.Period.To.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
         var customers = Narrow(db, CustomerScope.Visible(db, user), filter);
         var ids = customers.Select(c => c.Id);
+        // A reader who sees every live customer, not narrowed: rows attached to customers (every one has its customer) are
+        // theirs unless the customer is in the trash. The same rows as "among the visible ones", found through the small
+        // trash index instead of a list of every live customer.
+        var everyone = user.Has(Rights.CustomersAccess) && CustomerScope.LevelOf(user.Rights) == VisibilityLevel.All
+            && filter.DepartmentId is null && string.IsNullOrEmpty(filter.OwnerId);
+        var trashed = db.Customers.Where(c => c.IsDeleted).Select(c => c.Id);
 
         var owners = await db.StaffProfiles.AsNoTracking().Select(p => new { p.Id, p.FullName }).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
         var sources = await db.Sources.AsNoTracking().Select(s => new { s.Id, s.Name }).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
@@ -126,16 +130,26 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
 
         // R8.1 new customers per source, and their conversion in the same statement: how many of them have a paying order
         // dated by the period's end. Not "up to now": last quarter's conversion then stays what it was, and a period just
-        // ended is not compared with one that had months more to convert.
+        // ended is not compared with one that had months more to convert. The same pass gives the stage each of them entered
+        // when created (pipeline movement, below): the old value of its first stage change, or the stage it is still in.
         var lastDay = filter.Period.To;
-        var paying = db.Orders.Where(Paying);
+        var firstPaid = db.Orders.Where(PayingRank(1));
         var created = await customers.Where(c => c.CreatedAt >= start && c.CreatedAt < end)
-            .Select(c => new { c.SourceId, Paid = paying.Any(o => o.CustomerId == c.Id && o.OrderDate <= lastDay) })
-            .GroupBy(c => c.SourceId).Select(g => new { SourceId = g.Key, Count = g.Count(), Paying = g.Count(x => x.Paid) }).ToListAsync(ct);
+            .Select(c => new
+            {
+                c.SourceId,
+                Paid = firstPaid.Any(o => o.CustomerId == c.Id && o.OrderDate <= lastDay),
+                Stage = db.ChangeLog.Where(e => e.CustomerId == c.Id && e.Field == StageStays.Field).OrderBy(e => e.At).ThenBy(e => e.Id)
+                    .Select(e => e.OldValue).FirstOrDefault() ?? c.RelationshipId.ToString(),
+            })
+            .GroupBy(c => new { c.SourceId, c.Paid, c.Stage }).Select(g => new { g.Key.SourceId, g.Key.Paid, g.Key.Stage, Count = g.Count() })
+            .ToListAsync(ct);
         string SourceName(int? id) => id is int s && sources.TryGetValue(s, out var n) ? n : string.Empty;
-        var newBySource = created.Select(x => new SourceCount(x.SourceId, SourceName(x.SourceId), x.Count))
+        var bySource = created.GroupBy(x => x.SourceId)
+            .Select(g => (SourceId: g.Key, Count: g.Sum(x => x.Count), Paying: g.Where(x => x.Paid).Sum(x => x.Count))).ToList();
+        var newBySource = bySource.Select(x => new SourceCount(x.SourceId, SourceName(x.SourceId), x.Count))
             .OrderByDescending(x => x.Count).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
-        var conversion = created.Select(x => new SourceConversion(x.SourceId, SourceName(x.SourceId), x.Count, x.Paying, Percent(x.Paying, x.Count)))
+        var conversion = bySource.Select(x => new SourceConversion(x.SourceId, SourceName(x.SourceId), x.Count, x.Paying, Percent(x.Paying, x.Count)))
             .OrderByDescending(x => x.NewCustomers).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
 
         // R8.1 orders and revenue per source: orders dated in the period (an order's date is already a day of the person
@@ -151,11 +165,14 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         // Their whole history up to then, not only the period's buyers: a manager reads it as "of everyone who has bought from
         // us, how many came back", and a month's buyers split into first-time and repeat would call a first purchase and
         // its re-order in the same month both "new".
-        var perBuyer = await paying.Where(o => o.OrderDate <= lastDay && ids.Contains(o.CustomerId))
-            .GroupBy(o => o.CustomerId).Select(g => g.Count() > 1)
-            .GroupBy(again => again).Select(g => new { Again = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var once = perBuyer.Where(x => !x.Again).Sum(x => x.Count);
-        var again = perBuyer.Where(x => x.Again).Sum(x => x.Count);
+        // Counted as the first and second paying orders dated by then, one of each per customer.
+        var firstAndSecond = db.Orders.Where(o => (EF.Property<int?>(o, PayingOrders.Column) == 1 || EF.Property<int?>(o, PayingOrders.Column) == 2)
+            && o.OrderDate <= lastDay);
+        var perRank = await (everyone ? firstAndSecond.Where(o => !trashed.Contains(o.CustomerId)) : firstAndSecond.Where(o => ids.Contains(o.CustomerId)))
+            .GroupBy(o => EF.Property<int?>(o, PayingOrders.Column)).Select(g => new { Rank = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Rank ?? 0, x => x.Count, ct);
+        var again = perRank.GetValueOrDefault(2);
+        var once = perRank.GetValueOrDefault(1) - again;
         var buyers = new List<BuyerCount>
         {
             new(BoughtOnce, once, Percent(once, once + again)),
@@ -178,26 +195,14 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
             .Select(s => new RelationshipShare(s.Id, s.Name, s.Color, perStage.GetValueOrDefault(s.Id), Percent(perStage.GetValueOrDefault(s.Id), total)))
             .ToList();
 
-        // Pipeline movement from the change log: entries into each stage, and how long the stays that ended lasted.
-        var moves = db.ChangeLog.Where(e => e.Field == StageField && e.At >= start && e.At < end && ids.Contains(e.CustomerId));
-        var enteredByChange = await moves.GroupBy(e => e.NewValue).Select(g => new { Stage = g.Key, Count = g.Count() }).ToListAsync(ct);
-        // A customer created in the period entered its first stage then: the old value of its first stage change, or
-        // the stage it is still in.
-        var enteredByCreation = await customers.Where(c => c.CreatedAt >= start && c.CreatedAt < end)
-            .Select(c => db.ChangeLog.Where(e => e.CustomerId == c.Id && e.Field == StageField).OrderBy(e => e.At).ThenBy(e => e.Id)
-                .Select(e => e.OldValue).FirstOrDefault() ?? c.RelationshipId.ToString())
-            .GroupBy(s => s).Select(g => new { Stage = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var stays = await moves.Select(e => new
-            {
-                Stage = e.OldValue,
-                e.At,
-                Since = db.ChangeLog.Where(p => p.CustomerId == e.CustomerId && p.Field == StageField && (p.At < e.At || (p.At == e.At && p.Id < e.Id)))
-                    .Max(p => (DateTime?)p.At)
-                    ?? db.Customers.Where(c => c.Id == e.CustomerId).Select(c => (DateTime?)c.CreatedAt).FirstOrDefault(),
-            })
-            .ToListAsync(ct);
+        // Pipeline movement from the change log: entries into each stage, and how long the stays that ended lasted. Each stage
+        // change carries the start of the stay it ends (StageStays), so one range of the stage index answers both.
+        var periodMoves = db.ChangeLog.Where(e => e.Field == StageStays.Field && e.At >= start && e.At < end);
+        var moves = await (everyone ? periodMoves.Where(e => !trashed.Contains(e.CustomerId)) : periodMoves.Where(e => ids.Contains(e.CustomerId)))
+            .Select(e => new { e.OldValue, e.NewValue, e.At, e.StageSince }).ToListAsync(ct);
         var entered = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var x in enteredByChange.Select(x => (Stage: x.Stage, x.Count)).Concat(enteredByCreation.Select(x => (Stage: (string?)x.Stage, x.Count))))
+        // A customer created in the period entered its first stage then (read with the new customers, above).
+        foreach (var x in moves.Select(m => (Stage: m.NewValue, Count: 1)).Concat(created.Select(x => (Stage: (string?)x.Stage, x.Count))))
         {
             if (x.Stage is not null)
             {
@@ -205,9 +210,9 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
             }
         }
 
-        var stayDays = stays.Where(s => s.Stage is not null && s.Since is not null)
-            .GroupBy(s => s.Stage!, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(s => Math.Max(0, (s.At - s.Since!.Value).TotalDays)).ToList(), StringComparer.Ordinal);
+        var stayDays = moves.Where(m => m.OldValue is not null && m.StageSince is not null)
+            .GroupBy(m => m.OldValue!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(m => Math.Max(0, (m.At - m.StageSince!.Value).TotalDays)).ToList(), StringComparer.Ordinal);
         var pipeline = stages.Select(s =>
             {
                 var key = s.Id.ToString(CultureInfo.InvariantCulture);

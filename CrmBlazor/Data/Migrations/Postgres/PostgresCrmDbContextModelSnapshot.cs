@@ -324,6 +324,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<DateTime?>("StageSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -332,7 +335,11 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "At");
 
-                    b.HasIndex(new[] { "Field", "At", "NewValue" }, "IX_ChangeLog_Field_At");
+                    b.HasIndex(new[] { "Field", "At", "CustomerId", "OldValue", "NewValue", "StageSince" }, "IX_ChangeLog_Stage")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
+
+                    b.HasIndex(new[] { "Field", "CustomerId", "At", "Id", "OldValue" }, "IX_ChangeLog_StageByCustomer")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
 
                     b.ToTable("ChangeLog", (string)null);
                 });
@@ -369,9 +376,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CreatedAt");
-
                     b.HasIndex("CustomerId", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt", "CustomerId", "IsDeleted" }, "IX_Comments_CreatedAt");
 
                     b.ToTable("Comments", (string)null);
                 });
@@ -1119,6 +1126,9 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("PayingRank")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
@@ -1150,8 +1160,14 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "Id");
 
-                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                    b.HasIndex("CustomerId", "PayingRank", "OrderDate")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("PayingRank", "OrderDate", "CustomerId")
+                        .HasDatabaseName("IX_Orders_Paying");
+
+                    b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Date");
 
                     b.ToTable("Orders", (string)null);
                 });

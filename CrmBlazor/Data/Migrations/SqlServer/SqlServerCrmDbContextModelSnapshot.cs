@@ -330,6 +330,9 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                         .HasMaxLength(20)
                         .HasColumnType("nvarchar(20)");
 
+                    b.Property<DateTime?>("StageSince")
+                        .HasColumnType("datetime2");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
@@ -338,7 +341,11 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("CustomerId", "At");
 
-                    b.HasIndex(new[] { "Field", "At", "NewValue" }, "IX_ChangeLog_Field_At");
+                    b.HasIndex(new[] { "Field", "At", "CustomerId", "OldValue", "NewValue", "StageSince" }, "IX_ChangeLog_Stage")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
+
+                    b.HasIndex(new[] { "Field", "CustomerId", "At", "Id", "OldValue" }, "IX_ChangeLog_StageByCustomer")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
 
                     b.ToTable("ChangeLog", (string)null);
                 });
@@ -375,9 +382,9 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CreatedAt");
-
                     b.HasIndex("CustomerId", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt", "CustomerId", "IsDeleted" }, "IX_Comments_CreatedAt");
 
                     b.ToTable("Comments", (string)null);
                 });
@@ -1124,6 +1131,9 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<int?>("PayingRank")
+                        .HasColumnType("int");
+
                     b.Property<int>("Status")
                         .HasColumnType("int");
 
@@ -1156,8 +1166,14 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("CustomerId", "Id");
 
-                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                    b.HasIndex("CustomerId", "PayingRank", "OrderDate")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("PayingRank", "OrderDate", "CustomerId")
+                        .HasDatabaseName("IX_Orders_Paying");
+
+                    b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Date");
 
                     b.ToTable("Orders", (string)null);
                 });

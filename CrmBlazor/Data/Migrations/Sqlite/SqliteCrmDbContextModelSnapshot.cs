@@ -325,6 +325,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("StageSince")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -333,7 +336,11 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "At");
 
-                    b.HasIndex(new[] { "Field", "At", "NewValue" }, "IX_ChangeLog_Field_At");
+                    b.HasIndex(new[] { "Field", "At", "CustomerId", "OldValue", "NewValue", "StageSince" }, "IX_ChangeLog_Stage")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
+
+                    b.HasIndex(new[] { "Field", "CustomerId", "At", "Id", "OldValue" }, "IX_ChangeLog_StageByCustomer")
+                        .HasFilter("\"Field\" = 'RelationshipId'");
 
                     b.ToTable("ChangeLog", (string)null);
                 });
@@ -368,9 +375,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CreatedAt");
-
                     b.HasIndex("CustomerId", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt", "CustomerId", "IsDeleted" }, "IX_Comments_CreatedAt");
 
                     b.ToTable("Comments", (string)null);
                 });
@@ -1092,6 +1099,9 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("PayingRank")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
@@ -1123,8 +1133,14 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("CustomerId", "Id");
 
-                    b.HasIndex("CustomerId", "Status", "OrderDate", "AmountPaid")
+                    b.HasIndex("CustomerId", "PayingRank", "OrderDate")
                         .HasDatabaseName("IX_Orders_Report");
+
+                    b.HasIndex("PayingRank", "OrderDate", "CustomerId")
+                        .HasDatabaseName("IX_Orders_Paying");
+
+                    b.HasIndex("OrderDate", "Status", "CustomerId", "AmountPaid")
+                        .HasDatabaseName("IX_Orders_Date");
 
                     b.ToTable("Orders", (string)null);
                 });
