@@ -156,7 +156,9 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     /// sees (floors: first page and total, sub-department and own).</description></item>
     /// <item><term>IX_Customers_Live_NameKey</term><description>the grid's default order (floors: first page and page 1,000 by name), name
     /// prefixes of quick search (floors: quick search).</description></item>
-    /// <item><term>IX_Customers_Live_Owner</term><description>scoped pages and totals (floors: sub-department and own).</description></item>
+    /// <item><term>IX_Customers_Live_Owner</term><description>scoped pages and totals (floors: sub-department and own); with the
+    /// stage last, a scoped reader's customers per stage from the index alone (reports: the distribution over relationships
+    /// of a sub-department; without it SQLite walked the stage index and read every customer).</description></item>
     /// <item><term>IX_Customers_Live_Relationship</term><description>the board: counts per stage and each column's cards (floors: board
     /// open); the relationship filter.</description></item>
     /// <item><term>IX_Customers_Live_CreatedAt</term><description>the grid sorted or filtered by creation date; new customers per period
@@ -178,7 +180,7 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
         // IsDeleted closes each key: SQLite does not treat a partial index's filter column as covered, and without it every
         // matching row would be read from the table to re-check "NOT IsDeleted" (280,000 lookups for a team count).
         customer.HasIndex(c => new { c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_NameKey").HasFilter(live);
-        customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Owner").HasFilter(live);
+        customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id, c.IsDeleted, c.RelationshipId }, "IX_Customers_Live_Owner").HasFilter(live);
         customer.HasIndex(c => new { c.RelationshipId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Relationship").HasFilter(live);
         customer.HasIndex(c => new { c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_CreatedAt").HasFilter(live);
         customer.HasIndex(c => new { c.LastContactAt, c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_LastContact").HasFilter(live);

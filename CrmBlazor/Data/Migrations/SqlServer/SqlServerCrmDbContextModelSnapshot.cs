@@ -785,7 +785,7 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.HasIndex(new[] { "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_NameKey")
                         .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
-                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Owner")
+                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id", "IsDeleted", "RelationshipId" }, "IX_Customers_Live_Owner")
                         .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
                     b.HasIndex(new[] { "OwnerId", "LastContactAt", "CreatedAt", "IsDeleted" }, "IX_Customers_Live_OwnerContact")

@@ -765,7 +765,7 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.HasIndex(new[] { "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_NameKey")
                         .HasFilter("NOT \"IsDeleted\"");
 
-                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id", "IsDeleted" }, "IX_Customers_Live_Owner")
+                    b.HasIndex(new[] { "OwnerId", "NameKey", "Id", "IsDeleted", "RelationshipId" }, "IX_Customers_Live_Owner")
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "OwnerId", "LastContactAt", "CreatedAt", "IsDeleted" }, "IX_Customers_Live_OwnerContact")

@@ -1,0 +1,38 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CrmBlazor.Data.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class OwnerIndexStage : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_Live_Owner",
+                table: "Customers");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_Live_Owner",
+                table: "Customers",
+                columns: new[] { "OwnerId", "NameKey", "Id", "IsDeleted", "RelationshipId" },
+                filter: "[IsDeleted] = CAST(0 AS bit)");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_Live_Owner",
+                table: "Customers");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_Live_Owner",
+                table: "Customers",
+                columns: new[] { "OwnerId", "NameKey", "Id", "IsDeleted" },
+                filter: "[IsDeleted] = CAST(0 AS bit)");
+        }
+    }
+}
