@@ -147,6 +147,27 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_card_draws_once_and_again_only_when_what_it_shows_changes()
+    {
+        // A card that drew twice kept two render buffers in the circuit of every open board (#25: memory per circuit).
+        var cut = RenderAs(_lan);
+        IRenderedComponent<BoardCardView> CardView(int id) =>
+            cut.FindComponents<BoardCardView>().Single(c => c.Instance.Slot.Card.Id == id);
+        Assert.Equal(1, CardView(_duc).RenderCount);
+        Assert.Equal(1, CardView(_anh).RenderCount);
+
+        cut.Render();
+        Assert.Equal(1, CardView(_duc).RenderCount);
+        Assert.Equal(1, CardView(_anh).RenderCount);
+
+        // Opening one card's move list redraws that card, not its neighbour.
+        await cut.Find($"[data-customer='{_duc}'] [data-testid=board-card-move]").ClickAsync(new MouseEventArgs());
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find($"[data-customer='{_duc}'] [data-testid=board-move-targets]")));
+        Assert.Equal(2, CardView(_duc).RenderCount);
+        Assert.Equal(1, CardView(_anh).RenderCount);
+    }
+
+    [Fact]
     public void Without_the_edit_right_cards_have_no_move_button()
     {
         var cut = RenderAs(_viewer);
