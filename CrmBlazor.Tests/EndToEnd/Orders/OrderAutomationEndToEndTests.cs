@@ -29,6 +29,48 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
         page.GetByTestId("board-column").Filter(new() { Has = page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true }) });
 
     [Fact]
+    public async Task The_comment_boxs_order_shortcut_opens_the_order_form_and_a_comment_draft_survives_the_tab_switch()
+    {
+        // The detail renders only the active tab (memory per circuit, #25); the comment stream is kept alive beside them.
+        int customerId;
+        await using (var db = await App.DbFactory.CreateDbContextAsync())
+        {
+            var lan = await db.Users.Where(u => u.UserName == "lan.nguyen").Select(u => u.Id).SingleAsync();
+            customerId = await db.Customers.Where(c => c.OwnerId == lan && !c.IsDeleted).OrderByDescending(c => c.Id).Select(c => c.Id).FirstAsync();
+        }
+
+        var page = await SignInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
+        await page.GotoAsync($"{App.ServerAddress}/customers/{customerId}");
+        await Assertions.Expect(page.Locator(".stream[data-interactive=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await page.GetByTestId("comment-box").FillAsync("Bản nháp chưa gửi");
+
+        await page.GetByTestId("comment-new-order").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Đơn hàng" })).ToHaveAttributeAsync("aria-selected", "true");
+        await Assertions.Expect(page.GetByTestId("comment-box")).ToBeHiddenAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Hủy" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("no-orders")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Trao đổi" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("comment-box")).ToHaveValueAsync("Bản nháp chưa gửi");
+        // Back on the orders tab by hand, the form does not open again by itself.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Đơn hàng" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("no-orders")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        await Screenshot(page, "detail-orders-tab-after-shortcut.png");
+
+        // The header's buttons name themselves on hover (CSS tooltips, .tip in app.css).
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Trao đổi" }).ClickAsync();
+        var copy = page.GetByRole(AriaRole.Button, new() { Name = "Sao chép liên kết" });
+        await Assertions.Expect(page.Locator($".tip[data-tip='Sao chép liên kết']")).ToHaveCountAsync(1);
+        await copy.HoverAsync();
+        await page.WaitForTimeoutAsync(600);
+        await Screenshot(page, "detail-header-tooltip.png");
+    }
+
+    [Fact]
     public async Task An_order_created_with_the_mouse_moves_the_card_on_another_users_board()
     {
         int customerId, purchasedId;
