@@ -68,6 +68,15 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
         await copy.HoverAsync();
         await page.WaitForTimeoutAsync(600);
         await Screenshot(page, "detail-header-tooltip.png");
+
+        // The drawer's links (plain markup since #25) mark the page they lead to, and follow a click.
+        var nav = page.GetByRole(AriaRole.Navigation, new() { Name = "Điều hướng chính" });
+        await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Khách hàng" })).ToHaveAttributeAsync("aria-current", "page");
+        await nav.GetByRole(AriaRole.Link, new() { Name = "Bảng quy trình" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/board$"));
+        await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Bảng quy trình" })).ToHaveAttributeAsync("aria-current", "page");
+        await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Khách hàng" })).Not.ToHaveAttributeAsync("aria-current", "page");
+        await Assertions.Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Bảng quy trình" })).ToHaveClassAsync(new Regex("\\bactive\\b"));
     }
 
     [Fact]
