@@ -13,16 +13,6 @@ namespace CrmBlazor.Tests.EndToEnd;
 /// </summary>
 public sealed class NavigationEndToEndTests() : BrowserAppTest(new Dictionary<string, string?> { ["Demo:Enabled"] = "true", ["Demo:Customers"] = "40" })
 {
-    private async Task<IPage> SignInAsync(string user, string password, int width = 1400, int height = 900, bool phone = false)
-    {
-        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, IsMobile = phone, HasTouch = phone });
-        context.SetDefaultTimeout(30_000);
-        var page = await context.NewPageAsync();
-        await Chromium.SignInAsync(page, App.ServerAddress, user, password);
-        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
-        return page;
-    }
-
     private static ILocator Nav(IPage page) => page.GetByRole(AriaRole.Navigation, new() { Name = "Điều hướng chính" });
 
     private static async Task Shot(IPage page, string name)

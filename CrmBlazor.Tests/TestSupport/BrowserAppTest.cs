@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace CrmBlazor.Tests.TestSupport;
@@ -18,6 +19,17 @@ public abstract class BrowserAppTest(IDictionary<string, string?>? settings = nu
     {
         App.StartServer();
         (_playwright, Browser) = await Chromium.LaunchAsync();
+    }
+
+    /// <summary>A new browser context (its own cookies: another user) signed in as <paramref name="user"/>.</summary>
+    protected async Task<IPage> SignInAsync(string user, string password, int width = 1500, int height = 950, bool phone = false)
+    {
+        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, IsMobile = phone, HasTouch = phone });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        await Chromium.SignInAsync(page, App.ServerAddress, user, password);
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
+        return page;
     }
 
     public async Task DisposeAsync()

@@ -15,16 +15,6 @@ public sealed class OrderAutomationEndToEndTests() : BrowserAppTest(new Dictiona
 {
     private const string Purchased = "Đã mua hàng";
 
-    private async Task<IPage> SignInAsync(string user, string password)
-    {
-        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1500, Height = 950 } });
-        context.SetDefaultTimeout(30_000);
-        var page = await context.NewPageAsync();
-        await Chromium.SignInAsync(page, App.ServerAddress, user, password);
-        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
-        return page;
-    }
-
     private static ILocator Column(IPage page, string name) =>
         page.GetByTestId("board-column").Filter(new() { Has = page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true }) });
 
