@@ -24,7 +24,8 @@ internal static class BoardBench
     public static IEnumerable<(string Name, Func<Task<object>> Action)> Cases(IDbContextFactory<CrmDbContext> factory, UserAccess viewAll)
     {
         var board = Service(factory);
-        yield return ("board open: counts + 50 cards x columns", async () => await board.LoadAsync(viewAll, new BoardFilter()));
+        yield return ($"board open: {BoardService.PageSize} cards x columns (counts after)", async () => await board.LoadCardsAsync(viewAll, new BoardFilter()));
+        yield return ("board counts: every column", async () => await board.CountAsync(viewAll, new BoardFilter(), null));
         BoardSnapshot? first = null;
         yield return ("board column: next 50 cards (keyset)", async () =>
         {

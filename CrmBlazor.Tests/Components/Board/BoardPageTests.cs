@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using AngleSharp.Dom;
 using Bunit;
+using CrmBlazor.Data;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Features.Board;
 using CrmBlazor.Features.Customers;
@@ -73,8 +74,80 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         auth.SetAuthorized(user.UserName);
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id));
         var cut = Render<BoardPage>();
-        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=board-column]").Count), TimeSpan.FromSeconds(10));
+        // The cards show first, the counts when the columns are counted.
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(3, cut.FindAll("[data-testid=board-column]").Count);
+            Assert.Empty(cut.FindAll("[data-testid=board-column-count] [role=status]"));
+        }, TimeSpan.FromSeconds(10));
         return cut;
+    }
+
+    [Fact]
+    public async Task The_cards_show_before_the_columns_are_counted_and_a_move_meanwhile_is_counted_exactly()
+    {
+        // #25: counting a million customers per stage was most of opening the board; the cards no longer wait for it.
+        await using (var wal = await _db.Factory.CreateDbContextAsync())
+        {
+            // Readers and the writer side by side, as in the app: the held count reads the database as it was before the move.
+            await wal.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        }
+
+        var countRead = new CountGate();
+        Services.AddSingleton<IDbContextFactory<CrmDbContext>>(new GatedFactory(_db.File, countRead));
+        var auth = AddAuthorization();
+        auth.SetAuthorized(_lan.UserName);
+        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, _lan.Id));
+        var cut = Render<BoardPage>();
+        await countRead.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Counting: the cards are there, every count and the total say so, the empty columns already say they are empty.
+        cut.WaitForAssertion(() => Assert.NotNull(Column(cut, _lead).QuerySelector($"[data-customer='{_duc}']")), TimeSpan.FromSeconds(10));
+        Assert.NotNull(Column(cut, _lead).QuerySelector($"[data-customer='{_anh}']"));
+        Assert.All(cut.FindAll("[data-testid=board-column-count]"), c => Assert.Equal("…", c.TextContent.Trim()));
+        Assert.Equal("Đang đếm…", cut.Find("[data-testid=board-column-count] [role=status]").GetAttribute("aria-label"));
+        Assert.Contains("…", cut.Find("[data-testid=board-total]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Chưa có khách hàng", Column(cut, _quoted).TextContent, StringComparison.Ordinal);
+
+        // Đức moves while the count (read before the move) is still on its way: the page counts again.
+        await cut.Find($"[data-customer='{_duc}'] [data-testid=board-card-move]").ClickAsync(new MouseEventArgs());
+        await cut.Find($"[data-testid=board-move-target][data-relationship='{_quoted}']").ClickAsync(new MouseEventArgs());
+        countRead.Release.SetResult();
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Matches(@"^1\s*·\s*50[.,]0\s*%$", Column(cut, _lead).QuerySelector("[data-testid=board-column-count]")!.TextContent.Trim());
+            Assert.Matches(@"^1\s*·\s*50[.,]0\s*%$", Column(cut, _quoted).QuerySelector("[data-testid=board-column-count]")!.TextContent.Trim());
+            Assert.Contains("2", cut.Find("[data-testid=board-total]").TextContent, StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Holds the board's first count after SQLite has read it (its snapshot taken), until released.</summary>
+    private sealed class CountGate : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _counts;
+
+        public override async ValueTask<System.Data.Common.DbDataReader> ReaderExecutedAsync(System.Data.Common.DbCommand command,
+            Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData eventData, System.Data.Common.DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains("GROUP BY", StringComparison.Ordinal) && Interlocked.Increment(ref _counts) == 1)
+            {
+                Reached.SetResult();
+                await Release.Task;
+            }
+
+            return result;
+        }
+    }
+
+    private sealed class GatedFactory(string file, CountGate gate) : IDbContextFactory<CrmDbContext>
+    {
+        private readonly DbContextOptions<CrmBlazor.Data.SqliteCrmDbContext> _options = new DbContextOptionsBuilder<CrmBlazor.Data.SqliteCrmDbContext>()
+            .UseSqlite($"Data Source={file};Pooling=False").AddInterceptors(gate).Options;
+
+        public CrmDbContext CreateDbContext() => new CrmBlazor.Data.SqliteCrmDbContext(_options);
     }
 
     private static IElement Column(IRenderedComponent<BoardPage> cut, int relationshipId) =>

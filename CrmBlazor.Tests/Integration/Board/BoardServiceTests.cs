@@ -225,6 +225,25 @@ public sealed class BoardServiceTests : IAsyncLifetime
         var byOwner = await _board.LoadAsync(_manager, new BoardFilter { OwnerId = _minh.UserId });
         Assert.Equal(1, byOwner.Total);
         Assert.Equal("Đỗ Văn Minh", byOwner.Cards[_contacted][0].OwnerName);
+
+        // The cards first (#25): the same cards in every column as a counted load, no counts yet; the counts on their own.
+        foreach (var (user, filter) in new[] { (_manager, new BoardFilter()), (_minh, new BoardFilter { Mine = true }), (_manager, new BoardFilter { Search = "dang van duc" }), (_lan, new BoardFilter()) })
+        {
+            var counted = await _board.LoadAsync(user, filter);
+            var cards = await _board.LoadCardsAsync(user, filter);
+            Assert.True(counted.Counted);
+            Assert.False(cards.Counted);
+            Assert.Equal(counted.Columns.Select(c => c.Id), cards.Columns.Select(c => c.Id));
+            Assert.All(cards.Columns, c => Assert.Equal(0, c.Count));
+            Assert.Equal(counted.Columns.Select(c => c.Id).Order(), cards.Cards.Keys.Order());
+            foreach (var column in counted.Columns)
+            {
+                Assert.Equal(counted.Cards[column.Id].Select(c => c.Id), cards.Cards[column.Id].Select(c => c.Id));
+            }
+
+            var counts = await _board.CountAsync(user, filter, null);
+            Assert.Equal(counted.Columns.Select(c => c.Count), counted.Columns.Select(c => counts.GetValueOrDefault(c.Id)));
+        }
     }
 
     private async Task AssertRelationshipAsync(int customerId, int expected)

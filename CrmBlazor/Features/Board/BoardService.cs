@@ -25,8 +25,11 @@ public sealed record BoardColumn(int Id, string Name, string Color, string? Desc
 public sealed record BoardCard(int Id, int RelationshipId, string Name, string NameKey, string? Phone, string? OwnerName,
     DateTime? LastContactAt, DateTime CreatedAt, int Version, string? AvatarUrl = null);
 
-/// <summary>Headers with exact counts (R2.7) and the first page of cards of every column.</summary>
-public sealed record BoardSnapshot(IReadOnlyList<BoardColumn> Columns, int Total, IReadOnlyDictionary<int, IReadOnlyList<BoardCard>> Cards);
+/// <summary>Headers with exact counts (R2.7) and the first page of cards of every column. Without
+/// <paramref name="Counted"/> (the cards first, <see cref="BoardService.LoadCardsAsync"/>), every count is 0 until the
+/// columns are counted.</summary>
+public sealed record BoardSnapshot(IReadOnlyList<BoardColumn> Columns, int Total, IReadOnlyDictionary<int, IReadOnlyList<BoardCard>> Cards,
+    bool Counted = true);
 
 public sealed record BoardOption(string Value, string Text);
 
@@ -51,7 +54,19 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, Cust
 
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
-    public async Task<BoardSnapshot> LoadAsync(UserAccess user, BoardFilter filter, IReadOnlyDictionary<int, int>? take = null, CancellationToken ct = default)
+    public Task<BoardSnapshot> LoadAsync(UserAccess user, BoardFilter filter, IReadOnlyDictionary<int, int>? take = null, CancellationToken ct = default) =>
+        LoadAsync(user, filter, take, counted: true, ct);
+
+    /// <summary>
+    /// The columns and their first cards without counting them (<see cref="BoardSnapshot.Counted"/> false): the board
+    /// shows its cards at once and its counts when <see cref="CountAsync(UserAccess, BoardFilter, IReadOnlyCollection{int}?, CancellationToken)"/>
+    /// answers. Counting a large company's live customers per stage reads every entry of the stage index (most of
+    /// opening the board at a million customers); a column's first cards are one short index range each.
+    /// </summary>
+    public Task<BoardSnapshot> LoadCardsAsync(UserAccess user, BoardFilter filter, IReadOnlyDictionary<int, int>? take = null, CancellationToken ct = default) =>
+        LoadAsync(user, filter, take, counted: false, ct);
+
+    private async Task<BoardSnapshot> LoadAsync(UserAccess user, BoardFilter filter, IReadOnlyDictionary<int, int>? take, bool counted, CancellationToken ct)
     {
         RequireAccess(user);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -60,15 +75,15 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, Cust
             .Select(r => new { r.Id, r.Name, r.Color, r.Description, r.IsDefault })
             .ToListAsync(ct);
         var scoped = Filtered(db, user, filter);
-        var counts = await CountAsync(scoped, ct);
-        var columns = rels.Select(r => new BoardColumn(r.Id, r.Name, r.Color, r.Description, r.IsDefault, counts.GetValueOrDefault(r.Id))).ToList();
+        var counts = counted ? await CountAsync(scoped, ct) : null;
+        var columns = rels.Select(r => new BoardColumn(r.Id, r.Name, r.Color, r.Description, r.IsDefault, counts?.GetValueOrDefault(r.Id) ?? 0)).ToList();
 
         var cards = new Dictionary<int, IReadOnlyList<BoardCard>>();
         var raw = new Dictionary<int, List<RawCard>>();
         foreach (var col in columns)
         {
             var n = Math.Clamp(take?.GetValueOrDefault(col.Id) is > 0 and var t ? t : PageSize, 1, 2000);
-            raw[col.Id] = col.Count == 0 ? [] : await Page(scoped, col.Id, null, null, n).ToListAsync(ct);
+            raw[col.Id] = counted && col.Count == 0 ? [] : await Page(scoped, col.Id, null, null, n).ToListAsync(ct);
         }
 
         var owners = await OwnerNames(db, raw.Values.SelectMany(x => x), ct);
@@ -77,7 +92,7 @@ public sealed class BoardService(IDbContextFactory<CrmDbContext> dbFactory, Cust
             cards[id] = list.Select(c => c.ToCard(owners)).ToList();
         }
 
-        return new BoardSnapshot(columns, columns.Sum(c => c.Count), cards);
+        return new BoardSnapshot(columns, columns.Sum(c => c.Count), cards, counted);
     }
 
     /// <summary>The next page of a column after the last card the user has (keyset, stable while others edit).</summary>
