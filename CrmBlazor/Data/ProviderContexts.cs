@@ -30,6 +30,8 @@ public sealed class SqlServerCrmDbContext(DbContextOptions<SqlServerCrmDbContext
 
     protected override string TrashedCustomerFilter => "[IsDeleted] = CAST(1 AS bit)";
 
+    protected override string ReferredCustomerFilter => "[ReferrerCustomerId] IS NOT NULL";
+
     protected override void OnModelCreating(Microsoft.EntityFrameworkCore.ModelBuilder builder)
     {
         base.OnModelCreating(builder);

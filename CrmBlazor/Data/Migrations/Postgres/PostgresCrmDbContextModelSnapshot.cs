@@ -767,7 +767,8 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("Phone");
 
-                    b.HasIndex("ReferrerCustomerId");
+                    b.HasIndex("ReferrerCustomerId")
+                        .HasFilter("\"ReferrerCustomerId\" IS NOT NULL");
 
                     b.HasIndex("OwnerId", "CreatedById");
 

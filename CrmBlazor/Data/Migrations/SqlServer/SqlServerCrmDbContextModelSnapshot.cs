@@ -772,7 +772,8 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("Phone");
 
-                    b.HasIndex("ReferrerCustomerId");
+                    b.HasIndex("ReferrerCustomerId")
+                        .HasFilter("[ReferrerCustomerId] IS NOT NULL");
 
                     b.HasIndex("OwnerId", "CreatedById");
 

@@ -752,7 +752,8 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("Phone");
 
-                    b.HasIndex("ReferrerCustomerId");
+                    b.HasIndex("ReferrerCustomerId")
+                        .HasFilter("\"ReferrerCustomerId\" IS NOT NULL");
 
                     b.HasIndex("OwnerId", "CreatedById");
 
