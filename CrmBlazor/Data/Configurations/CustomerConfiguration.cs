@@ -51,7 +51,7 @@ public sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         // Unassigned customers a user created are theirs (R7.3): found by (OwnerId IS NULL, CreatedById) without a scan.
         b.HasIndex(c => new { c.OwnerId, c.CreatedById });
         b.HasIndex(c => c.Email);
-        b.HasIndex(c => c.ReferrerCustomerId);
+        // The referrer index is partial, with a provider's filter: CrmDbContext.ApplyLiveCustomerIndexes.
     }
 }
 
