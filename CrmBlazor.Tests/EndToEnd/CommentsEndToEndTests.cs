@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
+using CrmBlazor.Data;
 using CrmBlazor.Domain.Organization;
 using CrmBlazor.Tests.Integration;
 using CrmBlazor.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Npgsql;
 
@@ -122,11 +124,10 @@ public sealed class CommentsEndToEndTests
             playwright.Dispose();
             await two.DisposeAsync();
             await one.DisposeAsync();
-            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresTests.ServerConnectionString) { Database = "postgres" }.ConnectionString);
-            await conn.OpenAsync();
             NpgsqlConnection.ClearAllPools();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
-            await drop.ExecuteNonQueryAsync();
+            await using var drop = new PostgresCrmDbContext(new DbContextOptionsBuilder<PostgresCrmDbContext>().UseNpgsql(cs).Options);
+            // Retries the forced drop while an autovacuum worker (another role) holds the database.
+            await drop.Database.DropAsync();
         }
     }
 }

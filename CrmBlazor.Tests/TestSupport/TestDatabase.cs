@@ -42,6 +42,15 @@ public sealed class TestDatabase : IAsyncDisposable
         return db;
     }
 
+    /// <summary>
+    /// A factory for this SQLite database whose contexts run <paramref name="interceptors"/> too: a test that watches or
+    /// holds the commands the code under test sends.
+    /// </summary>
+    public IDbContextFactory<CrmDbContext> FactoryWith(params Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor[] interceptors) =>
+        IsPostgres
+            ? throw new NotSupportedException("FactoryWith is for SQLite test databases.")
+            : new UpcastFactory(new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={File};Pooling=False").AddInterceptors(interceptors).Options);
+
     /// <summary>A new, migrated database on the PostgreSQL test server (CRM_TEST_POSTGRES); dropped on dispose.</summary>
     public static async Task<TestDatabase> CreatePostgresAsync()
     {

@@ -94,7 +94,7 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         }
 
         var countRead = new CountGate();
-        Services.AddSingleton<IDbContextFactory<CrmDbContext>>(new GatedFactory(_db.File, countRead));
+        Services.AddSingleton(_db.FactoryWith(countRead));
         var auth = AddAuthorization();
         auth.SetAuthorized(_lan.UserName);
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, _lan.Id));
@@ -140,14 +140,6 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
 
             return result;
         }
-    }
-
-    private sealed class GatedFactory(string file, CountGate gate) : IDbContextFactory<CrmDbContext>
-    {
-        private readonly DbContextOptions<CrmBlazor.Data.SqliteCrmDbContext> _options = new DbContextOptionsBuilder<CrmBlazor.Data.SqliteCrmDbContext>()
-            .UseSqlite($"Data Source={file};Pooling=False").AddInterceptors(gate).Options;
-
-        public CrmDbContext CreateDbContext() => new CrmBlazor.Data.SqliteCrmDbContext(_options);
     }
 
     private static IElement Column(IRenderedComponent<BoardPage> cut, int relationshipId) =>

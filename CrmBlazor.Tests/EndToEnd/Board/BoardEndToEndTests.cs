@@ -70,6 +70,57 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
     private static async Task<string[]> ColumnNamesAsync(IPage page) =>
         (await page.Locator("[data-testid=board-column] .board-column-title").AllInnerTextsAsync()).Select(t => t.Trim()).ToArray();
 
+    /// <summary>The column counts as numbers, and the total chip's number (the cards show first, the counts after: #25).</summary>
+    private static async Task<(int[] Columns, int Total)> CountsAsync(IPage page)
+    {
+        await Assertions.Expect(page.Locator("[data-testid=board-column-count] [role=status]")).ToHaveCountAsync(0);
+        var columns = (await page.Locator("[data-testid=board-column-count] b").AllInnerTextsAsync())
+            .Select(t => int.Parse(t.Replace(".", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var total = int.Parse(Regex.Match(await page.GetByTestId("board-total").InnerTextAsync(), @"[\d.]+").Value.Replace(".", string.Empty, StringComparison.Ordinal),
+            System.Globalization.CultureInfo.InvariantCulture);
+        return (columns, total);
+    }
+
+    [Fact]
+    public async Task An_owner_chosen_with_the_mouse_is_counted_exactly_and_the_owners_board_follows_a_move()
+    {
+        var lan = await OpenBoardAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
+        var lans = await CountsAsync(lan);
+        Assert.Equal(lans.Columns.Sum(), lans.Total);
+        var manager = await OpenBoardAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        var all = await CountsAsync(manager);
+        Assert.Equal(all.Columns.Sum(), all.Total);
+
+        // The owner filter with the mouse: the cards first, then the counts of Lan's customers, exact (they sum to the total).
+        await manager.Locator(".board-filter").First.ClickAsync();
+        await manager.GetByRole(AriaRole.Option, new() { Name = "Nguyễn Thị Lan" }).ClickAsync();
+        await Assertions.Expect(manager.GetByTestId("board-total")).Not.ToHaveTextAsync(new Regex($"\\b{all.Total}\\b"));
+        var filtered = await CountsAsync(manager);
+        Assert.Equal(filtered.Columns.Sum(), filtered.Total);
+        Assert.InRange(filtered.Total, 1, all.Total - 1);
+        await manager.ScreenshotAsync(new() { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(RepoRoot.Path, "artifacts")).FullName, "board-owner-filter.png") });
+
+        // The manager moves one of Lan's cards with the mouse (its move list); Lan's own board follows, counts included.
+        var card = manager.GetByTestId("board-card").First;
+        var customerId = await card.GetAttributeAsync("data-customer");
+        var columnIds = await manager.Locator("[data-testid=board-column]").EvaluateAllAsync<string[]>("cs => cs.map(c => c.dataset.relationship)");
+        var from = Array.IndexOf(columnIds, await card.EvaluateAsync<string>("e => e.closest('[data-testid=board-column]').dataset.relationship"));
+        var to = from == 0 ? 1 : 0;
+        await card.GetByTestId("board-card-move").ClickAsync();
+        await manager.Locator($"[data-customer='{customerId}'] [data-testid=board-move-target][data-relationship='{columnIds[to]}']").ClickAsync();
+
+        var vi = new System.Globalization.CultureInfo("vi-VN");
+        var lanColumn = (int i) => lan.Locator($"[data-testid=board-column][data-relationship='{columnIds[i]}']");
+        var lanFrom = Array.IndexOf(await lan.Locator("[data-testid=board-column]").EvaluateAllAsync<string[]>("cs => cs.map(c => c.dataset.relationship)"), columnIds[from]);
+        var lanTo = Array.IndexOf(await lan.Locator("[data-testid=board-column]").EvaluateAllAsync<string[]>("cs => cs.map(c => c.dataset.relationship)"), columnIds[to]);
+        await Assertions.Expect(lanColumn(to).Locator($"[data-customer='{customerId}']")).ToBeVisibleAsync();
+        await Assertions.Expect(lanColumn(from).Locator("[data-testid=board-column-count] b")).ToHaveTextAsync((lans.Columns[lanFrom] - 1).ToString("N0", vi));
+        await Assertions.Expect(lanColumn(to).Locator("[data-testid=board-column-count] b")).ToHaveTextAsync((lans.Columns[lanTo] + 1).ToString("N0", vi));
+        Assert.Equal(lans.Total, (await CountsAsync(lan)).Total);
+        await Assertions.Expect(manager.Locator($"[data-testid=board-column][data-relationship='{columnIds[to]}'] [data-customer='{customerId}']")).ToBeVisibleAsync();
+        await lan.ScreenshotAsync(new() { Path = Path.Combine(RepoRoot.Path, "artifacts", "board-owner-after-move.png") });
+    }
+
     [Fact]
     public async Task A_salesperson_moves_a_card_with_the_keyboard_alone()
     {

@@ -45,8 +45,7 @@ public sealed class CustomerPurgePlanTests : IAsyncLifetime
 
         // The purge's own statement, as EF Core sends it, with its parameter.
         var recorder = new Recorder();
-        var options = new DbContextOptionsBuilder<SqliteCrmDbContext>().UseSqlite($"Data Source={_db.File};Pooling=False").AddInterceptors(recorder).Options;
-        await using (var db = new SqliteCrmDbContext(options))
+        await using (var db = await _db.FactoryWith(recorder).CreateDbContextAsync())
         {
             await CustomerPurge.DeleteRowsAsync(db, [referrer.Id], CancellationToken.None);
         }

@@ -82,7 +82,7 @@ public sealed class QuickSearchOrderTests : IAsyncLifetime
         }
 
         var commands = new List<string>();
-        var service = new CustomerService(new RecordingFactory(_w.Db.File, commands), TimeProvider.System);
+        var service = new CustomerService(_w.Db.FactoryWith(new Recorder(commands)), TimeProvider.System);
         var checkedPairs = 0;
         foreach (var user in new[] { _w.Admin, _w.Lan, _w.Minh })
         {
@@ -126,14 +126,6 @@ public sealed class QuickSearchOrderTests : IAsyncLifetime
             : SearchKey.Fold(term);
         return visible.Where(c => c.SearchText.Contains(fragment, StringComparison.Ordinal))
             .OrderBy(key, StringComparer.Ordinal).ThenBy(c => c.Id).Select(c => c.Id).ToList();
-    }
-
-    private sealed class RecordingFactory(string file, List<string> commands) : IDbContextFactory<CrmDbContext>
-    {
-        private readonly DbContextOptions<SqliteCrmDbContext> _options = new DbContextOptionsBuilder<SqliteCrmDbContext>()
-            .UseSqlite($"Data Source={file};Pooling=False").AddInterceptors(new Recorder(commands)).Options;
-
-        public CrmDbContext CreateDbContext() => new SqliteCrmDbContext(_options);
     }
 
     /// <summary>Sees each command sent.</summary>
