@@ -49,8 +49,9 @@ internal static class FloorsBench
         const string search = "nguyen";
         var leading = $"SELECT Id, NameKey FROM Customers WHERE NOT IsDeleted AND NameKey >= '{search}' AND NameKey < '{search}' || char(1114111) ORDER BY NameKey, Id LIMIT {Page}";
         var inside = $"""
-            SELECT c.Id, c.NameKey FROM CustomerSearchFts f JOIN Customers c ON c.Id = f.rowid
-            WHERE f.CustomerSearchFts MATCH '"{search}" NOT ^"{search}"' AND NOT c.IsDeleted ORDER BY c.NameKey, c.Id LIMIT {Page}
+            SELECT c.Id, c.NameKey FROM CustomerSearchTailFts f JOIN Customers c ON c.Id = f.rowid
+            WHERE f.CustomerSearchTailFts MATCH '"{search}"' AND NOT c.IsDeleted AND substr(c.SearchText, 1, {search.Length}) <> '{search}'
+            ORDER BY c.NameKey, c.Id LIMIT {Page}
             """;
 
         var cases = new List<(string Name, Func<Task<object>> Product, string[] Floor)>

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CrmBlazor.Data;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using SQLitePCL;
@@ -173,8 +174,7 @@ internal static class ImportFloor
         var outOfIndex = set.SearchTextGone.Concat(set.SearchTextChanged).ToArray();
         if (outOfIndex.Length > 0)
         {
-            await ExecAsync(connection, tx, "INSERT INTO \"CustomerSearchFts\"(\"CustomerSearchFts\", rowid, \"SearchText\") " +
-                                            $"SELECT 'delete', \"Id\", \"SearchText\" FROM \"Customers\" WHERE \"Id\" IN ({string.Join(',', outOfIndex)})");
+            await ExecAsync(connection, tx, CustomerSearchTables.RemoveRows($"\"Id\" IN ({string.Join(',', outOfIndex)})"));
         }
 
         foreach (var t in Enumerable.Reverse(set.Tables).Where(t => t.Deletes.Count > 0))
@@ -194,8 +194,7 @@ internal static class ImportFloor
         var intoIndex = set.SearchTextNew.Concat(set.SearchTextChanged).ToArray();
         if (intoIndex.Length > 0)
         {
-            await ExecAsync(connection, tx, "INSERT INTO \"CustomerSearchFts\"(rowid, \"SearchText\") " +
-                                            $"SELECT \"Id\", \"SearchText\" FROM \"Customers\" WHERE \"Id\" IN ({string.Join(',', intoIndex.Order())})");
+            await ExecAsync(connection, tx, CustomerSearchTables.AddRows($"\"Id\" IN ({string.Join(',', intoIndex.Order())})"));
         }
 
         foreach (var trigger in triggers)

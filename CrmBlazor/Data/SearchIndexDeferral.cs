@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace CrmBlazor.Data;
 
 /// <summary>
-/// SQLite: the customers' search index (FTS5, "CustomerSearchFts") written once at the end of a large write instead of by
+/// SQLite: the customers' search indexes (FTS5, <see cref="CustomerSearchTables"/>) written once at the end of a large write instead of by
 /// its insert and update triggers row by row. FTS5 flushes its pending terms at the end of every statement that writes
 /// through a trigger, so a write in many statements leaves many small index segments to merge; the same rows added in
 /// one statement after the customers cost a fraction of that. The two triggers are dropped inside the writer's
@@ -15,6 +15,8 @@ namespace CrmBlazor.Data;
 public sealed class SearchIndexDeferral
 {
     private static readonly string[] Deferred = ["Customers_SearchFts_Insert", "Customers_SearchFts_Update"];
+
+    private static readonly System.Text.Json.JsonSerializerOptions RawText = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly List<string> _definitions;
     private readonly int _lastId;
@@ -77,22 +79,24 @@ public sealed class SearchIndexDeferral
         _finished = true;
         if (_indexed.Count > 0)
         {
-            // External-content FTS5 removes a row by the exact text it indexed.
-            await SqliteJsonRows.InsertAsync(db, "CustomerSearchFts", ["CustomerSearchFts", "rowid", "SearchText"],
-                _indexed.OrderBy(e => e.Key).Select(e => new object?[] { "delete", e.Key, e.Value }), [], ct);
+            // Both indexes remove a row by the exact text they were given: the remembered text, whole and without its
+            // first character (SQLite's substr, as the triggers compute it).
             await using var command = db.Database.GetDbConnection().CreateCommand();
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = "INSERT INTO \"CustomerSearchFts\"(rowid, \"SearchText\") SELECT \"Id\", \"SearchText\" FROM \"Customers\" " +
-                                  "WHERE \"Id\" IN (SELECT value FROM json_each(@ids)) ORDER BY \"Id\"";
-            var ids = command.CreateParameter();
-            ids.ParameterName = "@ids";
-            ids.Value = "[" + string.Join(',', _indexed.Keys) + "]";
-            command.Parameters.Add(ids);
+            command.CommandText =
+                $"INSERT INTO \"{CustomerSearchTables.Text}\"(\"{CustomerSearchTables.Text}\", rowid, \"SearchText\") " +
+                "SELECT 'delete', value ->> 0, value ->> 1 FROM json_each(@rows) ORDER BY value ->> 0;\n" +
+                $"INSERT INTO \"{CustomerSearchTables.Tail}\"(\"{CustomerSearchTables.Tail}\", rowid, \"SearchText\") " +
+                $"SELECT 'delete', value ->> 0, {CustomerSearchTables.TailOf("value ->> 1")} FROM json_each(@rows) ORDER BY value ->> 0;\n" +
+                CustomerSearchTables.AddRows("\"Id\" IN (SELECT value ->> 0 FROM json_each(@rows))");
+            var rows = command.CreateParameter();
+            rows.ParameterName = "@rows";
+            rows.Value = System.Text.Json.JsonSerializer.Serialize(_indexed.Select(e => new object[] { e.Key, e.Value }), RawText);
+            command.Parameters.Add(rows);
             await command.ExecuteNonQueryAsync(ct);
         }
 
-        await ExecuteAsync(db, "INSERT INTO \"CustomerSearchFts\"(rowid, \"SearchText\") SELECT \"Id\", \"SearchText\" FROM \"Customers\" " +
-                               $"WHERE \"Id\" > {_lastId.ToString(System.Globalization.CultureInfo.InvariantCulture)} ORDER BY \"Id\"", ct);
+        await ExecuteAsync(db, CustomerSearchTables.AddRows($"\"Id\" > {_lastId.ToString(System.Globalization.CultureInfo.InvariantCulture)}"), ct);
         foreach (var definition in _definitions)
         {
             await ExecuteAsync(db, definition, ct);

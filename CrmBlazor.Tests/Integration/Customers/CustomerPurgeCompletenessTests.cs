@@ -55,9 +55,11 @@ public class CustomerPurgeCompletenessTests : IAsyncLifetime
         ["AutomationEvent"] = (db, id) => db.AutomationOutbox.AnyAsync(x => x.CustomerId == id),
         ["ImportBatchItem"] = (db, id) => db.Set<ImportBatchItem>().AnyAsync(x => x.CustomerId == id && x.PreviousJson != null),
         ["WebhookDelivery"] = (db, _) => db.WebhookDeliveries.AnyAsync(x => x.Payload.Contains(PhoneFragment)),
-        // SQLite only: PostgreSQL searches Customers.SearchText itself (a trigram index, gone with the row).
+        // SQLite only: PostgreSQL searches Customers.SearchText itself (a trigram index, gone with the row). Both trigram
+        // indexes: the whole text's and the tail's (contentless, so only its own rows can say it forgot the customer).
         ["CustomerSearchIndexRow"] = async (db, _) =>
-            (await db.Database.SqlQueryRaw<int>($"SELECT rowid AS \"Value\" FROM \"CustomerSearchFts\" WHERE \"SearchText\" MATCH '\"{PhoneFragment}\"'").ToListAsync()).Count > 0,
+            (await db.Database.SqlQueryRaw<int>($"SELECT rowid AS \"Value\" FROM \"CustomerSearchFts\" WHERE \"SearchText\" MATCH '\"{PhoneFragment}\"'").ToListAsync()).Count > 0
+            || (await db.Database.SqlQueryRaw<int>($"SELECT rowid AS \"Value\" FROM \"CustomerSearchTailFts\" WHERE \"SearchText\" MATCH '\"{PhoneFragment}\"'").ToListAsync()).Count > 0,
     };
 
     /// <summary>Reviewed: these hold no customer's data (staff, organisation, settings, catalogues, the admin audit log).</summary>

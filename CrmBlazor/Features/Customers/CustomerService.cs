@@ -177,10 +177,9 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     /// <summary>
     /// A quick search sorted by name, on SQLite. The search text starts with the name key, so the matches fall into three
     /// disjoint parts: (A) names starting with the fragment — a range of the name index, read in order, as far as the
-    /// page needs; (B) texts containing it but not at their start — the trigram index's "phrase NOT ^phrase", usually
-    /// few; (L) texts starting with it although the name does not — the fragment runs on past a whole name into the
-    /// code or e-mail ("le thi hoa kh00"), found by those names. A common family name ("nguyen", 5% of a million
-    /// customers) is then a range walk instead of sorting 50,000 matches. Totals: A counted from the indexes (exact),
+    /// page needs; (B) texts containing it but not at their start — the tail trigram index's phrase, usually few; (L)
+    /// texts starting with it although the name does not — the fragment runs on past a whole name into the code or e-mail
+    /// ("le thi hoa kh00"), found by those names. A common family name ("nguyen", 5% of a million customers) is then a range walk instead of sorting 50,000 matches. Totals: A counted from the indexes (exact),
     /// B and L up to the search cap.
     /// </summary>
     private async Task<PagedResult<CustomerRow>> ByNameWithSearchAsync(CrmDbContext db, UserAccess user, CustomerListQuery query, CancellationToken ct,
@@ -639,16 +638,19 @@ public static class CustomerSearch
     public static bool UsesTextIndex(string? term) =>
         !string.IsNullOrWhiteSpace(term) && PhoneNormalizer.Normalize(term) is null && Fragment(term).Length >= 3;
 
-    /// <summary>Customers whose search text contains <paramref name="fragment"/> other than at its start (SQLite's trigram
-    /// index: "phrase NOT ^phrase").</summary>
+    /// <summary>Customers whose search text contains <paramref name="fragment"/> other than at its start: the tail index
+    /// finds it anywhere after the first character (<see cref="CustomerSearchTables"/>), less the texts that also start
+    /// with it (which the caller reads apart, from the name index).</summary>
     public static IQueryable<Customer> NotAtStart(IQueryable<Customer> customers, string fragment, CrmDbContext db) =>
-        Matching(customers, db, Phrase(fragment) + " NOT ^" + Phrase(fragment));
+        Matching(customers, db, Phrase(fragment), tail: true).Where(c => c.SearchText.Substring(0, fragment.Length) != fragment);
 
-    /// <summary>Customers the trigram index finds for an FTS5 <paramref name="match"/> expression. A join rather than
-    /// "Id IN (…)": the index's matches drive the loop, so a capped count stops early instead of first collecting them all.</summary>
-    private static IQueryable<Customer> Matching(IQueryable<Customer> customers, CrmDbContext db, string match) =>
-        customers.Join(db.Set<CustomerSearchIndexRow>()
-                .FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {match}"),
+    /// <summary>Customers the trigram index (the whole text's, or the tail's) finds for an FTS5 <paramref name="match"/>
+    /// expression. A join rather than "Id IN (…)": the index's matches drive the loop, so a capped count stops early
+    /// instead of first collecting them all.</summary>
+    private static IQueryable<Customer> Matching(IQueryable<Customer> customers, CrmDbContext db, string match, bool tail = false) =>
+        customers.Join(tail
+                ? db.Set<CustomerSearchIndexRow>().FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchTailFts\" WHERE \"CustomerSearchTailFts\" MATCH {match}")
+                : db.Set<CustomerSearchIndexRow>().FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {match}"),
             c => c.Id, m => m.RowId, (c, _) => c);
 
     private static string Phrase(string fragment) => "\"" + fragment.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
