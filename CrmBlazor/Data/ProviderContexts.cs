@@ -14,6 +14,8 @@ public sealed class SqliteCrmDbContext(DbContextOptions<SqliteCrmDbContext> opti
 
 public sealed class PostgresCrmDbContext(DbContextOptions<PostgresCrmDbContext> options) : CrmDbContext(options)
 {
+    protected override bool FilterColumnLeadsStageIndexes => false;
+
     protected override void OnModelCreating(Microsoft.EntityFrameworkCore.ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -106,6 +106,24 @@ public static class StageStays
             FROM "ChangeLog" AS e INNER JOIN "Customers" AS c ON c."Id" = e."CustomerId"
             WHERE e."Field" = '{Field}'{only}
             """;
+        if (customerIds is not null && provider.Contains("Npgsql", StringComparison.Ordinal))
+        {
+            // PostgreSQL: each customer's changes read through the stage index by customer, one customer at a time (a lateral
+            // subquery, kept apart by OFFSET 0). With "IN (…)" the plan rested on the statistics, which a large write makes
+            // stale inside its own transaction: on a change log that was small when last analysed, the import's and the
+            // undo's rebuilds read every stage change of the log for each chunk, slower with every chunk written.
+            var list = string.Join(',', customerIds.Select(id => id.ToString(CultureInfo.InvariantCulture)));
+            return $"""
+                UPDATE "ChangeLog" SET "StageSince" = s."Since"
+                FROM (SELECT e."Id", COALESCE(LAG(e."At") OVER (PARTITION BY k."Id" ORDER BY e."At", e."Id"), c."CreatedAt") AS "Since"
+                      FROM unnest(ARRAY[{list}]::integer[]) AS k("Id")
+                      INNER JOIN "Customers" AS c ON c."Id" = k."Id"
+                      CROSS JOIN LATERAL (SELECT x."Id", x."At" FROM "ChangeLog" AS x
+                                          WHERE x."Field" = '{Field}' AND x."CustomerId" = k."Id" OFFSET 0) AS e) AS s
+                WHERE "ChangeLog"."Id" = s."Id" AND ("ChangeLog"."StageSince" IS NULL OR "ChangeLog"."StageSince" <> s."Since");
+                """;
+        }
+
         return provider.Contains("SqlServer", StringComparison.Ordinal)
             ? $"""
                 UPDATE l SET "StageSince" = s."Since"

@@ -31,13 +31,6 @@ public sealed class ChangeLogEntryConfiguration : IEntityTypeConfiguration<Chang
         b.Property(c => c.Origin).HasMaxLength(20).IsRequired();
         b.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(c => new { c.CustomerId, c.At });
-        // The reports' pipeline movement (R8) reads a period's stage changes from these two partial indexes alone, never
-        // from the rows: each change with its customer, stages and stay start (StageStays); and a customer's first stage
-        // change, whose old stage is the one it was created in. Only stage changes: their values are short ids, where other
-        // fields' values (up to 2,000 characters) would not fit an index entry everywhere.
-        b.HasIndex(c => new { c.Field, c.At, c.CustomerId, c.OldValue, c.NewValue, c.StageSince }, "IX_ChangeLog_Stage")
-            .HasFilter($"\"Field\" = '{StageStays.Field}'");
-        b.HasIndex(c => new { c.Field, c.CustomerId, c.At, c.Id, c.OldValue }, "IX_ChangeLog_StageByCustomer")
-            .HasFilter($"\"Field\" = '{StageStays.Field}'");
+        // The stage changes' two partial indexes: CrmDbContext.ApplyStageChangeIndexes (their key depends on the provider).
     }
 }

@@ -335,10 +335,10 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId", "At");
 
-                    b.HasIndex(new[] { "Field", "At", "CustomerId", "OldValue", "NewValue", "StageSince" }, "IX_ChangeLog_Stage")
+                    b.HasIndex(new[] { "At", "CustomerId", "OldValue", "NewValue", "StageSince" }, "IX_ChangeLog_Stage")
                         .HasFilter("\"Field\" = 'RelationshipId'");
 
-                    b.HasIndex(new[] { "Field", "CustomerId", "At", "Id", "OldValue" }, "IX_ChangeLog_StageByCustomer")
+                    b.HasIndex(new[] { "CustomerId", "At", "Id", "OldValue" }, "IX_ChangeLog_StageByCustomer")
                         .HasFilter("\"Field\" = 'RelationshipId'");
 
                     b.ToTable("ChangeLog", (string)null);
