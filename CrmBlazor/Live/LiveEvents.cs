@@ -125,22 +125,33 @@ public sealed record RelationshipsChanged(string? ByUserId) : LiveEvent
 /// Customer sources or groups (<paramref name="Kind"/>) were added, renamed, reordered, merged or deleted: screens that
 /// show their names or offer them as choices reload them. A merge names the entry that went (<paramref name="MergedFromId"/>)
 /// and the one its customers went to (<paramref name="MergedIntoId"/>); the customers it moved get their own
-/// <see cref="CustomersChanged"/>.
+/// <see cref="CustomersChanged"/>. A deletion names the entry deleted (<paramref name="DeletedId"/>).
 /// </summary>
-public sealed record CatalogChanged(CatalogKind Kind, string? ByUserId, int? MergedFromId = null, int? MergedIntoId = null) : LiveEvent
+public sealed record CatalogChanged(CatalogKind Kind, string? ByUserId, int? MergedFromId = null, int? MergedIntoId = null, int? DeletedId = null)
+    : LiveEvent
 {
     public override IEnumerable<string> Topics() => [LiveTopics.Catalog];
 
     /// <summary>
     /// Where a filter on entry <paramref name="id"/> goes after <paramref name="changes"/>: the same entry while it
-    /// <paramref name="exists"/>, else the entry it was merged into (its customers are there now), else none.
+    /// <paramref name="exists"/>, else the entry it was merged into (its customers are there now), else none when it was
+    /// deleted. An entry gone without its merge or deletion among the changes stays as it is: the screen reloaded the
+    /// choices for an earlier event and found the entry already gone, and the event that says where it went is on its
+    /// way (a rename then a merge in quick succession dropped the filter the merge should have moved). After a
+    /// <paramref name="resync"/> events may have been lost: an entry gone is dropped.
     /// </summary>
-    public static int? Follow(int? id, CatalogKind kind, IEnumerable<CatalogChanged> changes, Func<int, bool> exists)
+    public static int? Follow(int? id, CatalogKind kind, IEnumerable<CatalogChanged> changes, Func<int, bool> exists, bool resync = false)
     {
         var seen = new HashSet<int>();
         while (id is int current && !exists(current) && seen.Add(current))
         {
-            id = changes.LastOrDefault(c => c.Kind == kind && c.MergedFromId == current)?.MergedIntoId;
+            var merged = changes.LastOrDefault(c => c.Kind == kind && c.MergedFromId == current);
+            if (merged is null)
+            {
+                return resync || changes.Any(c => c.Kind == kind && c.DeletedId == current) ? null : current;
+            }
+
+            id = merged.MergedIntoId;
         }
 
         return id is int found && exists(found) ? found : null;

@@ -140,7 +140,7 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
         db.AddAudit(user, AuditActions.SettingsChanged, Target(kind), id, entry.Name, AuditRecorder.Values(("name", entry.Name), ("deleted", false)),
             AuditRecorder.Values(("deleted", true)));
         await db.SaveChangesAsync(ct);
-        Publish(kind, user);
+        live.Publish(new CatalogChanged(kind, user.UserId, DeletedId: id));
     }
 
     /// <summary>
