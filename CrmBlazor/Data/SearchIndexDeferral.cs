@@ -4,13 +4,14 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace CrmBlazor.Data;
 
 /// <summary>
-/// SQLite: the customers' search indexes (FTS5, <see cref="CustomerSearchTables"/>) written once at the end of a large write instead of by
-/// its insert and update triggers row by row. FTS5 flushes its pending terms at the end of every statement that writes
-/// through a trigger, so a write in many statements leaves many small index segments to merge; the same rows added in
-/// one statement after the customers cost a fraction of that. The two triggers are dropped inside the writer's
-/// transaction and created again, from their own stored definitions, before it commits: other connections never see
-/// the schema without them (SQLite's write transaction is exclusive, readers see the last commit), and a rollback brings
-/// them back by itself. The delete trigger stays: deletes keep the index in step as they go.
+/// SQLite: the customers' search indexes (FTS5, <see cref="CustomerSearchTables"/>) written once at the end of a large
+/// write instead of by its insert and update triggers row by row. FTS5 flushes its pending terms at the end of every
+/// statement that writes through a trigger, so a write in many statements leaves many small index segments to merge;
+/// the same rows added in one statement after the customers cost a fraction of that. The two triggers are dropped
+/// inside the writer's transaction and created again, from their own stored definitions, before it commits: other
+/// connections never see the schema without them (SQLite's write transaction is exclusive, readers see the last
+/// commit), and a rollback brings them back by itself. The delete trigger stays: deletes keep the index in step as they
+/// go.
 /// </summary>
 public sealed class SearchIndexDeferral
 {
