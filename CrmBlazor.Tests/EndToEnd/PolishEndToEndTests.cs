@@ -271,4 +271,39 @@ public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string
         await Assertions.Expect(emailCells.First).ToBeVisibleAsync();
         Assert.InRange((await email.BoundingBoxAsync())!.Width, before - 3, before + 3);
     }
+
+    [Fact]
+    public async Task A_quick_search_typed_in_the_box_lists_every_match_in_name_order_those_holding_it_inside_too()
+    {
+        // #25: the name order's matches come from the name index (names starting with the term) and the tail trigram
+        // index (texts holding it anywhere else: a company whose contact's e-mail is nguyen.…@…); the grid shows them
+        // merged, as a plain scan of the customers would order them.
+        var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        // A name holding it inside (the demo's e-mails start with the contact's own name).
+        await App.CreateCustomerAsync("Công ty Nguyên Phát", "0912345670", await App.AdminIdAsync());
+        List<int> expected;
+        await using (var db = await App.DbFactory.CreateDbContextAsync())
+        {
+            var live = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+                db.Customers.Where(c => !c.IsDeleted).Select(c => new { c.Id, c.NameKey, c.SearchText }));
+            var matching = live.Where(c => c.SearchText.Contains("nguyen", StringComparison.Ordinal))
+                .OrderBy(c => c.NameKey, StringComparer.Ordinal).ThenBy(c => c.Id).ToList();
+            // The first page holds both kinds, or the test would not see the tail index at work.
+            Assert.Contains(matching.Take(25), c => !c.NameKey.StartsWith("nguyen", StringComparison.Ordinal));
+            Assert.Contains(matching.Take(25), c => c.NameKey.StartsWith("nguyen", StringComparison.Ordinal));
+            expected = matching.Take(25).Select(c => c.Id).ToList();
+        }
+
+        var box = page.Locator(".search-box input");
+        await box.ClickAsync();
+        await box.PressSequentiallyAsync("nguyen", new() { Delay = 30 });
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("search=nguyen"));
+        var rows = page.Locator("[data-testid=customer-grid] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(expected.Count, new() { Timeout = 15_000 });
+        // Each row's customer, from the first link to its page in the row.
+        var hrefs = await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.querySelector(\"a[href*='customers/']\").getAttribute('href'))");
+        var shown = hrefs.Select(h => int.Parse(h[(h.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(expected, shown);
+        await ShotAsync(page, "quick-search-nguyen");
+    }
 }
