@@ -140,7 +140,7 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
         db.AddAudit(user, AuditActions.SettingsChanged, Target(kind), id, entry.Name, AuditRecorder.Values(("name", entry.Name), ("deleted", false)),
             AuditRecorder.Values(("deleted", true)));
         await db.SaveChangesAsync(ct);
-        live.Publish(new CatalogChanged(kind, user.UserId, DeletedId: id));
+        Publish(kind, user, deletedId: id);
     }
 
     /// <summary>
@@ -258,7 +258,8 @@ public sealed class CatalogService(IDbContextFactory<CrmDbContext> dbFactory, IL
         }
     }
 
-    private void Publish(CatalogKind kind, UserAccess user) => live.Publish(new CatalogChanged(kind, user.UserId));
+    private void Publish(CatalogKind kind, UserAccess user, int? deletedId = null) =>
+        live.Publish(new CatalogChanged(kind, user.UserId, DeletedId: deletedId));
 }
 
 public static class CatalogFeature

@@ -179,8 +179,9 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     /// disjoint parts: (A) names starting with the fragment — a range of the name index, read in order, as far as the
     /// page needs; (B) texts containing it but not at their start — the tail trigram index's phrase, usually few; (L)
     /// texts starting with it although the name does not — the fragment runs on past a whole name into the code or e-mail
-    /// ("le thi hoa kh00"), found by those names. A common family name ("nguyen", 5% of a million customers) is then a range walk instead of sorting 50,000 matches. Totals: A counted from the indexes (exact),
-    /// B and L up to the search cap.
+    /// ("le thi hoa kh00"), found by those names. A common family name ("nguyen", 5% of a million customers) is then a
+    /// range walk instead of sorting 50,000 matches. Totals: A counted from the indexes (exact), B and L up to the search
+    /// cap.
     /// </summary>
     private async Task<PagedResult<CustomerRow>> ByNameWithSearchAsync(CrmDbContext db, UserAccess user, CustomerListQuery query, CancellationToken ct,
         bool withTotal = true)
@@ -648,6 +649,7 @@ public static class CustomerSearch
     /// expression. A join rather than "Id IN (…)": the index's matches drive the loop, so a capped count stops early
     /// instead of first collecting them all.</summary>
     private static IQueryable<Customer> Matching(IQueryable<Customer> customers, CrmDbContext db, string match, bool tail = false) =>
+        // Two literal statements: the table's name cannot be a parameter, and FromSql keeps the match expression one.
         customers.Join(tail
                 ? db.Set<CustomerSearchIndexRow>().FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchTailFts\" WHERE \"CustomerSearchTailFts\" MATCH {match}")
                 : db.Set<CustomerSearchIndexRow>().FromSql($"SELECT rowid, '' AS \"SearchText\" FROM \"CustomerSearchFts\" WHERE \"CustomerSearchFts\" MATCH {match}"),
