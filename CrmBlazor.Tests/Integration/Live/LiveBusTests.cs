@@ -20,7 +20,6 @@ public sealed class LiveBusTests
     public async Task A_blocked_subscriber_holds_up_neither_the_publisher_nor_the_other_subscribers(string kind)
     {
         await using var world = await BusWorld.CreateAsync(kind);
-        var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var blockedCalls = 0;
         using var blocked = world.Receiver.Subscribe([LiveTopics.Customer(1)], async _ =>
         {
@@ -138,6 +137,24 @@ public sealed class LiveBusTests
 
             await gate.Task;
         });
+
+        // The loop must already be stuck in the handler before the flood: if it started late, it could drain one
+        // overflow while the publisher was still writing, and a second overflow would rightly earn a second resync.
+        bus.Publish(new CustomerChanged(1, ChangeKinds.Updated, "u", CustomerChange.Details, 0));
+        var deadline = DateTime.UtcNow + Wait;
+        while (true)
+        {
+            lock (seen)
+            {
+                if (seen.Count == 1)
+                {
+                    break;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The subscriber never received the first event.");
+            await Task.Delay(5);
+        }
 
         var published = 3 * 256;
         for (var v = 1; v <= published; v++)
