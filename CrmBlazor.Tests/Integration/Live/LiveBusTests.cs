@@ -20,6 +20,7 @@ public sealed class LiveBusTests
     public async Task A_blocked_subscriber_holds_up_neither_the_publisher_nor_the_other_subscribers(string kind)
     {
         await using var world = await BusWorld.CreateAsync(kind);
+        var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var blockedCalls = 0;
         using var blocked = world.Receiver.Subscribe([LiveTopics.Customer(1)], async _ =>
         {
