@@ -178,6 +178,11 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
             Expect(count == expectedLive.Count, $"count for {userId}: expected {expectedLive.Count}, got {count}");
             var fastCount = await CustomerScope.CountVisibleAsync(db, access);
             Expect(fastCount == expectedLive.Count, $"CountVisibleAsync for {userId}: expected {expectedLive.Count}, got {fastCount}");
+            if (access.Has(Rights.CustomersAccess))
+            {
+                await CheckPagesAsync(db, access, userId);
+            }
+
             var withTrash = await CustomerScope.Apply(db.Customers, db, access).Select(c => c.Id).ToListAsync();
             Expect(expectedAll.SetEquals(withTrash), $"list with trash for {userId}: expected {expectedAll.Count}, got {withTrash.Count}");
 
@@ -197,6 +202,35 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
                 Expect(await CustomerScope.CanEdit(db, access, c.Id) == (sees && !c.Deleted && canEditRight), $"CanEdit {c.Id} for {userId}");
                 var mayComment = sees && !c.Deleted && (canEditRight || expectedInvolved.Contains(c.Id));
                 Expect(await CrmBlazor.Features.Comments.CommentService.CanCommentAsync(db, access, c.Id) == mayComment, $"CanComment {c.Id} for {userId}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The list's pages (CustomerService.PageRowsAsync, which reads a scoped user's pages as a union of the scope's
+    /// OR-free parts) hold exactly the rows of the plain scoped query, sorted and paged: same rows, same order, ties
+    /// (no code, one owner) broken alike.
+    /// </summary>
+    private async Task CheckPagesAsync(CrmDbContext db, UserAccess access, string userId)
+    {
+        var service = new CrmBlazor.Features.Customers.CustomerService(factory, TimeProvider.System);
+        const int size = 7;
+        var sorts = new (CrmBlazor.Features.Customers.CustomerSort Sort, bool Descending, Func<IQueryable<Customer>, IQueryable<Customer>> Order)[]
+        {
+            (CrmBlazor.Features.Customers.CustomerSort.Name, false, q => q.OrderBy(c => c.NameKey).ThenBy(c => c.Id)),
+            (CrmBlazor.Features.Customers.CustomerSort.Name, true, q => q.OrderByDescending(c => c.NameKey).ThenByDescending(c => c.Id)),
+            (CrmBlazor.Features.Customers.CustomerSort.Code, false, q => q.OrderBy(c => c.Code).ThenBy(c => c.Id)),
+            (CrmBlazor.Features.Customers.CustomerSort.Owner, false,
+                q => q.OrderBy(c => db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault()).ThenBy(c => c.Id)),
+        };
+        foreach (var (sort, descending, order) in sorts)
+        {
+            foreach (var page in new[] { 0, 1, 3 })
+            {
+                var expected = await order(CustomerScope.Visible(db, access)).Skip(page * size).Take(size).Select(c => c.Id).ToListAsync();
+                var rows = await service.PageRowsAsync(access, new CrmBlazor.Features.Customers.CustomerListQuery { Sort = sort, Descending = descending, Page = page, PageSize = size });
+                Expect(expected.SequenceEqual(rows.Select(r => r.Id)),
+                    $"page {page} by {sort}{(descending ? " desc" : "")} for {userId}: expected [{string.Join(",", expected)}], got [{string.Join(",", rows.Select(r => r.Id))}]");
             }
         }
     }
