@@ -75,13 +75,21 @@ public sealed class CatalogLiveBoardTests : MudTestContext, IAsyncLifetime
     private static int[] Cards(IRenderedComponent<BoardPage> cut) =>
         cut.FindAll("[data-testid=board-card]").Select(c => int.Parse(c.GetAttribute("data-customer")!, CultureInfo.InvariantCulture)).Order().ToArray();
 
-    private static List<AngleSharp.Dom.IElement> Filters(IRenderedComponent<BoardPage> cut) =>
-        cut.FindAll(".mud-select .mud-input-control").Where(e => e.ClassList.Contains("board-filter") || e.Closest(".board-filter") is not null).ToList();
+    /// <summary>The filter selects of the board's open filters panel (which MudBlazor renders in the popover provider).</summary>
+    private static List<AngleSharp.Dom.IElement> Filters(IRenderedComponent<MudPopoverProvider> popovers) =>
+        popovers.FindAll(".mud-select .mud-input-control").Where(e => e.ClassList.Contains("board-filter") || e.Closest(".board-filter") is not null).ToList();
 
-    /// <summary>Opens one of the board's filters (owner, source, group: 0, 1, 2) and returns the names it offers.</summary>
+    /// <summary>Opens the filters panel if closed, then one of its filters (owner, source, group: 0, 1, 2), and returns
+    /// the names it offers.</summary>
     private static async Task<string[]> OpenFilterAsync(IRenderedComponent<BoardPage> cut, IRenderedComponent<MudPopoverProvider> popovers, int index)
     {
-        await Filters(cut)[index].MouseDownAsync(new MouseEventArgs());
+        if (popovers.FindAll("[data-testid=board-filters-panel]").Count == 0)
+        {
+            await cut.Find("[data-testid=board-filters-button]").ClickAsync(new MouseEventArgs());
+            popovers.WaitForAssertion(() => Assert.Equal(3, Filters(popovers).Count), Wait);
+        }
+
+        await Filters(popovers)[index].MouseDownAsync(new MouseEventArgs());
         popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll(".mud-popover-open .mud-list-item")), Wait);
         return popovers.FindAll(".mud-popover-open .mud-list-item").Select(i => i.TextContent.Trim()).ToArray();
     }
@@ -111,15 +119,12 @@ public sealed class CatalogLiveBoardTests : MudTestContext, IAsyncLifetime
         }
 
         // The board now filters on Đại lý, where both customers are, without a reload.
-        cut.WaitForAssertion(() =>
-        {
-            Assert.Equal([_duc, _anh], Cards(cut));
-            Assert.Equal("Đại lý", Filters(cut)[2].QuerySelector("input")!.GetAttribute("value"));
-        }, Wait);
+        cut.WaitForAssertion(() => Assert.Equal([_duc, _anh], Cards(cut)), Wait);
+        popovers.WaitForAssertion(() => Assert.Equal("Đại lý", Filters(popovers)[2].QuerySelector("input")!.GetAttribute("value")), Wait);
         Assert.Equal(["Đại lý"], await OpenFilterAsync(cut, popovers, 2));
-        await Filters(cut)[2].MouseDownAsync(new MouseEventArgs());
+        await Filters(popovers)[2].MouseDownAsync(new MouseEventArgs());
         Assert.Equal(["Zalo OA"], await OpenFilterAsync(cut, popovers, 1));
-        await Filters(cut)[1].MouseDownAsync(new MouseEventArgs());
+        await Filters(popovers)[1].MouseDownAsync(new MouseEventArgs());
 
         // The group filtered on is renamed: the filter says its new name.
         using (var scope = Services.CreateScope())
@@ -127,7 +132,16 @@ public sealed class CatalogLiveBoardTests : MudTestContext, IAsyncLifetime
             await scope.ServiceProvider.GetRequiredService<CatalogService>().RenameAsync(manager, CatalogKind.Groups, _dealers, "Đại lý cấp 1");
         }
 
-        cut.WaitForAssertion(() => Assert.Equal("Đại lý cấp 1", Filters(cut)[2].QuerySelector("input")!.GetAttribute("value")), Wait);
+        popovers.WaitForAssertion(() => Assert.Equal("Đại lý cấp 1", Filters(popovers)[2].QuerySelector("input")!.GetAttribute("value")), Wait);
         Assert.Equal([_duc, _anh], Cards(cut));
+
+        // Closed, the panel keeps no select in the circuit; the filter shows as a chip with the group's new name.
+        await popovers.FindAll("[data-testid=board-filters-panel] button").Single(b => b.TextContent.Trim() is "Done" or "Xong").ClickAsync(new MouseEventArgs());
+        popovers.WaitForAssertion(() => Assert.Empty(Filters(popovers)), Wait);
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains(cut.FindAll("[data-testid=board-filter-chip]"), c => c.TextContent.Contains("Đại lý cấp 1", StringComparison.Ordinal));
+            Assert.Contains("(1)", cut.Find("[data-testid=board-filters-button]").TextContent, StringComparison.Ordinal);
+        }, Wait);
     }
 }

@@ -92,8 +92,12 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
         Assert.Equal(all.Columns.Sum(), all.Total);
 
         // The owner filter with the mouse: the cards first, then the counts of Lan's customers, exact (they sum to the total).
+        await manager.GetByTestId("board-filters-button").ClickAsync();
         await manager.Locator(".board-filter").First.ClickAsync();
         await manager.GetByRole(AriaRole.Option, new() { Name = "Nguyễn Thị Lan" }).ClickAsync();
+        // The chosen owner shows as a chip beside the filters button once the panel is closed.
+        await manager.GetByTestId("board-filters-panel").GetByRole(AriaRole.Button, new() { Name = "Xong" }).ClickAsync();
+        await Assertions.Expect(manager.GetByTestId("board-filter-chip")).ToContainTextAsync("Nguyễn Thị Lan");
         await Assertions.Expect(manager.GetByTestId("board-total")).Not.ToHaveTextAsync(new Regex($"\\b{all.Total}\\b"));
         var filtered = await CountsAsync(manager);
         Assert.Equal(filtered.Columns.Sum(), filtered.Total);
