@@ -146,7 +146,7 @@ public sealed class BoardPageTests : MudTestContext, IAsyncLifetime
         cut.Find($"[data-testid=board-column][data-relationship='{relationshipId}']");
 
     private static IElement DropItem(IRenderedComponent<BoardPage> cut, int customerId) =>
-        cut.FindAll("[data-testid=board-drop-item]").Single(e => e.QuerySelector($"[data-customer='{customerId}']") is not null);
+        cut.Find($"[data-testid=board-card][data-customer='{customerId}']");
 
     [Fact]
     public void Columns_show_name_exact_count_and_share_of_the_visible_customers()

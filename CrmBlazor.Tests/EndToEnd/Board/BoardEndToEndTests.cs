@@ -188,7 +188,7 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
         var customerId = await card.GetAttributeAsync("data-customer");
         var source = await card.EvaluateAsync<string>("e => e.closest('[data-testid=board-column]').getAttribute('aria-label')");
         var target = DatabaseInitializer.DefaultRelationships.First(n => n != source && n != quoted);
-        var dragged = manager.GetByTestId("board-drop-item").Filter(new() { Has = manager.Locator($"[data-customer='{customerId}']") });
+        var dragged = manager.Locator($"[data-testid=board-card][data-customer='{customerId}']");
         // By hand with the mouse, to see the column under the card outlined while it is held there (and its own not).
         await dragged.HoverAsync();
         await manager.Mouse.DownAsync();

@@ -23,7 +23,7 @@ const columnDragStart = e => {
         return;
     }
 
-    const dragged = e.target.closest('[data-testid=board-drop-item][draggable=true], [data-testid=board-column-header][draggable=true]');
+    const dragged = e.target.closest('[data-testid=board-card][draggable=true], [data-testid=board-column-header][draggable=true]');
     dragSource = dragged?.closest('[data-testid=board-column]') ?? null;
     if (e.target.closest('[data-testid=board-column-header][draggable=true]')) {
         document.documentElement.classList.add('board-column-dragging');
