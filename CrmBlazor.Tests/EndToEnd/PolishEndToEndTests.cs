@@ -47,6 +47,33 @@ public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string
     }
 
     [Fact]
+    public async Task The_help_and_language_menus_open_on_a_click_and_lead_where_they_say()
+    {
+        var page = await SignedInAsync(DatabaseInitializer.AdminUserName, CrmAppFactory.AdminPassword);
+        // Closed, the app bar's menus build no list (#25: a menu list per circuit was six components).
+        await Assertions.Expect(page.GetByRole(AriaRole.Menu)).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Trợ giúp" }).ClickAsync();
+        await ShotAsync(page, "help-menu");
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Tài liệu API" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/help/api"));
+
+        await page.GotoAsync(App.ServerAddress + "/customers");
+        await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Ngôn ngữ" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Tiếng Việt" })).ToBeDisabledAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "English" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Customers", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers"));
+
+        // Escape closes a menu without choosing.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Language" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Tiếng Việt" }).FocusAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.GetByRole(AriaRole.Menu)).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task The_bell_opens_on_a_click_and_its_mention_leads_to_the_customer()
     {
         var page = await SignedInAsync("lan.nguyen", DemoDataSeeder.DemoPassword);
