@@ -87,7 +87,7 @@ public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string
         }
 
         var bell = page.GetByTestId("notifications");
-        await Assertions.Expect(page.Locator(".mud-badge").Filter(new() { HasText = "1" })).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("notifications-badge")).ToHaveTextAsync("1", new() { Timeout = 15_000 });
         await bell.ClickAsync();
         var item = page.GetByText("gọi lại khách giúp anh nhé");
         await Assertions.Expect(item).ToBeVisibleAsync();
