@@ -65,12 +65,16 @@ public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string
         await page.GetByRole(AriaRole.Menuitem, new() { Name = "English" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Customers", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/customers"));
+        await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
-        // Escape closes a menu without choosing.
+        // From the keyboard: an open menu takes the focus, Tab walks its entries, Escape closes it without choosing and
+        // gives the focus back to its button.
         await page.GetByRole(AriaRole.Button, new() { Name = "Language" }).ClickAsync();
-        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Tiếng Việt" }).FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Tiếng Việt" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.GetByRole(AriaRole.Menu)).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Language" })).ToBeFocusedAsync();
     }
 
     [Fact]
