@@ -70,6 +70,7 @@ public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string
         // From the keyboard: an open menu takes the focus, Tab walks its entries, Escape closes it without choosing and
         // gives the focus back to its button.
         await page.GetByRole(AriaRole.Button, new() { Name = "Language" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Menu)).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Tab");
         await Assertions.Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Tiếng Việt" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Escape");
