@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using AngleSharp.Dom;
 using Bunit;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Organization;
@@ -113,6 +114,42 @@ public sealed class CustomersPageTests : MudTestContext, IAsyncLifetime
         // The pager's third button, "next page" (its label is MudBlazor's own text here: bUnit has no app localizer).
         cut.FindAll(".mud-table-pagination-actions button")[2].Click();
         cut.WaitForAssertion(() => Assert.Contains("26–30 / 30", cut.Find(".mud-table-pagination").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void A_header_sorts_its_column_ascending_then_descending_then_back_to_the_default_order()
+    {
+        // #25: the grid is the page's own table; its headers sort as MudDataGrid's did (three clicks, back to by name).
+        var cut = Render<CustomersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody input[type=checkbox]").Count), TimeSpan.FromSeconds(10));
+        string[] Names() => [.. cut.FindAll("tbody td.f-name").Select(td => td.TextContent.Trim())];
+        IElement PhoneHeader() => cut.Find("th.colkey-phone");
+        Assert.Equal(["Đặng Văn Đức", "Trần Thị Ánh"], Names());
+        Assert.Null(PhoneHeader().GetAttribute("aria-sort"));
+
+        PhoneHeader().QuerySelector("button.grid-sort")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal("ascending", PhoneHeader().GetAttribute("aria-sort")), TimeSpan.FromSeconds(10));
+        Assert.Equal(["Đặng Văn Đức", "Trần Thị Ánh"], Names());
+
+        PhoneHeader().QuerySelector("button.grid-sort")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal("descending", PhoneHeader().GetAttribute("aria-sort")), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal(["Trần Thị Ánh", "Đặng Văn Đức"], Names()), TimeSpan.FromSeconds(10));
+        Assert.Contains("sort=phone", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri, StringComparison.OrdinalIgnoreCase);
+
+        PhoneHeader().QuerySelector("button.grid-sort")!.Click();
+        cut.WaitForAssertion(() => Assert.Null(PhoneHeader().GetAttribute("aria-sort")), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Equal(["Đặng Văn Đức", "Trần Thị Ánh"], Names()), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_row_shows_what_was_typed_as_text_never_as_markup()
+    {
+        // The rows' read-only cells are written as markup by the page: every value in them is encoded.
+        await _db.AddCustomerAsync("<img src=x onerror=alert(1)> & \"Co\"", "0933000444", _firstRelationship, _lan.Id);
+        var cut = Render<CustomersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("tbody input[type=checkbox]").Count), TimeSpan.FromSeconds(10));
+        Assert.Empty(cut.FindAll("tbody img"));
+        Assert.Contains(cut.FindAll("tbody td.f-name"), td => td.TextContent.Trim() == "<img src=x onerror=alert(1)> & \"Co\"");
     }
 
     [Fact]

@@ -265,7 +265,7 @@ public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string
         var edge = (await email.Locator(".mud-resizer").BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(edge.X + edge.Width / 2, edge.Y + 10);
         await page.Mouse.DownAsync();
-        // MudBlazor listens for the moves and the release only after a round trip; it marks the grid when it does.
+        // The page script follows the drag from the press on; it marks the table with the resize cursor meanwhile.
         await Assertions.Expect(page.Locator(".customer-grid .cursor-col-resize")).ToHaveCountAsync(1);
         for (var step = 1; step <= 10; step++)
         {
@@ -302,6 +302,14 @@ public sealed class PolishEndToEndTests() : BrowserAppTest(new Dictionary<string
         await Assertions.Expect(page.Locator("[data-live=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Assertions.Expect(emailCells.First).ToBeVisibleAsync();
         Assert.InRange((await email.BoundingBoxAsync())!.Width, before - 3, before + 3);
+
+        // The same header sorts by its column when its title is clicked, then the other way (#25: the grid's own table).
+        await email.GetByRole(AriaRole.Button, new() { Name = "Email" }).ClickAsync();
+        await Assertions.Expect(email).ToHaveAttributeAsync("aria-sort", "ascending");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("sort=Email"));
+        await email.GetByRole(AriaRole.Button, new() { Name = "Email" }).ClickAsync();
+        await Assertions.Expect(email).ToHaveAttributeAsync("aria-sort", "descending");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("desc=true"));
     }
 
     [Fact]
