@@ -17,8 +17,7 @@ public sealed record BoardCardContext(
     EventCallback<BoardCard> OnToggleMove,
     EventCallback<(BoardCard Card, int To)> OnMoveTo,
     EventCallback<KeyboardEventArgs> OnMoveKeyDown,
-    EventCallback<BoardCard> OnDragStart,
-    EventCallback OnDragEnd)
+    EventCallback<BoardCard> OnDragStart)
 {
     public string ColorOf(int relationshipId)
     {

@@ -25,6 +25,10 @@ const columnDragStart = e => {
 
     const dragged = e.target.closest('[data-testid=board-card][draggable=true], [data-testid=board-column-header][draggable=true]');
     dragSource = dragged?.closest('[data-testid=board-column]') ?? null;
+    // A card is markup without a handler of its own: the page learns here which card a drop will move.
+    if (dragged?.matches('[data-testid=board-card]') && board) {
+        board.invokeMethodAsync('CardDragStart', parseInt(dragged.dataset.customer, 10));
+    }
     if (e.target.closest('[data-testid=board-column-header][draggable=true]')) {
         document.documentElement.classList.add('board-column-dragging');
     }
@@ -45,8 +49,18 @@ const columnDragEnd = () => {
     dragSource = null;
 };
 
+// A card's move button (markup, data-script=move): a click, or Enter or Space on it, opens the card's list of places.
+const moveClick = e => {
+    const button = e.target instanceof Element ? e.target.closest('button[data-script=move]') : null;
+    const card = button?.closest('[data-testid=board-card]');
+    if (card && board) {
+        board.invokeMethodAsync('ToggleMoveFromScript', parseInt(card.dataset.customer, 10));
+    }
+};
+
 export function init(dotnet) {
     board = dotnet;
+    document.addEventListener('click', moveClick);
     document.addEventListener('dragstart', columnDragStart, true);
     document.addEventListener('dragover', columnDragOver, true);
     document.addEventListener('dragend', columnDragEnd, true);
@@ -75,6 +89,7 @@ export function scan() {
 }
 
 export function dispose() {
+    document.removeEventListener('click', moveClick);
     document.removeEventListener('dragstart', columnDragStart, true);
     document.removeEventListener('dragover', columnDragOver, true);
     document.removeEventListener('dragend', columnDragEnd, true);

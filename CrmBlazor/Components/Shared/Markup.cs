@@ -1,0 +1,17 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+
+namespace CrmBlazor.Components.Shared;
+
+/// <summary>
+/// Text written into markup that a page builds as one string (a grid row's cells, a board card's body): such markup
+/// reaches the browser as it is, so every value in it goes through <see cref="Encode"/>.
+/// </summary>
+public static class Markup
+{
+    // Only what HTML gives a meaning to is escaped: Vietnamese letters stay letters (the default encoder writes most of
+    // them as numeric references, doubling the markup a circuit keeps).
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    public static string Encode(string? text) => string.IsNullOrEmpty(text) ? string.Empty : Encoder.Encode(text);
+}
