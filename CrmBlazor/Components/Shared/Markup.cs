@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Components;
 using System.Text.Unicode;
 
 namespace CrmBlazor.Components.Shared;
@@ -14,4 +15,11 @@ public static class Markup
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
 
     public static string Encode(string? text) => string.IsNullOrEmpty(text) ? string.Empty : Encoder.Encode(text);
+
+    /// <summary>
+    /// A MudIconButton's label (its Material icon as SVG) for a plain button or link in MudBlazor's icon-button classes:
+    /// one frame of shared markup, where a MudIconButton kept two components (the button and its icon) in every circuit.
+    /// </summary>
+    public static MarkupString IconButtonLabel(string svg, string size = "medium") =>
+        new($"<span class=\"mud-icon-button-label\"><svg class=\"mud-icon-root mud-svg-icon mud-icon-size-{size}\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{svg}</svg></span>");
 }
