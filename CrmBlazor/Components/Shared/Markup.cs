@@ -16,10 +16,17 @@ public static class Markup
 
     public static string Encode(string? text) => string.IsNullOrEmpty(text) ? string.Empty : Encoder.Encode(text);
 
+    /// <summary>A Material icon (MudBlazor's Icons) as MudIcon draws it: one frame of shared markup, not a component.</summary>
+    public static MarkupString Icon(string svg, string size = "medium", string? extraClass = null) =>
+        new(IconSvg(svg, size, extraClass));
+
     /// <summary>
-    /// A MudIconButton's label (its Material icon as SVG) for a plain button or link in MudBlazor's icon-button classes:
-    /// one frame of shared markup, where a MudIconButton kept two components (the button and its icon) in every circuit.
+    /// A MudIconButton's label (its icon) for a plain button or link in MudBlazor's icon-button classes: one frame of
+    /// shared markup, where a MudIconButton kept two components (the button and its icon) in every circuit.
     /// </summary>
     public static MarkupString IconButtonLabel(string svg, string size = "medium") =>
-        new($"<span class=\"mud-icon-button-label\"><svg class=\"mud-icon-root mud-svg-icon mud-icon-size-{size}\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{svg}</svg></span>");
+        new("<span class=\"mud-icon-button-label\">" + IconSvg(svg, size, null) + "</span>");
+
+    private static string IconSvg(string svg, string size, string? extraClass) =>
+        $"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-{size}{(extraClass is null ? null : " " + extraClass)}\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{svg}</svg>";
 }
