@@ -44,6 +44,14 @@ public sealed class Customer
     public string? AvatarUrl { get; private set; }
     public int? SourceId { get; private set; }
     public int RelationshipId { get; private set; }
+
+    /// <summary>The stage the customer entered when created (R8 pipeline movement: a new customer of a period entered it
+    /// then). Set once; later moves change <see cref="RelationshipId"/> only.</summary>
+    public int EntryRelationshipId { get; private set; }
+
+    /// <summary>The date of the customer's first paying order (R8.1 conversion), null while there is none. Derived from the
+    /// orders and kept by the store with their ranks (PayingOrders), never set by the domain.</summary>
+    public DateOnly? FirstPaidOn { get; private set; }
     public string? OwnerId { get; private set; }
     public int? ReferrerCustomerId { get; private set; }
     public string? ReferrerUserId { get; private set; }
@@ -86,6 +94,7 @@ public sealed class Customer
         var customer = new Customer
         {
             RelationshipId = relationshipId,
+            EntryRelationshipId = relationshipId,
             OwnerId = ownerId,
             CreatedAt = utcNow,
             CreatedById = createdById,

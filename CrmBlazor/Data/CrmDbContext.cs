@@ -73,6 +73,9 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     /// <summary>Administration changes (issue #20): entries are only ever added.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
+    /// <summary>Counts the reports read instead of the rows, kept by database triggers (<see cref="Data.ReportTallies"/>).</summary>
+    public DbSet<ReportTally> ReportTallies => Set<ReportTally>();
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         var detect = DetectOnce();
@@ -197,7 +200,7 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
     /// <item><term>IX_Customers_Live_Relationship</term><description>the board: counts per stage and each column's cards (floors: board
     /// open); the relationship filter.</description></item>
     /// <item><term>IX_Customers_Live_CreatedAt</term><description>the grid sorted or filtered by creation date; new customers per period
-    /// (reports).</description></item>
+    /// with their source, entry stage, first payment and owner (reports: one range, nothing looked up per customer).</description></item>
     /// <item><term>IX_Customers_Live_LastContact, IX_Customers_Live_OwnerContact</term><description>"Don't forget" (R5.1): the list and its
     /// counter for everyone and per owner or team (grid: three counters).</description></item>
     /// <item><term>IX_Customers_Live_Source</term><description>the source filter; customers per source (reports); the total of live
@@ -217,7 +220,9 @@ public abstract class CrmDbContext(DbContextOptions options) : IdentityDbContext
         customer.HasIndex(c => new { c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_NameKey").HasFilter(live);
         customer.HasIndex(c => new { c.OwnerId, c.NameKey, c.Id, c.IsDeleted, c.RelationshipId }, "IX_Customers_Live_Owner").HasFilter(live);
         customer.HasIndex(c => new { c.RelationshipId, c.NameKey, c.Id, c.IsDeleted }, "IX_Customers_Live_Relationship").HasFilter(live);
-        customer.HasIndex(c => new { c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_CreatedAt").HasFilter(live);
+        // The period's new customers with what the reports group them by (R8.1: source, conversion, entry stage; owner for
+        // scoped readers) from the index alone.
+        customer.HasIndex(c => new { c.CreatedAt, c.Id, c.IsDeleted, c.SourceId, c.EntryRelationshipId, c.FirstPaidOn, c.OwnerId }, "IX_Customers_Live_CreatedAt").HasFilter(live);
         customer.HasIndex(c => new { c.LastContactAt, c.CreatedAt, c.Id, c.IsDeleted }, "IX_Customers_Live_LastContact").HasFilter(live);
         customer.HasIndex(c => new { c.SourceId, c.Id, c.IsDeleted }, "IX_Customers_Live_Source").HasFilter(live);
         // "Don't forget" counts of one owner (or a team's owners, R5.1) as index-only ranges.

@@ -8,7 +8,8 @@ namespace CrmBlazor.Data;
 /// The place of each paying order (not cancelled, something paid: R4.4's value counts it) among its customer's paying
 /// orders by date, then id: 1 for the first, 2 for the second…; null for an order that is not paying. Kept in the orders'
 /// shadow column <see cref="Column"/>, so "bought once or again by a day" (R8.1) counts the first and second orders dated
-/// by then from an index instead of grouping every order of every customer.
+/// by then from an index instead of grouping every order of every customer. The date of each customer's first paying order
+/// is kept on the customer beside it (<see cref="FirstPaidSql"/>), so conversion reads it with the new customers.
 /// <para>
 /// Kept exact by: every SaveChanges of <see cref="CrmDbContext"/> that adds, changes or deletes orders ranks their customers'
 /// orders again in the same transaction (<see cref="SaveAsync"/>), after taking those customers' rows, so two writes to one
@@ -129,8 +130,27 @@ public static class PayingOrders
                 """;
     }
 
+    /// <summary>
+    /// One statement that sets each customer's <see cref="Domain.Customers.Customer.FirstPaidOn"/> (of the given customers, or of
+    /// all) to the date of its order ranked first, null without one; rows already right are not written. Runs after
+    /// <see cref="RebuildSql"/>, whose ranks it reads.
+    /// </summary>
+    public static string FirstPaidSql(string provider, IReadOnlyCollection<int>? customerIds)
+    {
+        var first = $"(SELECT o.\"OrderDate\" FROM \"Orders\" AS o WHERE o.\"CustomerId\" = \"Customers\".\"Id\" AND o.\"{Column}\" = 1)";
+        var only = customerIds is null ? string.Empty
+            : $"\"Id\" IN ({string.Join(',', customerIds.Select(id => id.ToString(CultureInfo.InvariantCulture)))}) AND ";
+        const string Kept = "\"FirstPaidOn\"";
+        return $"""
+            UPDATE "Customers" SET {Kept} = {first}
+            WHERE {only}({Kept} <> {first} OR ({Kept} IS NULL AND {first} IS NOT NULL) OR ({Kept} IS NOT NULL AND {first} IS NULL));
+            """;
+    }
+
     private static IEnumerable<string> Statements(string provider, IEnumerable<int>? customerIds) =>
-        customerIds is null ? [RebuildSql(provider, null)] : customerIds.Distinct().Order().Chunk(Chunk).Select(c => RebuildSql(provider, c));
+        customerIds is null
+            ? [RebuildSql(provider, null), FirstPaidSql(provider, null)]
+            : customerIds.Distinct().Order().Chunk(Chunk).SelectMany(c => new[] { RebuildSql(provider, c), FirstPaidSql(provider, c) });
 
     /// <summary>The customers whose orders this save adds, changes or deletes (both customers of an order moved between them);
     /// the changes already detected.</summary>

@@ -21,6 +21,24 @@ public static class StageStays
     /// <summary>The change log's field of a stage change (relationship ids as old and new values).</summary>
     public const string Field = nameof(Customer.RelationshipId);
 
+    /// <summary>
+    /// One statement that gives every customer its <see cref="Customer.EntryRelationshipId"/> from its log, for the migration
+    /// that added the column: the stage its first stage change left, or the stage it is still in. New customers get it when
+    /// created.
+    /// </summary>
+    public static string EntrySql(string provider)
+    {
+        var sqlServer = provider.Contains("SqlServer", StringComparison.Ordinal);
+        var type = sqlServer ? "int" : provider.Contains("Sqlite", StringComparison.Ordinal) ? "INTEGER" : "integer";
+        var from = $"""
+            FROM "ChangeLog" AS e WHERE e."CustomerId" = "Customers"."Id" AND e."Field" = '{Field}' ORDER BY e."At", e."Id"
+            """;
+        var first = sqlServer
+            ? $"(SELECT TOP 1 CAST(e.\"OldValue\" AS {type}) {from})"
+            : $"(SELECT CAST(e.\"OldValue\" AS {type}) {from} LIMIT 1)";
+        return $"UPDATE \"Customers\" SET \"EntryRelationshipId\" = COALESCE({first}, \"RelationshipId\");";
+    }
+
     /// <summary>Customer ids per rebuild statement: the list is written into the SQL.</summary>
     private const int Chunk = 500;
 

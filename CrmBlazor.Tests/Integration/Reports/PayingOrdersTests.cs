@@ -12,7 +12,7 @@ namespace CrmBlazor.Tests.Integration.Reports;
 /// R8.1): after random order writes through the product — create in every status, edit the date, change the status,
 /// record payments, delete — and merges and unmerges that move orders between customers, every order's stored rank equals
 /// a plain C# ranking of the rows (paying = not cancelled and something paid, by date then id) and what the rebuild
-/// writes. On SQLite and PostgreSQL.
+/// writes; and every customer's kept first payment date equals the date of its first paying order. On SQLite and PostgreSQL.
 /// </summary>
 public class PayingOrdersTests : IAsyncLifetime
 {
@@ -91,6 +91,7 @@ public class PayingOrdersTests : IAsyncLifetime
 
             // After every write: a later write to the same customer would rank its orders again and hide a miss.
             Assert.Equal(await OracleAsync(), await RanksAsync());
+            Assert.Equal(await FirstPaidOracleAsync(), await FirstPaidAsync());
         }
 
         // Every kind of write ran, and ranks up to the second exist, so the comparisons could fail.
@@ -99,13 +100,18 @@ public class PayingOrdersTests : IAsyncLifetime
         Assert.Contains(kept.Values, r => r == 2);
         Assert.Contains(kept.Values, r => r is null);
         Assert.Equal(await OracleAsync(), kept);
+        var firstPaid = await FirstPaidAsync();
+        Assert.Contains(firstPaid.Values, d => d is not null);
+        Assert.Contains(firstPaid.Values, d => d is null);
         await using (var db = await _w.Db.Factory.CreateDbContextAsync())
         {
             await db.Orders.ExecuteUpdateAsync(u => u.SetProperty(o => EF.Property<int?>(o, PayingOrders.Column), (int?)null));
+            await db.Customers.ExecuteUpdateAsync(u => u.SetProperty(c => c.FirstPaidOn, (DateOnly?)null));
             await PayingOrders.RebuildAsync(db, null);
         }
 
         Assert.Equal(kept, await RanksAsync());
+        Assert.Equal(firstPaid, await FirstPaidAsync());
     }
 
     private async Task<T> WithDb<T>(Func<CrmDbContext, Task<T>> read)
@@ -116,6 +122,19 @@ public class PayingOrdersTests : IAsyncLifetime
 
     private Task<Dictionary<long, int?>> RanksAsync() =>
         WithDb(db => db.Orders.Select(o => new { o.Id, Rank = EF.Property<int?>(o, PayingOrders.Column) }).ToDictionaryAsync(o => o.Id, o => o.Rank));
+
+    /// <summary>Each customer's kept date of its first paying order (R8.1 conversion reads it).</summary>
+    private Task<Dictionary<int, DateOnly?>> FirstPaidAsync() =>
+        WithDb(db => db.Customers.Select(c => new { c.Id, c.FirstPaidOn }).ToDictionaryAsync(c => c.Id, c => c.FirstPaidOn));
+
+    /// <summary>The date of each customer's first paying order from the rows, null without one.</summary>
+    private Task<Dictionary<int, DateOnly?>> FirstPaidOracleAsync() => WithDb(async db =>
+    {
+        var orders = await db.Orders.AsNoTracking().ToListAsync();
+        var customers = await db.Customers.Select(c => c.Id).ToListAsync();
+        return customers.ToDictionary(id => id, id => orders.Where(o => o.CustomerId == id && o.Status != OrderStatus.Cancelled && o.AmountPaid > 0)
+            .OrderBy(o => o.OrderDate).ThenBy(o => o.Id).Select(o => (DateOnly?)o.OrderDate).FirstOrDefault());
+    });
 
     private Task<Dictionary<long, int?>> OracleAsync() => WithDb(async db =>
     {

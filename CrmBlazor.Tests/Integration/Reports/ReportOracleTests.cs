@@ -19,7 +19,8 @@ namespace CrmBlazor.Tests.Integration.Reports;
 /// R8 (#24): every figure of the reports equals an oracle computed in plain C# from the raw rows of a random company —
 /// customers, comments, stage changes and orders (every status, partly paid, cancelled after a payment) across four months,
 /// related users, trashed customers — for readers of every
-/// visibility (R7.3), narrowed by department and by owner, over several periods. On SQLite and PostgreSQL.
+/// visibility (R7.3) in two time zones (one whose days start inside an hour of UTC), narrowed by department and by owner,
+/// over several periods. On SQLite and PostgreSQL.
 /// </summary>
 public class ReportOracleTests : IAsyncLifetime
 {
@@ -28,6 +29,7 @@ public class ReportOracleTests : IAsyncLifetime
     private readonly TestClock _clock = new(Now);
     private readonly Dictionary<int, int?> _parentOf = [];
     private readonly Dictionary<string, (int Department, Rights Rights)> _users = [];
+    private readonly Dictionary<string, string> _zones = [];
     private readonly List<Row> _customers = [];
     private readonly HashSet<(int Customer, string User)> _related = [];
     private readonly List<(int Customer, DateTime At, bool Deleted)> _comments = [];
@@ -67,6 +69,8 @@ public class ReportOracleTests : IAsyncLifetime
         Assert.Contains(readers, r => CustomerScope.LevelOf(_users[r].Rights) == VisibilityLevel.All);
         Assert.Contains(readers, r => CustomerScope.LevelOf(_users[r].Rights) == VisibilityLevel.SubDepartment);
         Assert.Contains(readers, r => CustomerScope.LevelOf(_users[r].Rights) == VisibilityLevel.Own);
+        Assert.Contains(readers, r => _zones[r] == "Asia/Kolkata" && CustomerScope.LevelOf(_users[r].Rights) == VisibilityLevel.All);
+        Assert.Contains(readers, r => _zones[r] == "Asia/Kolkata" && CustomerScope.LevelOf(_users[r].Rights) == VisibilityLevel.SubDepartment);
         var checks = 0;
         var nonEmpty = 0;
         foreach (var reader in readers)
@@ -119,6 +123,19 @@ public class ReportOracleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_migrations_entry_stages_from_the_log_equal_those_kept_since_creation()
+    {
+        await using var db = await _db.Factory.CreateDbContextAsync();
+        var kept = await db.Customers.OrderBy(c => c.Id).Select(c => new { c.Id, c.EntryRelationshipId }).ToDictionaryAsync(c => c.Id, c => c.EntryRelationshipId);
+        // Customers who moved since creation, so the log decides, and some who never moved.
+        Assert.Contains(_customers, c => kept[c.Id] != c.Stage);
+        Assert.Contains(_customers, c => kept[c.Id] == c.Stage);
+        await db.Customers.ExecuteUpdateAsync(u => u.SetProperty(c => c.EntryRelationshipId, 0));
+        await db.Database.ExecuteSqlRawAsync(StageStays.EntrySql(db.Database.ProviderName!));
+        Assert.Equal(kept, await db.Customers.OrderBy(c => c.Id).Select(c => new { c.Id, c.EntryRelationshipId }).ToDictionaryAsync(c => c.Id, c => c.EntryRelationshipId));
+    }
+
+    [Fact]
     public async Task Without_the_view_KPI_right_nothing_is_shown()
     {
         var service = new ReportService(_db.Factory, _clock, new CustomerOptions());
@@ -140,7 +157,7 @@ public class ReportOracleTests : IAsyncLifetime
     /// <summary>R8 in plain C# over the seeded rows.</summary>
     private Expected Oracle(string reader, ReportFilter filter)
     {
-        var zone = UserTime.Zone(null);
+        var zone = UserTime.Zone(_zones[reader]);
         var start = TimeZoneInfo.ConvertTimeToUtc(filter.Period.From.ToDateTime(TimeOnly.MinValue), zone);
         var end = TimeZoneInfo.ConvertTimeToUtc(filter.Period.To.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
         bool InPeriod(DateTime t) => t >= start && t < end;
@@ -227,7 +244,15 @@ public class ReportOracleTests : IAsyncLifetime
             db.Users.Add(account);
             var group = groups[i % groups.Length];
             var department = departments[i < 4 ? 0 : _random.Next(departments.Count)];
-            db.StaffProfiles.Add(new StaffProfile(account.Id, login, $"Nhân viên {i:D2}", department.Id, group.Id));
+            var profile = new StaffProfile(account.Id, login, $"Nhân viên {i:D2}", department.Id, group.Id);
+            // Half the readers of each level half an hour off whole hours (UTC+5:30): their periods start and end inside an hour.
+            if (i / 4 % 2 == 1)
+            {
+                profile.SetPreferences("vi-VN", "Asia/Kolkata");
+            }
+
+            _zones[account.Id] = profile.TimeZone;
+            db.StaffProfiles.Add(profile);
             _users[account.Id] = (department.Id, group.Rights);
         }
 
@@ -235,6 +260,7 @@ public class ReportOracleTests : IAsyncLifetime
         var users = _users.Keys.ToList();
         var begin = Now.UtcDateTime.AddDays(-130);
         var created = new List<Customer>();
+        var chains = new Dictionary<Customer, List<int>>();
         for (var i = 0; i < 500; i++)
         {
             // Times at any minute of the day, so a customer created at 23:30 UTC falls on the next local day.
@@ -242,7 +268,12 @@ public class ReportOracleTests : IAsyncLifetime
             var owner = _random.Next(7) == 0 ? null : users[_random.Next(users.Count)];
             var creator = users[_random.Next(users.Count)];
             var source = _random.Next(4) == 0 ? null : (int?)sources[_random.Next(sources.Count)].Id;
-            var c = Customer.Create(new CustomerDetails { Name = $"Khách {i}", Phone = $"0912{i:D6}", SourceId = source }, _stages[_random.Next(_stages.Count)], owner, creator, at);
+            // A chain of stages from the one it is created in to the one it is in now (the stage changes are logged below).
+            var steps = _random.Next(0, 4);
+            var chain = Enumerable.Range(0, steps + 1).Select(_ => _stages[_random.Next(_stages.Count)]).ToList();
+            var c = Customer.Create(new CustomerDetails { Name = $"Khách {i}", Phone = $"0912{i:D6}", SourceId = source }, chain[0], owner, creator, at);
+            c.MoveTo(chain[^1], creator, at);
+            chains[c] = chain;
             if (_random.Next(3) != 0)
             {
                 c.RecordContact(at.AddDays(_random.Next(0, 60)));
@@ -260,9 +291,9 @@ public class ReportOracleTests : IAsyncLifetime
         await db.SaveChangesAsync();
         foreach (var c in created)
         {
-            // A chain of stage changes after creation; the customer ends in the stage it is in now.
-            var steps = _random.Next(0, 4);
-            var chain = Enumerable.Range(0, steps).Select(_ => _stages[_random.Next(_stages.Count)]).Append(c.RelationshipId).ToList();
+            // The chain's stage changes after creation; the customer ends in the stage it is in now.
+            var chain = chains[c];
+            var steps = chain.Count - 1;
             var at = c.CreatedAt;
             for (var s = 0; s < steps; s++)
             {

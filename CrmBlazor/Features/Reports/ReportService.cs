@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Linq.Expressions;
 using CrmBlazor.Data;
 using CrmBlazor.Domain.Customers;
 using CrmBlazor.Domain.Orders;
@@ -87,6 +86,14 @@ public sealed record ReportChoices(IReadOnlyList<Choice<int>> Departments, IRead
 /// The customer KPIs of R8 (seed 002): every figure counts only customers the reader may see (R7.3, through
 /// <see cref="CustomerScope"/>), narrowed by department or owner, for a period in the reader's time zone. Needs the
 /// "view KPI" right, read fresh from the database on every call (R7.4).
+/// <para>
+/// A paying order is one that brought money in and still counts towards the customer's value (R4.4,
+/// <see cref="Order.Contribution"/>): not cancelled, with something paid. A deposit on an order counts — the customer has
+/// bought; a draft or a confirmed order with nothing received does not yet. "Conversion" and "bought once / again" use
+/// this one definition, through the rank each paying order keeps among its customer's (<see cref="PayingOrders"/>): a
+/// customer has paid by a day when its first paying order is dated by then (<see cref="Customer.FirstPaidOn"/>), and
+/// bought again when its second is.
+/// </para>
 /// </summary>
 public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, TimeProvider clock, CustomerOptions options)
 {
@@ -99,14 +106,6 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
     /// <summary>Customers with two or more paying orders dated by the end of the period.</summary>
     public const string BoughtAgain = "again";
 
-    /// <summary>
-    /// A paying order is one that brought money in and still counts towards the customer's value (R4.4,
-    /// <see cref="Order.Contribution"/>): not cancelled, with something paid. A deposit on an order counts — the customer has
-    /// bought; a draft or a confirmed order with nothing received does not yet. "Conversion" and "bought once / again" use
-    /// this one definition, through the rank each paying order keeps among its customer's (<see cref="PayingOrders"/>): a
-    /// customer has paid by a day when its first paying order is dated by then, and bought again when its second is.
-    /// </summary>
-    private static Expression<Func<Order, bool>> PayingRank(int rank) => o => EF.Property<int?>(o, PayingOrders.Column) == rank;
 
     public async Task<ReportData> LoadAsync(UserAccess reader, ReportFilter filter, CancellationToken ct = default)
     {
@@ -120,11 +119,10 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         // its own index, where the scope's OR made SQLite read every customer.
         var parts = CustomerScope.VisibleParts(db, user).Select(p => Narrow(db, p, filter)).ToList();
         var ids = customers.Select(c => c.Id);
-        // A reader who sees every live customer, not narrowed: rows attached to customers (every one has its customer) are
-        // theirs unless the customer is in the trash. The same rows as "among the visible ones", found through the small
-        // trash index instead of a list of every live customer.
         var everyone = user.Has(Rights.CustomersAccess) && CustomerScope.LevelOf(user.Rights) == VisibilityLevel.All
             && filter.DepartmentId is null && string.IsNullOrEmpty(filter.OwnerId);
+        // Rows attached to customers (every one has its customer) of a reader who sees every live customer, not narrowed, are
+        // theirs unless the customer is in the trash: found through the small trash index instead of a list of every live one.
         var trashed = db.Customers.Where(c => c.IsDeleted).Select(c => c.Id);
 
         var owners = await db.StaffProfiles.AsNoTracking().Select(p => new { p.Id, p.FullName }).ToDictionaryAsync(p => p.Id, p => p.FullName, ct);
@@ -134,18 +132,12 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         // R8.1 new customers per source, and their conversion in the same statement: how many of them have a paying order
         // dated by the period's end. Not "up to now": last quarter's conversion then stays what it was, and a period just
         // ended is not compared with one that had months more to convert. The same pass gives the stage each of them entered
-        // when created (pipeline movement, below): the old value of its first stage change, or the stage it is still in.
+        // when created (pipeline movement, below). Both are kept on the customer (its first paying order's date, its entry
+        // stage), so the period's new customers are one range of the creation index with nothing looked up per customer.
         var lastDay = filter.Period.To;
-        var firstPaid = db.Orders.Where(PayingRank(1));
         var created = await customers.Where(c => c.CreatedAt >= start && c.CreatedAt < end)
-            .Select(c => new
-            {
-                c.SourceId,
-                Paid = firstPaid.Any(o => o.CustomerId == c.Id && o.OrderDate <= lastDay),
-                Stage = db.ChangeLog.Where(e => e.CustomerId == c.Id && e.Field == StageStays.Field).OrderBy(e => e.At).ThenBy(e => e.Id)
-                    .Select(e => e.OldValue).FirstOrDefault() ?? c.RelationshipId.ToString(),
-            })
-            .GroupBy(c => new { c.SourceId, c.Paid, c.Stage }).Select(g => new { g.Key.SourceId, g.Key.Paid, g.Key.Stage, Count = g.Count() })
+            .GroupBy(c => new { c.SourceId, Paid = c.FirstPaidOn <= lastDay, c.EntryRelationshipId })
+            .Select(g => new { g.Key.SourceId, g.Key.Paid, Stage = g.Key.EntryRelationshipId, Count = g.Count() })
             .ToListAsync(ct);
         string SourceName(int? id) => id is int s && sources.TryGetValue(s, out var n) ? n : string.Empty;
         var bySource = created.GroupBy(x => x.SourceId)
@@ -155,13 +147,49 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         var conversion = bySource.Select(x => new SourceConversion(x.SourceId, SourceName(x.SourceId), x.Count, x.Paying, Percent(x.Paying, x.Count)))
             .OrderByDescending(x => x.NewCustomers).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
 
+        // The figures kept as tallies (ReportTallies) read them for the owners whose customers the reader sees, and read the
+        // rows only for the few visible customers of other owners (related, or unassigned and created by the reader) and for
+        // the parts of hours at the period's ends (a time zone off UTC by a part of an hour). Without tallies (SQL Server)
+        // every row is read, as the same queries over all the visible customers.
+        var (tallied, rest) = await SplitAsync(db, user, filter, customers, parts, ct);
+        var tallies = db.ReportTallies.AsNoTracking();
+        if (tallied is not null)
+        {
+            tallies = tallies.Where(t => tallied.Contains(t.OwnerId));
+        }
+
         // R8.1 orders and revenue per source: orders dated in the period (an order's date is already a day of the person
         // who entered it, so the period's days compare with it as they are), cancelled ones aside. Revenue is what they
         // brought in — the money the customers' value counts (R4.4), not the totals still owed.
-        var sold = await db.Orders.Where(o => o.Status != OrderStatus.Cancelled && o.OrderDate >= filter.Period.From && o.OrderDate <= lastDay)
-            .Join(customers, o => o.CustomerId, c => c.Id, (o, c) => new { c.SourceId, o.AmountPaid })
-            .GroupBy(x => x.SourceId).Select(g => new { SourceId = g.Key, Orders = g.Count(), Revenue = g.Sum(x => x.AmountPaid) }).ToListAsync(ct);
-        var revenueBySource = sold.Select(x => new SourceRevenue(x.SourceId, SourceName(x.SourceId), x.Orders, x.Revenue))
+        var sold = new Dictionary<int, (int Orders, decimal Revenue)>();
+        void AddSold(int? source, int orders, decimal revenue)
+        {
+            var (n, r) = sold.GetValueOrDefault(source ?? 0);
+            sold[source ?? 0] = (n + orders, r + revenue);
+        }
+
+        if (tallied is not { Count: 0 })
+        {
+            var (from, to) = (Day(filter.Period.From), Day(filter.Period.To));
+            foreach (var x in await tallies.Where(t => t.Kind == ReportTallies.Orders && t.At >= from && t.At <= to)
+                         .GroupBy(t => t.Key).Select(g => new { g.Key, Orders = g.Sum(t => t.Count), Cents = g.Sum(t => t.Cents) }).ToListAsync(ct))
+            {
+                AddSold(x.Key, x.Orders, x.Cents / 100m);
+            }
+        }
+
+        if (rest is not null)
+        {
+            foreach (var x in await db.Orders.Where(o => o.Status != OrderStatus.Cancelled && o.OrderDate >= filter.Period.From && o.OrderDate <= lastDay)
+                         .Join(rest, o => o.CustomerId, c => c.Id, (o, c) => new { c.SourceId, o.AmountPaid })
+                         .GroupBy(x => x.SourceId).Select(g => new { SourceId = g.Key, Orders = g.Count(), Revenue = g.Sum(x => x.AmountPaid) }).ToListAsync(ct))
+            {
+                AddSold(x.SourceId, x.Orders, x.Revenue);
+            }
+        }
+
+        var revenueBySource = sold.Where(x => x.Value.Orders > 0).Select(x => (SourceId: x.Key == 0 ? (int?)null : x.Key, x.Value.Orders, x.Value.Revenue))
+            .Select(x => new SourceRevenue(x.SourceId, SourceName(x.SourceId), x.Orders, x.Revenue))
             .OrderByDescending(x => x.Revenue).ThenByDescending(x => x.Orders).ThenBy(x => x.Source, StringComparer.CurrentCulture).ToList();
 
         // Bought once or again: the customers with a paying order dated by the period's end, by how many such orders they have.
@@ -169,11 +197,29 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         // us, how many came back", and a month's buyers split into first-time and repeat would call a first purchase and
         // its re-order in the same month both "new".
         // Counted as the first and second paying orders dated by then, one of each per customer.
-        var firstAndSecond = db.Orders.Where(o => (EF.Property<int?>(o, PayingOrders.Column) == 1 || EF.Property<int?>(o, PayingOrders.Column) == 2)
-            && o.OrderDate <= lastDay);
-        var perRank = await (everyone ? firstAndSecond.Where(o => !trashed.Contains(o.CustomerId)) : firstAndSecond.Where(o => ids.Contains(o.CustomerId)))
-            .GroupBy(o => EF.Property<int?>(o, PayingOrders.Column)).Select(g => new { Rank = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(x => x.Rank ?? 0, x => x.Count, ct);
+        var perRank = new Dictionary<int, int>();
+        if (tallied is not { Count: 0 })
+        {
+            var to = Day(lastDay);
+            foreach (var x in await tallies.Where(t => t.Kind == ReportTallies.PayingRanks && t.At <= to)
+                         .GroupBy(t => t.Key).Select(g => new { Rank = g.Key, Count = g.Sum(t => t.Count) }).ToListAsync(ct))
+            {
+                perRank[x.Rank] = perRank.GetValueOrDefault(x.Rank) + x.Count;
+            }
+        }
+
+        if (rest is not null)
+        {
+            var firstAndSecond = db.Orders.Where(o => (EF.Property<int?>(o, PayingOrders.Column) == 1 || EF.Property<int?>(o, PayingOrders.Column) == 2)
+                && o.OrderDate <= lastDay);
+            var restIds = rest.Select(c => c.Id);
+            foreach (var x in await (everyone && rest == customers ? firstAndSecond.Where(o => !trashed.Contains(o.CustomerId)) : firstAndSecond.Where(o => restIds.Contains(o.CustomerId)))
+                         .GroupBy(o => EF.Property<int?>(o, PayingOrders.Column)).Select(g => new { Rank = g.Key, Count = g.Count() }).ToListAsync(ct))
+            {
+                perRank[x.Rank ?? 0] = perRank.GetValueOrDefault(x.Rank ?? 0) + x.Count;
+            }
+        }
+
         var again = perRank.GetValueOrDefault(2);
         var once = perRank.GetValueOrDefault(1) - again;
         var buyers = new List<BuyerCount>
@@ -183,12 +229,49 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         };
 
         // R8.1 interactions (R4.3): comments posted in the period on the customers, per kind and per the customer's owner.
-        var comments = db.Comments.Where(m => !m.IsDeleted && m.CreatedAt >= start && m.CreatedAt < end);
-        var byOwner = await comments.Join(customers, m => m.CustomerId, c => c.Id, (m, c) => c.OwnerId)
-            .GroupBy(o => o).Select(g => new { OwnerId = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var interactionsByOwner = byOwner.Select(x => new OwnerCount(x.OwnerId, OwnerName(owners, x.OwnerId), x.Count))
+        // Tallies are kept per hour (UTC): the whole hours of the period come from them.
+        var (hourFrom, hourTo) = (Hour(start, up: true), Hour(end, up: false));
+        if (tallied is { Count: 0 } || hourFrom >= hourTo)
+        {
+            (hourFrom, hourTo) = tallied is { Count: 0 } ? (start, end) : (end, end);
+        }
+
+        var byOwner = new Dictionary<string, int>(StringComparer.Ordinal);
+        void AddComments(IEnumerable<(string? OwnerId, int Count)> counts)
+        {
+            foreach (var (owner, count) in counts)
+            {
+                byOwner[owner ?? string.Empty] = byOwner.GetValueOrDefault(owner ?? string.Empty) + count;
+            }
+        }
+
+        async Task CommentsAsync(IQueryable<Customer> on, DateTime from, DateTime to)
+        {
+            if (from < to)
+            {
+                AddComments((await db.Comments.Where(m => !m.IsDeleted && m.CreatedAt >= from && m.CreatedAt < to)
+                    .Join(on, m => m.CustomerId, c => c.Id, (m, c) => c.OwnerId)
+                    .GroupBy(o => o).Select(g => new { OwnerId = g.Key, Count = g.Count() }).ToListAsync(ct)).Select(x => (x.OwnerId, x.Count)));
+            }
+        }
+
+        if (tallied is not { Count: 0 } && hourFrom < hourTo)
+        {
+            AddComments((await tallies.Where(t => t.Kind == ReportTallies.Comments && t.At >= hourFrom && t.At < hourTo)
+                .GroupBy(t => t.OwnerId).Select(g => new { OwnerId = g.Key, Count = g.Sum(t => t.Count) }).ToListAsync(ct)).Select(x => ((string?)x.OwnerId, x.Count)));
+        }
+
+        if (rest is not null)
+        {
+            await CommentsAsync(rest, hourFrom, hourTo);
+        }
+
+        await CommentsAsync(customers, start, hourFrom);
+        await CommentsAsync(customers, hourTo, end);
+        var interactionsByOwner = byOwner.Where(x => x.Value > 0).Select(x => (OwnerId: x.Key.Length == 0 ? null : x.Key, x.Value))
+            .Select(x => new OwnerCount(x.OwnerId, OwnerName(owners, x.OwnerId), x.Value))
             .OrderByDescending(x => x.Count).ThenBy(x => x.Owner, StringComparer.CurrentCulture).ToList();
-        var interactionsByKind = new List<KindCount> { new(CommentsKind, byOwner.Sum(x => x.Count)) };
+        var interactionsByKind = new List<KindCount> { new(CommentsKind, interactionsByOwner.Sum(x => x.Count)) };
 
         // R8.2 distribution over relationships, every stage shown (an empty one too: a manager reads the zero).
         var perStage = new Dictionary<int, int>();
@@ -212,7 +295,7 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
             .Select(e => new { e.OldValue, e.NewValue, e.At, e.StageSince }).ToListAsync(ct);
         var entered = new Dictionary<string, int>(StringComparer.Ordinal);
         // A customer created in the period entered its first stage then (read with the new customers, above).
-        foreach (var x in moves.Select(m => (Stage: m.NewValue, Count: 1)).Concat(created.Select(x => (Stage: (string?)x.Stage, x.Count))))
+        foreach (var x in moves.Select(m => (Stage: m.NewValue, Count: 1)).Concat(created.Select(x => (Stage: (string?)x.Stage.ToString(CultureInfo.InvariantCulture), x.Count))))
         {
             if (x.Stage is not null)
             {
@@ -273,6 +356,55 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         var o = await staff.OrderBy(x => x.FullName).Select(x => new Choice<string>(x.Id, x.FullName)).ToListAsync(ct);
         return new ReportChoices(d, o);
     }
+
+    /// <summary>
+    /// Splits the reader's visible customers (narrowed) into those counted by the tallies — the live customers of the owners
+    /// returned, or of every owner and none when null — and the rest, read row by row (null when none). Follows
+    /// <see cref="CustomerScope.VisibleParts"/>: its first part is the customers of a set of owners (all for "view all", the
+    /// team's for "sub-department", the reader for "own"), its second the few related or unassigned ones of other owners.
+    /// Without tallies: no owner, and every visible customer in the rest.
+    /// </summary>
+    private static async Task<(HashSet<string>? Owners, IQueryable<Customer>? Others)> SplitAsync(CrmDbContext db, UserAccess user, ReportFilter filter,
+        IQueryable<Customer> customers, IReadOnlyList<IQueryable<Customer>> parts, CancellationToken ct)
+    {
+        if (!ReportTallies.Kept(db) || parts.Count == 0)
+        {
+            return ([], customers);
+        }
+
+        var level = CustomerScope.LevelOf(user.Rights);
+        HashSet<string>? owners = level switch
+        {
+            VisibilityLevel.All => null,
+            VisibilityLevel.SubDepartment => (await db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(user.DepartmentPath)).Select(p => p.Id)
+                .ToListAsync(ct)).ToHashSet(StringComparer.Ordinal),
+            _ => new HashSet<string>(StringComparer.Ordinal) { user.UserId },
+        };
+        if (filter.DepartmentId is int departmentId)
+        {
+            // The owners CustomerScope.OwnedInDepartment keeps.
+            var path = db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path);
+            var inDepartment = await db.StaffProfiles.Where(p => path.Any(x => p.Department!.Path.StartsWith(x))).Select(p => p.Id).ToListAsync(ct);
+            owners = owners is null ? inDepartment.ToHashSet(StringComparer.Ordinal) : owners.Intersect(inDepartment, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        }
+
+        if (!string.IsNullOrEmpty(filter.OwnerId))
+        {
+            owners = owners is null || owners.Contains(filter.OwnerId) ? new HashSet<string>(StringComparer.Ordinal) { filter.OwnerId } : [];
+        }
+
+        return (owners, parts.Count > 1 ? parts[1] : null);
+    }
+
+    /// <summary>The start of the hour of <paramref name="utc"/>, or of the next hour when <paramref name="up"/> and it is not one.</summary>
+    private static DateTime Hour(DateTime utc, bool up)
+    {
+        var hour = new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);
+        return up && hour < utc ? hour.AddHours(1) : hour;
+    }
+
+    /// <summary>A day as the tallies keep it: its midnight, UTC.</summary>
+    private static DateTime Day(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 
     /// <summary>Narrows the reader's visible customers to one department's subtree or one owner (never widens them).</summary>
     private static IQueryable<Customer> Narrow(CrmDbContext db, IQueryable<Customer> customers, ReportFilter filter)

@@ -86,6 +86,32 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Data.ReportTally", b =>
+                {
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Key")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Cents")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Kind", "At", "OwnerId", "Key");
+
+                    b.ToTable("ReportTallies", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Auditing.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -674,6 +700,12 @@ namespace CrmBlazor.Data.Migrations.Postgres
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<int>("EntryRelationshipId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateOnly?>("FirstPaidOn")
+                        .HasColumnType("date");
+
                     b.Property<int>("Gender")
                         .HasColumnType("integer");
 
@@ -772,7 +804,7 @@ namespace CrmBlazor.Data.Migrations.Postgres
 
                     b.HasIndex("OwnerId", "CreatedById");
 
-                    b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_CreatedAt")
+                    b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted", "SourceId", "EntryRelationshipId", "FirstPaidOn", "OwnerId" }, "IX_Customers_Live_CreatedAt")
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "LastContactAt", "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_LastContact")

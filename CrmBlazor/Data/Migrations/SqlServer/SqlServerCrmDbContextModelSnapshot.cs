@@ -87,6 +87,32 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("CrmBlazor.Data.ReportTally", b =>
+                {
+                    b.Property<int>("Kind")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("Key")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Cents")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("int");
+
+                    b.HasKey("Kind", "At", "OwnerId", "Key");
+
+                    b.ToTable("ReportTallies", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Auditing.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -680,6 +706,12 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                         .HasMaxLength(254)
                         .HasColumnType("nvarchar(254)");
 
+                    b.Property<int>("EntryRelationshipId")
+                        .HasColumnType("int");
+
+                    b.Property<DateOnly?>("FirstPaidOn")
+                        .HasColumnType("date");
+
                     b.Property<int>("Gender")
                         .HasColumnType("int");
 
@@ -777,7 +809,7 @@ namespace CrmBlazor.Data.Migrations.SqlServer
 
                     b.HasIndex("OwnerId", "CreatedById");
 
-                    b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_CreatedAt")
+                    b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted", "SourceId", "EntryRelationshipId", "FirstPaidOn", "OwnerId" }, "IX_Customers_Live_CreatedAt")
                         .HasFilter("[IsDeleted] = CAST(0 AS bit)");
 
                     b.HasIndex(new[] { "LastContactAt", "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_LastContact")

@@ -97,6 +97,32 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("CrmBlazor.Data.ReportTally", b =>
+                {
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Key")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Cents")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Kind", "At", "OwnerId", "Key");
+
+                    b.ToTable("ReportTallies", (string)null);
+                });
+
             modelBuilder.Entity("CrmBlazor.Domain.Auditing.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -661,6 +687,12 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("EntryRelationshipId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly?>("FirstPaidOn")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Gender")
                         .HasColumnType("INTEGER");
 
@@ -757,7 +789,7 @@ namespace CrmBlazor.Data.Migrations.Sqlite
 
                     b.HasIndex("OwnerId", "CreatedById");
 
-                    b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_CreatedAt")
+                    b.HasIndex(new[] { "CreatedAt", "Id", "IsDeleted", "SourceId", "EntryRelationshipId", "FirstPaidOn", "OwnerId" }, "IX_Customers_Live_CreatedAt")
                         .HasFilter("NOT \"IsDeleted\"");
 
                     b.HasIndex(new[] { "LastContactAt", "CreatedAt", "Id", "IsDeleted" }, "IX_Customers_Live_LastContact")

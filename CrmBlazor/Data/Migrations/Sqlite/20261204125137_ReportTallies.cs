@@ -1,0 +1,43 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CrmBlazor.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class ReportTallies : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ReportTallies",
+                columns: table => new
+                {
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    At = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    OwnerId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Key = table.Column<int>(type: "INTEGER", nullable: false),
+                    Count = table.Column<int>(type: "INTEGER", nullable: false),
+                    Cents = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ReportTallies", x => new { x.Kind, x.At, x.OwnerId, x.Key });
+                });
+
+            // The counts of every row already stored, then the triggers that keep them.
+            migrationBuilder.Sql(global::CrmBlazor.Data.ReportTallies.RebuildSql(migrationBuilder.ActiveProvider!));
+            global::CrmBlazor.Data.ReportTallies.CreateSqlite(migrationBuilder);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            global::CrmBlazor.Data.ReportTallies.DropSqlite(migrationBuilder);
+            migrationBuilder.DropTable(
+                name: "ReportTallies");
+        }
+    }
+}
