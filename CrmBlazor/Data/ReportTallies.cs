@@ -1,3 +1,4 @@
+using System.Globalization;
 using CrmBlazor.Domain.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -6,9 +7,9 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace CrmBlazor.Data;
 
 /// <summary>
-/// One maintained count of the reports (R8, #24): how many rows of a <see cref="Kind"/> fall in one hour or day
-/// (<see cref="At"/>, UTC) for the live customers of one owner (<see cref="OwnerId"/>, empty for none), per
-/// <see cref="Key"/>, with the money they carry in cents. See <see cref="ReportTallies"/>.
+/// One maintained count of the reports (R8, #24): how many rows of a <see cref="Kind"/> fall in one hour, day or month
+/// starting at <see cref="At"/> for the live customers of one owner (<see cref="OwnerId"/>, empty for none), per
+/// <see cref="Key"/> (and <see cref="Days"/>), with the money they carry in cents. See <see cref="ReportTallies"/>.
 /// </summary>
 public sealed class ReportTally
 {
@@ -16,6 +17,8 @@ public sealed class ReportTally
     public DateTime At { get; set; }
     public string OwnerId { get; set; } = string.Empty;
     public int Key { get; set; }
+    /// <summary>Whole days of a stay (<see cref="ReportTallies.StaysByDay"/>, <see cref="ReportTallies.StaysByMonth"/>), else 0.</summary>
+    public int Days { get; set; }
     public int Count { get; set; }
     public long Cents { get; set; }
 }
@@ -26,7 +29,7 @@ public sealed class ReportTallyConfiguration : IEntityTypeConfiguration<ReportTa
     {
         b.ToTable("ReportTallies");
         // The reports read one kind over a range of hours or days, for every owner or a team's.
-        b.HasKey(t => new { t.Kind, t.At, t.OwnerId, t.Key });
+        b.HasKey(t => new { t.Kind, t.At, t.OwnerId, t.Key, t.Days });
         b.Property(t => t.OwnerId).HasMaxLength(64);
     }
 }
@@ -42,7 +45,13 @@ public sealed class ReportTallyConfiguration : IEntityTypeConfiguration<ReportTa
 /// amount paid (orders and revenue per source).</item>
 /// <item><see cref="PayingRanks"/>: the first and second paying orders (<see cref="PayingOrders"/>) per order date, Key =
 /// the rank (bought once or again by a day).</item>
+/// <item><see cref="StageEntries"/>: stage changes per day, Key = the stage entered (pipeline movement).</item>
+/// <item><see cref="StaysByDay"/>, <see cref="StaysByMonth"/>: the stays those changes end, per day and per month, Key = the
+/// stage left, Days = the stay's whole days (<see cref="StayDays"/>): a period's median stay per stage from its histogram.</item>
 /// </list>
+/// Days and months of the stage tallies are those of UTC+7 (<see cref="Offset"/>: Vietnam, the default zone, no daylight
+/// saving), so a Vietnamese reader's month is whole months and days; a reader elsewhere gets the parts of days at the
+/// period's ends from the rows.
 /// Only live customers count: trashing, merging or purging a customer takes its rows out, restoring puts them back, and a
 /// new owner or source moves them (the triggers on Customers). <see cref="RebuildSql"/> computes the same counts from the
 /// rows; the tests compare the two after random writes. SQL Server has no triggers here (nothing could test them on this
@@ -53,14 +62,31 @@ public static class ReportTallies
     public const int Comments = 1;
     public const int Orders = 2;
     public const int PayingRanks = 3;
+    public const int StageEntries = 4;
+    public const int StaysByDay = 5;
+    public const int StaysByMonth = 6;
+
+    /// <summary>How far the stage tallies' days are ahead of UTC (their <see cref="ReportTally.At"/> is the local start).</summary>
+    public static readonly TimeSpan Offset = TimeSpan.FromHours(7);
+
+    /// <summary>The stage id a change log value names, as the triggers read it (digits only, at most nine); null otherwise.</summary>
+    public static int? StageKey(string? text) =>
+        text is { Length: > 0 and <= 9 } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    /// <summary>
+    /// The whole days of a stay from <paramref name="since"/> to <paramref name="at"/>, counted between their whole seconds as
+    /// the triggers count them (a negative one, from a change dated before its predecessor, is 0).
+    /// </summary>
+    public static int StayDays(DateTime at, DateTime since) =>
+        (int)Math.Max(0, ((at.Ticks / TimeSpan.TicksPerSecond) - (since.Ticks / TimeSpan.TicksPerSecond)) / 86_400);
 
     /// <summary>Whether the provider keeps the tallies (SQLite, PostgreSQL).</summary>
     public static bool Kept(DbContext db) => !db.Database.IsSqlServer();
 
-    private const string Columns = "(\"Kind\", \"At\", \"OwnerId\", \"Key\", \"Count\", \"Cents\")";
+    private const string Columns = "(\"Kind\", \"At\", \"OwnerId\", \"Key\", \"Days\", \"Count\", \"Cents\")";
 
     private const string Upsert = """
-        ON CONFLICT ("Kind", "At", "OwnerId", "Key") DO UPDATE SET "Count" = "ReportTallies"."Count" + excluded."Count",
+        ON CONFLICT ("Kind", "At", "OwnerId", "Key", "Days") DO UPDATE SET "Count" = "ReportTallies"."Count" + excluded."Count",
             "Cents" = "ReportTallies"."Cents" + excluded."Cents"
         """;
 
@@ -77,48 +103,115 @@ public static class ReportTallies
         public string Sum(string expression) => Postgres ? $"SUM({expression})::bigint" : $"SUM({expression})";
 
         public string Count => Postgres ? "COUNT(*)::int" : "COUNT(*)";
+
+        /// <summary>The start of the UTC+7 day of a UTC time, as that local time.</summary>
+        public string LocalDay(string column) => Postgres
+            ? $"(date_trunc('day', {column} AT TIME ZONE 'UTC' + interval '7 hours') AT TIME ZONE 'UTC')"
+            : $"(date({column}, '+7 hours') || ' 00:00:00')";
+
+        public string LocalMonth(string column) => Postgres
+            ? $"(date_trunc('month', {column} AT TIME ZONE 'UTC' + interval '7 hours') AT TIME ZONE 'UTC')"
+            : $"strftime('%Y-%m-01 00:00:00', {column}, '+7 hours')";
+
+        /// <summary>Whole days between the whole seconds of two UTC times, at least 0 (<see cref="StayDays"/>).</summary>
+        public string StayDays(string at, string since) => Postgres
+            ? $"GREATEST(0, (EXTRACT(EPOCH FROM date_trunc('second', {at}))::bigint - EXTRACT(EPOCH FROM date_trunc('second', {since}))::bigint) / 86400)::int"
+            : $"MAX(0, (unixepoch({at}) - unixepoch({since})) / 86400)";
+
+        /// <summary>A stage id from the log's text, null for anything else (a write never fails on a value it cannot count).</summary>
+        public string Int(string text) => Postgres
+            ? $"(CASE WHEN {text} ~ '^[0-9]+$' AND length({text}) <= 9 THEN CAST({text} AS integer) END)"
+            : $"(CASE WHEN {text} <> '' AND {text} NOT GLOB '*[^0-9]*' AND length({text}) <= 9 THEN CAST({text} AS INTEGER) END)";
     }
 
     /// <summary>One comment's row (<paramref name="r"/> = NEW or OLD) counted with <paramref name="sign"/>, if its customer is live.</summary>
     private static string CommentRow(Dialect d, string r, int sign) => $"""
         INSERT INTO "ReportTallies" {Columns}
-        SELECT {Comments}, {d.Hour($"{r}.\"CreatedAt\"")}, COALESCE(c."OwnerId", ''), 0, {sign}, 0
+        SELECT {Comments}, {d.Hour($"{r}.\"CreatedAt\"")}, COALESCE(c."OwnerId", ''), 0, 0, {sign}, 0
         FROM "Customers" AS c WHERE c."Id" = {r}."CustomerId" AND NOT c."IsDeleted" AND NOT {r}."IsDeleted"
         {Upsert};
         """;
 
     private static string OrderRow(Dialect d, string r, int sign) => $"""
         INSERT INTO "ReportTallies" {Columns}
-        SELECT {Orders}, {d.Day($"{r}.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), COALESCE(c."SourceId", 0), {sign}, {sign} * {d.Cents($"{r}.\"AmountPaid\"")}
+        SELECT {Orders}, {d.Day($"{r}.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), COALESCE(c."SourceId", 0), 0, {sign}, {sign} * {d.Cents($"{r}.\"AmountPaid\"")}
         FROM "Customers" AS c WHERE c."Id" = {r}."CustomerId" AND NOT c."IsDeleted" AND {r}."Status" <> {Cancelled}
         {Upsert};
         """;
 
     private static string RankRow(Dialect d, string r, int sign) => $"""
         INSERT INTO "ReportTallies" {Columns}
-        SELECT {PayingRanks}, {d.Day($"{r}.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), {r}."{PayingOrders.Column}", {sign}, 0
+        SELECT {PayingRanks}, {d.Day($"{r}.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), {r}."{PayingOrders.Column}", 0, {sign}, 0
         FROM "Customers" AS c WHERE c."Id" = {r}."CustomerId" AND NOT c."IsDeleted" AND {r}."{PayingOrders.Column}" IN (1, 2)
         {Upsert};
         """;
 
+    /// <summary>One stage change (<paramref name="r"/> = NEW or OLD) counted with <paramref name="sign"/>, if its customer is live:
+    /// the stage it entered, and the stay it ended (by day and by month).</summary>
+    private static string StageRow(Dialect d, string r, int sign)
+    {
+        var live = $"FROM \"Customers\" AS c WHERE c.\"Id\" = {r}.\"CustomerId\" AND NOT c.\"IsDeleted\" AND {r}.\"Field\" = '{StageStays.Field}'";
+        var stay = $"{d.StayDays($"{r}.\"At\"", $"{r}.\"StageSince\"")}";
+        var ended = $"AND {d.Int($"{r}.\"OldValue\"")} IS NOT NULL AND {r}.\"StageSince\" IS NOT NULL";
+        return $"""
+            INSERT INTO "ReportTallies" {Columns}
+            SELECT {StageEntries}, {d.LocalDay($"{r}.\"At\"")}, COALESCE(c."OwnerId", ''), {d.Int($"{r}.\"NewValue\"")}, 0, {sign}, 0
+            {live} AND {d.Int($"{r}.\"NewValue\"")} IS NOT NULL
+            {Upsert};
+            INSERT INTO "ReportTallies" {Columns}
+            SELECT {StaysByDay}, {d.LocalDay($"{r}.\"At\"")}, COALESCE(c."OwnerId", ''), {d.Int($"{r}.\"OldValue\"")}, {stay}, {sign}, 0
+            {live} {ended}
+            {Upsert};
+            INSERT INTO "ReportTallies" {Columns}
+            SELECT {StaysByMonth}, {d.LocalMonth($"{r}.\"At\"")}, COALESCE(c."OwnerId", ''), {d.Int($"{r}.\"OldValue\"")}, {stay}, {sign}, 0
+            {live} {ended}
+            {Upsert};
+            """;
+    }
+
+    /// <summary>The stage tallies of the changes in <paramref name="from"/> (a FROM … WHERE over the change log as e), owned by
+    /// <paramref name="owner"/>, counted with <paramref name="sign"/> (an SQL expression).</summary>
+    private static string StageRows(Dialect d, string from, string owner, string sign)
+    {
+        var stay = d.StayDays("e.\"At\"", "e.\"StageSince\"");
+        return $"""
+            INSERT INTO "ReportTallies" {Columns}
+            SELECT {StageEntries}, {d.LocalDay("e.\"At\"")}, {owner}, {d.Int("e.\"NewValue\"")}, 0, {sign} * {d.Count}, 0
+            {from} AND e."Field" = '{StageStays.Field}' AND {d.Int("e.\"NewValue\"")} IS NOT NULL
+            GROUP BY {d.LocalDay("e.\"At\"")}, {owner}, {d.Int("e.\"NewValue\"")}
+            {Upsert};
+            INSERT INTO "ReportTallies" {Columns}
+            SELECT {StaysByDay}, {d.LocalDay("e.\"At\"")}, {owner}, {d.Int("e.\"OldValue\"")}, {stay}, {sign} * {d.Count}, 0
+            {from} AND e."Field" = '{StageStays.Field}' AND {d.Int("e.\"OldValue\"")} IS NOT NULL AND e."StageSince" IS NOT NULL
+            GROUP BY {d.LocalDay("e.\"At\"")}, {owner}, {d.Int("e.\"OldValue\"")}, {stay}
+            {Upsert};
+            INSERT INTO "ReportTallies" {Columns}
+            SELECT {StaysByMonth}, {d.LocalMonth("e.\"At\"")}, {owner}, {d.Int("e.\"OldValue\"")}, {stay}, {sign} * {d.Count}, 0
+            {from} AND e."Field" = '{StageStays.Field}' AND {d.Int("e.\"OldValue\"")} IS NOT NULL AND e."StageSince" IS NOT NULL
+            GROUP BY {d.LocalMonth("e.\"At\"")}, {owner}, {d.Int("e.\"OldValue\"")}, {stay}
+            {Upsert};
+            """;
+    }
+
     /// <summary>Every row of one customer (<paramref name="c"/> = NEW or OLD, as it was or is) counted with <paramref name="sign"/>, if live.</summary>
     private static string CustomerRows(Dialect d, string c, int sign) => $"""
         INSERT INTO "ReportTallies" {Columns}
-        SELECT {Comments}, {d.Hour("m.\"CreatedAt\"")}, COALESCE({c}."OwnerId", ''), 0, {sign} * {d.Count}, 0
+        SELECT {Comments}, {d.Hour("m.\"CreatedAt\"")}, COALESCE({c}."OwnerId", ''), 0, 0, {sign} * {d.Count}, 0
         FROM "Comments" AS m WHERE m."CustomerId" = {c}."Id" AND NOT m."IsDeleted" AND NOT {c}."IsDeleted"
         GROUP BY {d.Hour("m.\"CreatedAt\"")}
         {Upsert};
         INSERT INTO "ReportTallies" {Columns}
-        SELECT {Orders}, {d.Day("o.\"OrderDate\"")}, COALESCE({c}."OwnerId", ''), COALESCE({c}."SourceId", 0), {sign} * {d.Count},
+        SELECT {Orders}, {d.Day("o.\"OrderDate\"")}, COALESCE({c}."OwnerId", ''), COALESCE({c}."SourceId", 0), 0, {sign} * {d.Count},
             {sign} * {d.Sum(d.Cents("o.\"AmountPaid\""))}
         FROM "Orders" AS o WHERE o."CustomerId" = {c}."Id" AND o."Status" <> {Cancelled} AND NOT {c}."IsDeleted"
         GROUP BY o."OrderDate"
         {Upsert};
         INSERT INTO "ReportTallies" {Columns}
-        SELECT {PayingRanks}, {d.Day("o.\"OrderDate\"")}, COALESCE({c}."OwnerId", ''), o."{PayingOrders.Column}", {sign} * {d.Count}, 0
+        SELECT {PayingRanks}, {d.Day("o.\"OrderDate\"")}, COALESCE({c}."OwnerId", ''), o."{PayingOrders.Column}", 0, {sign} * {d.Count}, 0
         FROM "Orders" AS o WHERE o."CustomerId" = {c}."Id" AND o."{PayingOrders.Column}" IN (1, 2) AND NOT {c}."IsDeleted"
         GROUP BY o."OrderDate", o."{PayingOrders.Column}"
         {Upsert};
+        {StageRows(d, $"FROM \"ChangeLog\" AS e WHERE e.\"CustomerId\" = {c}.\"Id\" AND NOT {c}.\"IsDeleted\"", $"COALESCE({c}.\"OwnerId\", '')", sign.ToString(CultureInfo.InvariantCulture))}
         """;
 
     /// <summary>
@@ -131,22 +224,28 @@ public static class ReportTallies
         return $"""
             DELETE FROM "ReportTallies";
             INSERT INTO "ReportTallies" {Columns}
-            SELECT {Comments}, {d.Hour("m.\"CreatedAt\"")}, COALESCE(c."OwnerId", ''), 0, {d.Count}, 0
+            SELECT {Comments}, {d.Hour("m.\"CreatedAt\"")}, COALESCE(c."OwnerId", ''), 0, 0, {d.Count}, 0
             FROM "Comments" AS m INNER JOIN "Customers" AS c ON c."Id" = m."CustomerId"
             WHERE NOT m."IsDeleted" AND NOT c."IsDeleted"
             GROUP BY {d.Hour("m.\"CreatedAt\"")}, COALESCE(c."OwnerId", '');
             INSERT INTO "ReportTallies" {Columns}
-            SELECT {Orders}, {d.Day("o.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), COALESCE(c."SourceId", 0), {d.Count}, {d.Sum(d.Cents("o.\"AmountPaid\""))}
+            SELECT {Orders}, {d.Day("o.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), COALESCE(c."SourceId", 0), 0, {d.Count}, {d.Sum(d.Cents("o.\"AmountPaid\""))}
             FROM "Orders" AS o INNER JOIN "Customers" AS c ON c."Id" = o."CustomerId"
             WHERE o."Status" <> {Cancelled} AND NOT c."IsDeleted"
             GROUP BY o."OrderDate", COALESCE(c."OwnerId", ''), COALESCE(c."SourceId", 0);
             INSERT INTO "ReportTallies" {Columns}
-            SELECT {PayingRanks}, {d.Day("o.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), o."{PayingOrders.Column}", {d.Count}, 0
+            SELECT {PayingRanks}, {d.Day("o.\"OrderDate\"")}, COALESCE(c."OwnerId", ''), o."{PayingOrders.Column}", 0, {d.Count}, 0
             FROM "Orders" AS o INNER JOIN "Customers" AS c ON c."Id" = o."CustomerId"
             WHERE o."{PayingOrders.Column}" IN (1, 2) AND NOT c."IsDeleted"
             GROUP BY o."OrderDate", COALESCE(c."OwnerId", ''), o."{PayingOrders.Column}";
+            {StageRows(d, "FROM \"ChangeLog\" AS e INNER JOIN \"Customers\" AS c ON c.\"Id\" = e.\"CustomerId\" WHERE NOT c.\"IsDeleted\"", "COALESCE(c.\"OwnerId\", '')", "1")}
             """;
     }
+
+    private const string LogChanged = """
+        OLD."StageSince" IS DISTINCT FROM NEW."StageSince" OR OLD."At" <> NEW."At" OR OLD."CustomerId" <> NEW."CustomerId"
+            OR OLD."OldValue" IS DISTINCT FROM NEW."OldValue" OR OLD."NewValue" IS DISTINCT FROM NEW."NewValue" OR OLD."Field" <> NEW."Field"
+        """;
 
     private const string CustomerChanged = """
         OLD."OwnerId" IS DISTINCT FROM NEW."OwnerId" OR OLD."SourceId" IS DISTINCT FROM NEW."SourceId" OR OLD."IsDeleted" <> NEW."IsDeleted"
@@ -201,6 +300,24 @@ public static class ReportTallies
             END;
             """);
         b.Sql($"""
+            CREATE TRIGGER "TR_ChangeLog_Tally_Insert" AFTER INSERT ON "ChangeLog" WHEN NEW."Field" = '{StageStays.Field}' BEGIN
+            {StageRow(d, "NEW", 1)}
+            END;
+            """);
+        b.Sql($"""
+            CREATE TRIGGER "TR_ChangeLog_Tally_Delete" AFTER DELETE ON "ChangeLog" WHEN OLD."Field" = '{StageStays.Field}' BEGIN
+            {StageRow(d, "OLD", -1)}
+            END;
+            """);
+        // StageSince is set by SQL after the rows an import or a merge writes (StageStays.RebuildSql).
+        b.Sql($"""
+            CREATE TRIGGER "TR_ChangeLog_Tally_Update" AFTER UPDATE OF "StageSince", "At", "CustomerId", "OldValue", "NewValue", "Field" ON "ChangeLog"
+            WHEN (OLD."Field" = '{StageStays.Field}' OR NEW."Field" = '{StageStays.Field}') AND ({LogChanged}) BEGIN
+            {StageRow(d, "OLD", -1)}
+            {StageRow(d, "NEW", 1)}
+            END;
+            """);
+        b.Sql($"""
             CREATE TRIGGER "TR_Customers_Tally_Update" AFTER UPDATE OF "OwnerId", "SourceId", "IsDeleted" ON "Customers"
             WHEN {CustomerChanged} BEGIN
             {CustomerRows(d, "OLD", -1)}
@@ -221,8 +338,8 @@ public static class ReportTallies
         foreach (var name in new[]
                  {
                      "TR_Comments_Tally_Insert", "TR_Comments_Tally_Delete", "TR_Comments_Tally_Update", "TR_Orders_Tally_Insert",
-                     "TR_Orders_Tally_Delete", "TR_Orders_Tally_Update", "TR_Orders_Tally_Rank", "TR_Customers_Tally_Update",
-                     "TR_Customers_Tally_Delete",
+                     "TR_Orders_Tally_Delete", "TR_Orders_Tally_Update", "TR_Orders_Tally_Rank", "TR_ChangeLog_Tally_Insert",
+                     "TR_ChangeLog_Tally_Delete", "TR_ChangeLog_Tally_Update", "TR_Customers_Tally_Update", "TR_Customers_Tally_Delete",
                  })
         {
             b.Sql($"DROP TRIGGER IF EXISTS \"{name}\";");
@@ -279,6 +396,33 @@ public static class ReportTallies
             FOR EACH ROW EXECUTE FUNCTION report_tally_orders();
             """);
         b.Sql($"""
+            CREATE FUNCTION report_tally_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE' THEN
+                    IF NOT ({LogChanged}) THEN
+                        RETURN NULL;
+                    END IF;
+                END IF;
+                -- Only stage changes: other fields' values are not stage ids (the casts would fail on them).
+                IF TG_OP <> 'INSERT' THEN
+                    IF OLD."Field" = '{StageStays.Field}' THEN
+                        {StageRow(d, "OLD", -1)}
+                    END IF;
+                END IF;
+                IF TG_OP <> 'DELETE' THEN
+                    IF NEW."Field" = '{StageStays.Field}' THEN
+                        {StageRow(d, "NEW", 1)}
+                    END IF;
+                END IF;
+                RETURN NULL;
+            END $$;
+            """);
+        b.Sql("""
+            CREATE TRIGGER "TR_ChangeLog_Tally" AFTER INSERT OR DELETE
+                OR UPDATE OF "StageSince", "At", "CustomerId", "OldValue", "NewValue", "Field" ON "ChangeLog"
+            FOR EACH ROW EXECUTE FUNCTION report_tally_changes();
+            """);
+        b.Sql($"""
             CREATE FUNCTION report_tally_customers() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF TG_OP = 'DELETE' THEN
@@ -308,9 +452,11 @@ public static class ReportTallies
     {
         b.Sql("DROP TRIGGER IF EXISTS \"TR_Customers_Tally_Delete\" ON \"Customers\";");
         b.Sql("DROP TRIGGER IF EXISTS \"TR_Customers_Tally_Update\" ON \"Customers\";");
+        b.Sql("DROP TRIGGER IF EXISTS \"TR_ChangeLog_Tally\" ON \"ChangeLog\";");
         b.Sql("DROP TRIGGER IF EXISTS \"TR_Orders_Tally\" ON \"Orders\";");
         b.Sql("DROP TRIGGER IF EXISTS \"TR_Comments_Tally\" ON \"Comments\";");
         b.Sql("DROP FUNCTION IF EXISTS report_tally_customers();");
+        b.Sql("DROP FUNCTION IF EXISTS report_tally_changes();");
         b.Sql("DROP FUNCTION IF EXISTS report_tally_orders();");
         b.Sql("DROP FUNCTION IF EXISTS report_tally_comments();");
     }

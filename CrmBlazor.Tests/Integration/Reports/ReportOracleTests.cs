@@ -178,7 +178,8 @@ public class ReportOracleTests : IAsyncLifetime
             var since = _moves.Where(p => p.Customer == move.Customer && (p.At < move.At || (p.At == move.At && p.Id < move.Id)))
                 .Select(p => (DateTime?)p.At).Max() ?? visible[move.Customer].Created;
             var from = int.Parse(move.Old, CultureInfo.InvariantCulture);
-            (stays.TryGetValue(from, out var list) ? list : stays[from] = []).Add(Math.Max(0, (move.At - since).TotalDays));
+            // A stay counts its whole days (between whole seconds).
+            (stays.TryGetValue(from, out var list) ? list : stays[from] = []).Add(Math.Max(0, Math.Floor((Seconds(move.At) - Seconds(since)) / 86_400.0)));
         }
 
         foreach (var c in visible.Values.Where(c => InPeriod(c.Created)))
@@ -202,6 +203,8 @@ public class ReportOracleTests : IAsyncLifetime
         return new Expected(newBySource, byOwner, distribution, entered, stays.ToDictionary(s => s.Key, s => ReportService.Median(s.Value)), dontForget,
             revenue, conversion, (buyers.Count(n => n == 1), buyers.Count(n => n > 1)));
     }
+
+    private static long Seconds(DateTime t) => t.Ticks / TimeSpan.TicksPerSecond;
 
     private async Task SeedAsync()
     {

@@ -3,6 +3,7 @@ using CrmBlazor.Domain.Orders;
 using CrmBlazor.Features.Comments;
 using CrmBlazor.Features.Customers;
 using CrmBlazor.Features.Orders;
+using CrmBlazor.Features.Reports;
 using CrmBlazor.Tests.Integration.Customers;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,7 +11,7 @@ namespace CrmBlazor.Tests.Integration.Reports;
 
 /// <summary>
 /// The report tallies (R8, #24) kept by the database's triggers: after random writes through the product — comments posted
-/// and deleted, orders created, edited, paid, cancelled and deleted, owners changed in bulk, customers trashed, restored,
+/// and deleted, orders created, edited, paid, cancelled and deleted, stages and owners changed in bulk, customers trashed, restored,
 /// purged, merged and unmerged — the stored tallies equal the ones computed from the rows (ReportTallies.RebuildSql),
 /// after every write. On SQLite and PostgreSQL.
 /// </summary>
@@ -62,8 +63,13 @@ public class ReportTallyTests : IAsyncLifetime
             var customer = live[_random.Next(live.Count)];
             var order = orders.Count > 0 ? orders[_random.Next(orders.Count)] : null;
             string op;
-            switch (_random.Next(12))
+            switch (_random.Next(14))
             {
+                case 12 or 13:
+                    var stage = _random.Next(2) == 0 ? _w.FirstRelationship : _w.SecondRelationship;
+                    await _w.Service.BulkAsync(_w.Admin, new BulkRequest(BulkKind.ChangeRelationship, [customer, live[_random.Next(live.Count)]], RelationshipId: stage));
+                    op = "stage";
+                    break;
                 case 0 or 1:
                     await _comments.PostAsync(_w.Admin, customer, $"Gọi lần {step}");
                     op = "comment";
@@ -142,8 +148,19 @@ public class ReportTallyTests : IAsyncLifetime
         }
 
         // Every kind of write ran, and every kind of tally held something on the way, so the comparisons could fail.
-        Assert.True(done.Count == 13, string.Join(", ", done));
-        Assert.Superset(new HashSet<string> { "kind 1", "revenue", "bought again" }, seen);
+        Assert.True(done.Count == 14, string.Join(", ", done));
+        Assert.Superset(new HashSet<string> { "kind 1", "revenue", "bought again", "kind 4", "kind 5", "kind 6" }, seen);
+    }
+
+    [Fact]
+    public void A_histograms_median_equals_the_median_of_its_values()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var values = Enumerable.Range(0, _random.Next(1, 30)).Select(_ => _random.Next(0, 12)).ToList();
+            var histogram = new SortedDictionary<int, int>(values.GroupBy(v => v).ToDictionary(g => g.Key, g => g.Count()));
+            Assert.Equal(ReportService.Median(values.Select(v => (double)v).ToList()), ReportService.Median(histogram));
+        }
     }
 
     private async Task<T> WithDb<T>(Func<CrmDbContext, Task<T>> read)
@@ -157,9 +174,9 @@ public class ReportTallyTests : IAsyncLifetime
 
     private static Task<List<Tally>> Read(IQueryable<ReportTally> tallies) =>
         tallies.OrderBy(t => t.Kind).ThenBy(t => t.At).ThenBy(t => t.OwnerId).ThenBy(t => t.Key)
-            .Select(t => new Tally(t.Kind, t.At, t.OwnerId, t.Key, t.Count, t.Cents)).ToListAsync();
+            .ThenBy(t => t.Days).Select(t => new Tally(t.Kind, t.At, t.OwnerId, t.Key, t.Days, t.Count, t.Cents)).ToListAsync();
 
-    private sealed record Tally(int Kind, DateTime At, string OwnerId, int Key, int Count, long Cents);
+    private sealed record Tally(int Kind, DateTime At, string OwnerId, int Key, int Days, int Count, long Cents);
 
     /// <summary>The tallies computed from the rows, in a transaction rolled back so the stored ones stay as they were.</summary>
     private Task<List<Tally>> RebuiltAsync() => WithDb(async db =>

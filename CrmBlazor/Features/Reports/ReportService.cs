@@ -118,7 +118,6 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         // The same customers in disjoint OR-free parts, for the figures that group all of them: each part is read through
         // its own index, where the scope's OR made SQLite read every customer.
         var parts = CustomerScope.VisibleParts(db, user).Select(p => Narrow(db, p, filter)).ToList();
-        var ids = customers.Select(c => c.Id);
         var everyone = user.Has(Rights.CustomersAccess) && CustomerScope.LevelOf(user.Rights) == VisibilityLevel.All
             && filter.DepartmentId is null && string.IsNullOrEmpty(filter.OwnerId);
         // Rows attached to customers (every one has its customer) of a reader who sees every live customer, not narrowed, are
@@ -288,29 +287,89 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
             .Select(s => new RelationshipShare(s.Id, s.Name, s.Color, perStage.GetValueOrDefault(s.Id), Percent(perStage.GetValueOrDefault(s.Id), total)))
             .ToList();
 
-        // Pipeline movement from the change log: entries into each stage, and how long the stays that ended lasted. Each stage
-        // change carries the start of the stay it ends (StageStays), so one range of the stage index answers both.
-        var periodMoves = db.ChangeLog.Where(e => e.Field == StageStays.Field && e.At >= start && e.At < end);
-        var moves = await (everyone ? periodMoves.Where(e => !trashed.Contains(e.CustomerId)) : periodMoves.Where(e => ids.Contains(e.CustomerId)))
-            .Select(e => new { e.OldValue, e.NewValue, e.At, e.StageSince }).ToListAsync(ct);
-        var entered = new Dictionary<string, int>(StringComparer.Ordinal);
-        // A customer created in the period entered its first stage then (read with the new customers, above).
-        foreach (var x in moves.Select(m => (Stage: m.NewValue, Count: 1)).Concat(created.Select(x => (Stage: (string?)x.Stage.ToString(CultureInfo.InvariantCulture), x.Count))))
+        // Pipeline movement from the change log: entries into each stage, and the stays that ended, each counted in whole days
+        // between its start (kept on each change by StageStays) and its end (ReportTallies.StayDays). Tallied per day and month
+        // of UTC+7 (ReportTallies.Offset): the period's whole months and days come from the tallies, a median from their
+        // histogram; the rows are read for the rest of the visible customers and for the parts of days at the period's ends.
+        var entered = new Dictionary<int, int>();
+        var stays = new Dictionary<int, SortedDictionary<int, int>>();
+        void Stay(int stage, int days, int count)
         {
-            if (x.Stage is not null)
+            var histogram = stays.TryGetValue(stage, out var h) ? h : stays[stage] = [];
+            histogram[days] = histogram.GetValueOrDefault(days) + count;
+        }
+
+        var offset = ReportTallies.Offset;
+        var dayFrom = LocalDay(start + offset, up: true);
+        var dayTo = LocalDay(end + offset, up: false);
+        var (windowFrom, windowTo) = tallied is { Count: 0 } ? (start, end) : dayFrom < dayTo ? (dayFrom - offset, dayTo - offset) : (end, end);
+        if (tallied is not { Count: 0 } && dayFrom < dayTo)
+        {
+            var monthFrom = dayFrom.Day == 1 ? dayFrom : new DateTime(dayFrom.Year, dayFrom.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1);
+            var monthTo = new DateTime(dayTo.Year, dayTo.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+            if (monthFrom >= monthTo)
+            {
+                (monthFrom, monthTo) = (dayTo, dayTo);
+            }
+
+            foreach (var x in await tallies.Where(t => t.Kind == ReportTallies.StageEntries && t.At >= dayFrom && t.At < dayTo)
+                         .GroupBy(t => t.Key).Select(g => new { Stage = g.Key, Count = g.Sum(t => t.Count) }).ToListAsync(ct))
             {
                 entered[x.Stage] = entered.GetValueOrDefault(x.Stage) + x.Count;
             }
+
+            var ended = tallies.Where(t => (t.Kind == ReportTallies.StaysByMonth && t.At >= monthFrom && t.At < monthTo)
+                || (t.Kind == ReportTallies.StaysByDay && ((t.At >= dayFrom && t.At < monthFrom) || (t.At >= monthTo && t.At < dayTo))));
+            foreach (var x in await ended.GroupBy(t => new { t.Key, t.Days }).Select(g => new { g.Key.Key, g.Key.Days, Count = g.Sum(t => t.Count) }).ToListAsync(ct))
+            {
+                Stay(x.Key, x.Days, x.Count);
+            }
         }
 
-        var stayDays = moves.Where(m => m.OldValue is not null && m.StageSince is not null)
-            .GroupBy(m => m.OldValue!, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(m => Math.Max(0, (m.At - m.StageSince!.Value).TotalDays)).ToList(), StringComparer.Ordinal);
+        async Task MovesAsync(IQueryable<Customer> on, DateTime from, DateTime to)
+        {
+            if (from >= to)
+            {
+                return;
+            }
+
+            var periodMoves = db.ChangeLog.Where(e => e.Field == StageStays.Field && e.At >= from && e.At < to);
+            var rows = everyone && on == customers
+                ? periodMoves.Where(e => !trashed.Contains(e.CustomerId)).Select(e => new { e.OldValue, e.NewValue, e.At, e.StageSince })
+                : periodMoves.Join(on, e => e.CustomerId, c => c.Id, (e, c) => new { e.OldValue, e.NewValue, e.At, e.StageSince });
+            foreach (var m in await rows.ToListAsync(ct))
+            {
+                if (ReportTallies.StageKey(m.NewValue) is int entry)
+                {
+                    entered[entry] = entered.GetValueOrDefault(entry) + 1;
+                }
+
+                if (ReportTallies.StageKey(m.OldValue) is int left && m.StageSince is DateTime since)
+                {
+                    Stay(left, ReportTallies.StayDays(m.At, since), 1);
+                }
+            }
+        }
+
+        if (rest is not null)
+        {
+            await MovesAsync(rest, windowFrom, windowTo);
+        }
+
+        await MovesAsync(customers, start, windowFrom);
+        await MovesAsync(customers, windowTo, end);
+
+        // A customer created in the period entered its first stage then (read with the new customers, above).
+        foreach (var x in created)
+        {
+            entered[x.Stage] = entered.GetValueOrDefault(x.Stage) + x.Count;
+        }
+
         var pipeline = stages.Select(s =>
             {
-                var key = s.Id.ToString(CultureInfo.InvariantCulture);
-                var days = stayDays.GetValueOrDefault(key);
-                return new StageMovement(s.Id, s.Name, s.Color, entered.GetValueOrDefault(key), days?.Count ?? 0, days is { Count: > 0 } ? Median(days) : null);
+                var histogram = stays.GetValueOrDefault(s.Id);
+                var count = histogram?.Values.Sum() ?? 0;
+                return new StageMovement(s.Id, s.Name, s.Color, entered.GetValueOrDefault(s.Id), count, count > 0 ? Median(histogram!) : null);
             })
             .Where(s => s.Entered > 0 || s.StaysEnded > 0 || !stages.First(x => x.Id == s.RelationshipId).IsDeleted)
             .ToList();
@@ -401,6 +460,38 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
     {
         var hour = new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);
         return up && hour < utc ? hour.AddHours(1) : hour;
+    }
+
+    /// <summary>The start of the day of a local time (given as a UTC-kind label), or of the next day when <paramref name="up"/>.</summary>
+    private static DateTime LocalDay(DateTime local, bool up)
+    {
+        var day = new DateTime(local.Ticks - (local.Ticks % TimeSpan.TicksPerDay), DateTimeKind.Utc);
+        return up && day < local ? day.AddDays(1) : day;
+    }
+
+    /// <summary>The median of the values of a histogram (value → how many), one decimal, as <see cref="Median(List{double})"/>.</summary>
+    internal static double Median(SortedDictionary<int, int> histogram)
+    {
+        var count = histogram.Values.Sum();
+        double? lower = null;
+        var seen = 0;
+        foreach (var (value, n) in histogram)
+        {
+            // Positions (0-based) of the middle: count / 2 for an odd count; count / 2 - 1 and count / 2 for an even one.
+            if (count % 2 == 0 && lower is null && seen + n > (count / 2) - 1)
+            {
+                lower = value;
+            }
+
+            if (seen + n > count / 2)
+            {
+                return Math.Round(count % 2 == 1 ? value : (lower!.Value + value) / 2, 1);
+            }
+
+            seen += n;
+        }
+
+        throw new ArgumentException("An empty histogram has no median.", nameof(histogram));
     }
 
     /// <summary>A day as the tallies keep it: its midnight, UTC.</summary>

@@ -101,13 +101,16 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     b.Property<int>("Key")
                         .HasColumnType("integer");
 
+                    b.Property<int>("Days")
+                        .HasColumnType("integer");
+
                     b.Property<long>("Cents")
                         .HasColumnType("bigint");
 
                     b.Property<int>("Count")
                         .HasColumnType("integer");
 
-                    b.HasKey("Kind", "At", "OwnerId", "Key");
+                    b.HasKey("Kind", "At", "OwnerId", "Key", "Days");
 
                     b.ToTable("ReportTallies", (string)null);
                 });

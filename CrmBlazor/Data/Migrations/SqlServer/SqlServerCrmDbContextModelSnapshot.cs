@@ -102,13 +102,16 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     b.Property<int>("Key")
                         .HasColumnType("int");
 
+                    b.Property<int>("Days")
+                        .HasColumnType("int");
+
                     b.Property<long>("Cents")
                         .HasColumnType("bigint");
 
                     b.Property<int>("Count")
                         .HasColumnType("int");
 
-                    b.HasKey("Kind", "At", "OwnerId", "Key");
+                    b.HasKey("Kind", "At", "OwnerId", "Key", "Days");
 
                     b.ToTable("ReportTallies", (string)null);
                 });

@@ -112,13 +112,16 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     b.Property<int>("Key")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Days")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Cents")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Count")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Kind", "At", "OwnerId", "Key");
+                    b.HasKey("Kind", "At", "OwnerId", "Key", "Days");
 
                     b.ToTable("ReportTallies", (string)null);
                 });

@@ -19,12 +19,13 @@ namespace CrmBlazor.Data.Migrations.Postgres
                     At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     OwnerId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     Key = table.Column<int>(type: "integer", nullable: false),
+                    Days = table.Column<int>(type: "integer", nullable: false),
                     Count = table.Column<int>(type: "integer", nullable: false),
                     Cents = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ReportTallies", x => new { x.Kind, x.At, x.OwnerId, x.Key });
+                    table.PrimaryKey("PK_ReportTallies", x => new { x.Kind, x.At, x.OwnerId, x.Key, x.Days });
                 });
 
             // The counts of every row already stored, then the triggers that keep them.

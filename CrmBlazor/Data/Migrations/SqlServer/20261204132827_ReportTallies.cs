@@ -19,12 +19,13 @@ namespace CrmBlazor.Data.Migrations.SqlServer
                     At = table.Column<DateTime>(type: "datetime2", nullable: false),
                     OwnerId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
                     Key = table.Column<int>(type: "int", nullable: false),
+                    Days = table.Column<int>(type: "int", nullable: false),
                     Count = table.Column<int>(type: "int", nullable: false),
                     Cents = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ReportTallies", x => new { x.Kind, x.At, x.OwnerId, x.Key });
+                    table.PrimaryKey("PK_ReportTallies", x => new { x.Kind, x.At, x.OwnerId, x.Key, x.Days });
                 });
         }
 

@@ -19,12 +19,13 @@ namespace CrmBlazor.Data.Migrations.Sqlite
                     At = table.Column<DateTime>(type: "TEXT", nullable: false),
                     OwnerId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Key = table.Column<int>(type: "INTEGER", nullable: false),
+                    Days = table.Column<int>(type: "INTEGER", nullable: false),
                     Count = table.Column<int>(type: "INTEGER", nullable: false),
                     Cents = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ReportTallies", x => new { x.Kind, x.At, x.OwnerId, x.Key });
+                    table.PrimaryKey("PK_ReportTallies", x => new { x.Kind, x.At, x.OwnerId, x.Key, x.Days });
                 });
 
             // The counts of every row already stored, then the triggers that keep them.
