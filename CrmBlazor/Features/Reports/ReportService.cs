@@ -62,7 +62,7 @@ public sealed record BuyerCount(string Kind, int Customers, double Percent);
 
 public sealed record RelationshipShare(int RelationshipId, string Relationship, string Color, int Count, double Percent);
 
-/// <summary>One stage: customers that entered it in the period, and the median days of the stays in it that ended then.</summary>
+/// <summary>One stage: customers that entered it in the period, and the median whole days of the stays in it that ended then.</summary>
 public sealed record StageMovement(int RelationshipId, string Relationship, string Color, int Entered, int StaysEnded, double? MedianDays);
 
 /// <summary>Every figure of the reports page for one reader and filter (R8).</summary>
