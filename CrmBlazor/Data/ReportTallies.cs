@@ -106,14 +106,16 @@ public static class ReportTallies
 
         public string Count => Postgres ? "COUNT(*)::int" : "COUNT(*)";
 
-        /// <summary>The start of the UTC+7 day of a UTC time, as that local time.</summary>
+        /// <summary>The start of the day (UTC + <see cref="Offset"/>) of a UTC time, as that local time.</summary>
         public string LocalDay(string column) => Postgres
-            ? $"(date_trunc('day', {column} AT TIME ZONE 'UTC' + interval '7 hours') AT TIME ZONE 'UTC')"
-            : $"(date({column}, '+7 hours') || ' 00:00:00')";
+            ? $"(date_trunc('day', {column} AT TIME ZONE 'UTC' + interval '{Hours} hours') AT TIME ZONE 'UTC')"
+            : $"(date({column}, '+{Hours} hours') || ' 00:00:00')";
 
         public string LocalMonth(string column) => Postgres
-            ? $"(date_trunc('month', {column} AT TIME ZONE 'UTC' + interval '7 hours') AT TIME ZONE 'UTC')"
-            : $"strftime('%Y-%m-01 00:00:00', {column}, '+7 hours')";
+            ? $"(date_trunc('month', {column} AT TIME ZONE 'UTC' + interval '{Hours} hours') AT TIME ZONE 'UTC')"
+            : $"strftime('%Y-%m-01 00:00:00', {column}, '+{Hours} hours')";
+
+        private static string Hours => ((int)Offset.TotalHours).ToString(CultureInfo.InvariantCulture);
 
         /// <summary>Whole days between the whole seconds of two UTC times, at least 0 (<see cref="StayDays"/>).</summary>
         public string StayDays(string at, string since) => Postgres
