@@ -51,8 +51,7 @@ public static class CustomerScope
             case VisibilityLevel.All:
                 return customers;
             case VisibilityLevel.SubDepartment:
-                var prefix = user.DepartmentPath;
-                var teamOwners = db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(prefix)).Select(p => p.Id);
+                var teamOwners = TeamOwners(db, user);
                 // COALESCE keeps SQLite from answering this OR by gathering every team row and sorting them (a
                 // sub-department often sees a tenth of all customers): it walks the list's sort index instead and stops
                 // after a page. Totals use CountVisibleAsync, which is OR-free and index-only.
@@ -76,10 +75,37 @@ public static class CustomerScope
     /// </summary>
     public static IQueryable<Customer> OwnedInDepartment(IQueryable<Customer> customers, CrmDbContext db, int departmentId)
     {
-        var path = db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path);
-        var owners = db.StaffProfiles.Where(p => path.Any(x => p.Department!.Path.StartsWith(x))).Select(p => p.Id);
+        var owners = OwnersInDepartment(db, departmentId);
         return customers.Where(c => owners.Contains(c.OwnerId!));
     }
+
+    /// <summary>The staff of a department and of every department below it: the owners <see cref="OwnedInDepartment"/> keeps.</summary>
+    public static IQueryable<string> OwnersInDepartment(CrmDbContext db, int departmentId)
+    {
+        var path = db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path);
+        return db.StaffProfiles.Where(p => path.Any(x => p.Department!.Path.StartsWith(x))).Select(p => p.Id);
+    }
+
+    /// <summary>The staff of the user's department and of every department below it: the owners a "sub-department" reader sees.</summary>
+    public static IQueryable<string> TeamOwners(CrmDbContext db, UserAccess user)
+    {
+        var prefix = user.DepartmentPath;
+        return db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(prefix)).Select(p => p.Id);
+    }
+
+    /// <summary>
+    /// The owners whose live customers make up the first of <see cref="VisibleParts"/>: null for "view all" (every customer,
+    /// with or without an owner), the team for "sub-department", the user for "own"; none without the "customers access"
+    /// right. Counts kept per owner (the reports' tallies) answer that part; the second part is read row by row.
+    /// </summary>
+    public static async Task<HashSet<string>?> FirstPartOwnersAsync(CrmDbContext db, UserAccess user, CancellationToken ct = default) =>
+        !user.Has(Rights.CustomersAccess) ? []
+        : LevelOf(user.Rights) switch
+        {
+            VisibilityLevel.All => null,
+            VisibilityLevel.SubDepartment => (await TeamOwners(db, user).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal),
+            _ => new HashSet<string>(StringComparer.Ordinal) { user.UserId },
+        };
 
     /// <summary>The live (not trashed) customers the user may see.</summary>
     public static IQueryable<Customer> Visible(CrmDbContext db, UserAccess user) => Apply(Live(db), db, user);
@@ -135,8 +161,7 @@ public static class CustomerScope
             case VisibilityLevel.All:
                 return [live];
             case VisibilityLevel.SubDepartment:
-                var prefix = user.DepartmentPath;
-                var teamOwners = db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(prefix)).Select(p => p.Id);
+                var teamOwners = TeamOwners(db, user);
                 return [live.Where(c => teamOwners.Contains(c.OwnerId!)), live.Where(c => extras.Contains(c.Id) && (c.OwnerId == null || !teamOwners.Contains(c.OwnerId)))];
             default:
                 return [live.Where(c => c.OwnerId == uid), live.Where(c => extras.Contains(c.Id) && (c.OwnerId == null || c.OwnerId != uid))];

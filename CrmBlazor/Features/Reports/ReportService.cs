@@ -229,7 +229,7 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
 
         // R8.1 interactions (R4.3): comments posted in the period on the customers, per kind and per the customer's owner.
         // Tallies are kept per hour (UTC): the whole hours of the period come from them.
-        var (hourFrom, hourTo) = (Hour(start, up: true), Hour(end, up: false));
+        var (hourFrom, hourTo) = (Truncate(start, TimeSpan.FromHours(1), up: true), Truncate(end, TimeSpan.FromHours(1), up: false));
         if (tallied is { Count: 0 } || hourFrom >= hourTo)
         {
             (hourFrom, hourTo) = tallied is { Count: 0 } ? (start, end) : (end, end);
@@ -300,8 +300,8 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         }
 
         var offset = ReportTallies.Offset;
-        var dayFrom = LocalDay(start + offset, up: true);
-        var dayTo = LocalDay(end + offset, up: false);
+        var dayFrom = Truncate(start + offset, TimeSpan.FromDays(1), up: true);
+        var dayTo = Truncate(end + offset, TimeSpan.FromDays(1), up: false);
         var (windowFrom, windowTo) = tallied is { Count: 0 } ? (start, end) : dayFrom < dayTo ? (dayFrom - offset, dayTo - offset) : (end, end);
         if (tallied is not { Count: 0 } && dayFrom < dayTo)
         {
@@ -431,19 +431,10 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
             return ([], customers);
         }
 
-        var level = CustomerScope.LevelOf(user.Rights);
-        HashSet<string>? owners = level switch
-        {
-            VisibilityLevel.All => null,
-            VisibilityLevel.SubDepartment => (await db.StaffProfiles.Where(p => p.Department!.Path.StartsWith(user.DepartmentPath)).Select(p => p.Id)
-                .ToListAsync(ct)).ToHashSet(StringComparer.Ordinal),
-            _ => new HashSet<string>(StringComparer.Ordinal) { user.UserId },
-        };
+        var owners = await CustomerScope.FirstPartOwnersAsync(db, user, ct);
         if (filter.DepartmentId is int departmentId)
         {
-            // The owners CustomerScope.OwnedInDepartment keeps.
-            var path = db.Departments.Where(d => d.Id == departmentId).Select(d => d.Path);
-            var inDepartment = await db.StaffProfiles.Where(p => path.Any(x => p.Department!.Path.StartsWith(x))).Select(p => p.Id).ToListAsync(ct);
+            var inDepartment = await CustomerScope.OwnersInDepartment(db, departmentId).ToListAsync(ct);
             owners = owners is null ? inDepartment.ToHashSet(StringComparer.Ordinal) : owners.Intersect(inDepartment, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
         }
 
@@ -455,18 +446,12 @@ public sealed class ReportService(IDbContextFactory<CrmDbContext> dbFactory, Tim
         return (owners, parts.Count > 1 ? parts[1] : null);
     }
 
-    /// <summary>The start of the hour of <paramref name="utc"/>, or of the next hour when <paramref name="up"/> and it is not one.</summary>
-    private static DateTime Hour(DateTime utc, bool up)
+    /// <summary>The start of the <paramref name="unit"/> (an hour, a day) <paramref name="time"/> falls in, or of the next one
+    /// when <paramref name="up"/> and it is not a start.</summary>
+    private static DateTime Truncate(DateTime time, TimeSpan unit, bool up)
     {
-        var hour = new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);
-        return up && hour < utc ? hour.AddHours(1) : hour;
-    }
-
-    /// <summary>The start of the day of a local time (given as a UTC-kind label), or of the next day when <paramref name="up"/>.</summary>
-    private static DateTime LocalDay(DateTime local, bool up)
-    {
-        var day = new DateTime(local.Ticks - (local.Ticks % TimeSpan.TicksPerDay), DateTimeKind.Utc);
-        return up && day < local ? day.AddDays(1) : day;
+        var start = new DateTime(time.Ticks - (time.Ticks % unit.Ticks), DateTimeKind.Utc);
+        return up && start < time ? start + unit : start;
     }
 
     /// <summary>The median of the values of a histogram (value → how many), one decimal, as <see cref="Median(List{double})"/>.</summary>
