@@ -225,12 +225,18 @@ internal sealed class ScopeOracle(IDbContextFactory<CrmDbContext> factory, int s
         };
         foreach (var (sort, descending, order) in sorts)
         {
-            foreach (var page in new[] { 0, 1, 3 })
+            // Page 1,500 reads past MaxMergedPageRows a part (the scope's OR directly): another compiled shape.
+            foreach (var page in new[] { 0, 1, 3, 1500 })
             {
                 var expected = await order(CustomerScope.Visible(db, access)).Skip(page * size).Take(size).Select(c => c.Id).ToListAsync();
-                var rows = await service.PageRowsAsync(access, new CrmBlazor.Features.Customers.CustomerListQuery { Sort = sort, Descending = descending, Page = page, PageSize = size });
+                var query = new CrmBlazor.Features.Customers.CustomerListQuery { Sort = sort, Descending = descending, Page = page, PageSize = size };
+                var rows = await service.PageRowsAsync(access, query);
                 Expect(expected.SequenceEqual(rows.Select(r => r.Id)),
                     $"page {page} by {sort}{(descending ? " desc" : "")} for {userId}: expected [{string.Join(",", expected)}], got [{string.Join(",", rows.Select(r => r.Id))}]");
+                // #25: the unfiltered list's pages run as compiled queries shared by every reader of the shape (the reader's
+                // id and department are parameters: the pages above differ per reader and match the plain query).
+                Expect(await service.PageIsCompiledAsync(access, query), $"page {page} by {sort}{(descending ? " desc" : "")} for {userId} is not compiled");
+                Expect(!await service.PageIsCompiledAsync(access, query with { Unassigned = true }), $"a filtered page by {sort} for {userId} is compiled");
             }
         }
     }

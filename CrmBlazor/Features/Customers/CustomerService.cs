@@ -154,19 +154,16 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
     {
         var size = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = Math.Max(0, query.Page);
-        var sorted = Sort(db, ScopedForPage(db, user, query, (page + 1) * size), query.Sort, query.Descending);
-        if (page == 0)
-        {
-            // Nothing skipped: the rows in one statement, a round trip less for the page most opened.
-            return await WithCustomValuesAsync(db, await Project(db, sorted.Take(size)).ToListAsync(ct), ct);
-        }
-
-        // Page the ids first (index only), then read the rows of that page by a compiled query (RowsOf): SQLite would
-        // otherwise evaluate the row's lookups for every skipped row of a deep page, and EF Core rebuild the projection's
-        // expression at every page.
-        var ids = await sorted.Skip(page * size).Take(size).Select(c => c.Id).ToListAsync(ct);
-        return await RowsAsync(db, ids, ct);
+        var rows = CompiledPages.For(db, user, query, page, size, this) is { } compiled
+            ? await compiled.PageAsync(db, user, page, size, ct)
+            : await PageQuery(db, user, query, page, size).ToListAsync(ct);
+        return await WithCustomValuesAsync(db, rows, ct);
     }
+
+    /// <summary>A page's rows in one statement: its ids paged through the sort's index, then the row's names joined to
+    /// those alone (Project), so a deep page skips index entries, not rows with their lookups.</summary>
+    private IQueryable<CustomerRow> PageQuery(CrmDbContext db, UserAccess user, CustomerListQuery query, int page, int size) =>
+        Project(db, Sort(db, ScopedForPage(db, user, query, (page + 1) * size), query.Sort, query.Descending).Skip(page * size).Take(size));
 
     /// <summary>
     /// The visible customers matching the query, shaped for reading the first <paramref name="limit"/> of them in list
@@ -554,48 +551,41 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         return customers.Where(c => unread.Contains(c.Id));
     }
 
-    /// <summary>A customer as a row of the list (names of its stage, source and owner), over the context that reads it.</summary>
-    private static readonly Expression<Func<CrmDbContext, Customer, CustomerRow>> RowOf = (db, c) => new CustomerRow(
-        c.Id, c.Code, c.Name, c.Phone, c.Email, c.Address, c.Birthday, c.Gender, c.RelationshipId,
-        db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Name).FirstOrDefault() ?? string.Empty,
-        db.Relationships.Where(r => r.Id == c.RelationshipId).Select(r => r.Color).FirstOrDefault() ?? "#9E9E9E",
-        c.SourceId,
-        db.Sources.Where(s => s.Id == c.SourceId).Select(s => s.Name).FirstOrDefault(),
-        c.OwnerId,
-        db.StaffProfiles.Where(p => p.Id == c.OwnerId).Select(p => p.FullName).FirstOrDefault(),
-        c.CreatedAt, c.LastContactAt, c.Version) { Value = c.TotalPaid, HasCustomValues = db.CustomFieldValues.Any(v => v.CustomerId == c.Id) };
-
+    /// <summary>Customers as rows of the list: the names of their stage, source and owner joined to them (after any paging
+    /// of <paramref name="customers"/>, so only the rows shown are looked up).</summary>
     private static IQueryable<CustomerRow> Project(CrmDbContext db, IQueryable<Customer> customers) =>
-        customers.Select(Expression.Lambda<Func<Customer, CustomerRow>>(
-            new ParameterSwap(RowOf.Parameters[0], Expression.Constant(db)).Visit(RowOf.Body), RowOf.Parameters[1]));
+        from c in customers
+        join r0 in db.Relationships on c.RelationshipId equals r0.Id into rs
+        from r in rs.DefaultIfEmpty()
+        join s0 in db.Sources on c.SourceId equals (int?)s0.Id into ss
+        from s in ss.DefaultIfEmpty()
+        join p0 in db.StaffProfiles on c.OwnerId equals p0.Id into ps
+        from p in ps.DefaultIfEmpty()
+        select new CustomerRow(c.Id, c.Code, c.Name, c.Phone, c.Email, c.Address, c.Birthday, c.Gender, c.RelationshipId,
+            r.Name ?? string.Empty, r.Color ?? "#9E9E9E", c.SourceId, s.Name, c.OwnerId, p.FullName, c.CreatedAt, c.LastContactAt, c.Version)
+        {
+            Value = c.TotalPaid,
+            HasCustomValues = db.CustomFieldValues.Any(v => v.CustomerId == c.Id),
+        };
 
     /// <summary>
-    /// The rows of the given customers, as a compiled query. A deep page reads its ids through the query its filters
-    /// and scope compose, then its rows here: EF Core builds, hashes and looks up a LINQ query's whole expression at
-    /// every run, and the row's projection with its four lookups is most of that expression. (The first page keeps one
-    /// statement: a second round trip cost it as much as the compiled projection saved.)
+    /// The rows of the given customers (a quick search's page), as a compiled query of <see cref="Project"/>: EF Core
+    /// builds, hashes and looks up a LINQ query's whole expression at every run, and the row's joins are most of it.
     /// </summary>
-    private static IAsyncEnumerable<CustomerRow> RowsOf(CrmDbContext db, int[] ids) => CompiledRowsOf.GetValue(db.Model, _ => CompileRowsOf())(db, ids);
+    private static IAsyncEnumerable<CustomerRow> RowsOf(CrmDbContext db, int[] ids) => CompiledRowsOf.GetValue(db.Model, _ => CompileRowsOf(db))(db, ids);
 
     /// <summary>One compiled query per model: a compiled query serves only the model it was compiled against, and
     /// each database provider has its own.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel,
         Func<CrmDbContext, int[], IAsyncEnumerable<CustomerRow>>> CompiledRowsOf = new();
 
-    private static Func<CrmDbContext, int[], IAsyncEnumerable<CustomerRow>> CompileRowsOf()
+    private static Func<CrmDbContext, int[], IAsyncEnumerable<CustomerRow>> CompileRowsOf(CrmDbContext db)
     {
-        var db = Expression.Parameter(typeof(CrmDbContext), "db");
+        int[] standIn = [];
         var ids = Expression.Parameter(typeof(int[]), "ids");
-        Expression<Func<CrmDbContext, int[], IQueryable<Customer>>> chosen = (d, list) => d.Customers.Where(c => list.Contains(c.Id));
-        var customers = new ParameterSwap(chosen.Parameters[1], ids).Visit(new ParameterSwap(chosen.Parameters[0], db).Visit(chosen.Body));
-        var row = Expression.Lambda<Func<Customer, CustomerRow>>(new ParameterSwap(RowOf.Parameters[0], db).Visit(RowOf.Body), RowOf.Parameters[1]);
-        var select = Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(Customer), typeof(CustomerRow)], customers, Expression.Quote(row));
-        return EF.CompileAsyncQuery(Expression.Lambda<Func<CrmDbContext, int[], IQueryable<CustomerRow>>>(select, db, ids));
-    }
-
-    private sealed class ParameterSwap(ParameterExpression from, Expression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+        var body = new StandIns(new() { [standIn] = ids }).Parameterize(Project(db, db.Customers.Where(c => standIn.Contains(c.Id))).Expression)
+            ?? throw new InvalidOperationException("The row query captures a value it cannot take as a parameter.");
+        return EF.CompileAsyncQuery(Expression.Lambda<Func<CrmDbContext, int[], IQueryable<CustomerRow>>>(body, Expression.Parameter(typeof(CrmDbContext), "db"), ids));
     }
 
     private static async Task<List<CustomerRow>> WithCustomValuesAsync(CrmDbContext db, List<CustomerRow> rows, CancellationToken ct)
