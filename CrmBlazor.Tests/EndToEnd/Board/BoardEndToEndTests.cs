@@ -95,8 +95,12 @@ public sealed class BoardEndToEndTests : IAsyncLifetime
         await manager.GetByTestId("board-filters-button").ClickAsync();
         await manager.Locator(".board-filter").First.ClickAsync();
         await manager.GetByRole(AriaRole.Option, new() { Name = "Nguyễn Thị Lan" }).ClickAsync();
+        // As a user sees the list close before reaching for "Xong": a click while the list's overlay is still up lands on
+        // the overlay (it closes the list), not on the button.
+        await Assertions.Expect(manager.GetByRole(AriaRole.Option, new() { Name = "Nguyễn Thị Lan" })).ToBeHiddenAsync();
         // The chosen owner shows as a chip beside the filters button once the panel is closed.
         await manager.GetByTestId("board-filters-panel").GetByRole(AriaRole.Button, new() { Name = "Xong" }).ClickAsync();
+        await Assertions.Expect(manager.GetByTestId("board-filters-panel")).ToHaveCountAsync(0);
         await Assertions.Expect(manager.GetByTestId("board-filter-chip")).ToContainTextAsync("Nguyễn Thị Lan");
         await Assertions.Expect(manager.GetByTestId("board-total")).Not.ToHaveTextAsync(new Regex($"\\b{all.Total}\\b"));
         var filtered = await CountsAsync(manager);
