@@ -197,6 +197,12 @@ if (app.Configuration.GetValue("Diagnostics:AllowCollect", false))
     })).AllowAnonymous();
 }
 
+if (CollectorBudget.Advice() is { } budget)
+{
+    app.Logger.LogWarning("This machine does not report its CPU cache, so the garbage collector collects every few megabytes and many open pages slow every request down; start the app with {Variable}={Budget} (see README, Configuration).",
+        CollectorBudget.Variable, budget);
+}
+
 if (app.Configuration.GetValue("Demo:Enabled", false))
 {
     app.Lifetime.ApplicationStarted.Register(() =>

@@ -80,7 +80,10 @@ public sealed class AppProcess : IAsyncDisposable
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         foreach (var (k, v) in environment)
         {
-            start.Environment[k] = v;
+            if (v.Length > 0)
+            {
+                start.Environment[k] = v;
+            }
         }
 
         Directory.CreateDirectory(logFolder);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using CrmBlazor.Data;
 using CrmBlazor.Data.Seeding;
 using CrmBlazor.Features.Api;
+using CrmBlazor.Live;
 using CrmBlazor.Security;
 using Microsoft.EntityFrameworkCore;
 
@@ -40,6 +41,9 @@ public static class CircuitApps
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         // POST /health/collect: a full collection, then the heap really held (per-circuit memory without the garbage).
         ["Diagnostics__AllowCollect"] = "true",
+        // As README says to run the app on a machine that does not report its CPU cache (this one): see CollectorBudget.
+        // (AppProcess leaves an empty value out.)
+        [CollectorBudget.Variable] = CollectorBudget.Advice() ?? "",
     };
 
     /// <summary>A fresh copy of the seeded SQLite template (seeding it first if there is none) in a new folder.</summary>

@@ -26,11 +26,12 @@ public abstract class LiveComponentBase : ComponentBase, IHandleAfterRender, IAs
     private const int MaxPending = 500;
 
     /// <summary>
-    /// How many live refreshes run at once in this process. Two hundred screens refreshing together on a few cores gain
-    /// nothing from running side by side and lose much (connection pools, locks and caches thrash); in turns they finish
-    /// sooner, the first ones at once.
+    /// How many live refreshes run at once in this process: one core fewer than the machine has (at least one). Two hundred
+    /// screens refreshing together gain nothing from running side by side and lose much (connection pools, locks and caches
+    /// thrash); in turns they finish sooner, the first ones at once. The core left over serves requests — a user's save
+    /// does not queue behind the screens that will show it.
     /// </summary>
-    private static readonly SemaphoreSlim Turns = new(Math.Max(2, Environment.ProcessorCount));
+    private static readonly SemaphoreSlim Turns = new(Math.Max(1, Environment.ProcessorCount - 1));
     private static readonly TimeSpan TurnWait = TimeSpan.FromSeconds(2);
 
     private readonly Lock _gate = new();
