@@ -59,12 +59,7 @@ public static class StageStays
             return;
         }
 
-        var ids = added.Select(e => e.CustomerId).Distinct().ToList();
-        var storedQuery = db.ChangeLog.Where(e => e.Field == Field && ids.Contains(e.CustomerId))
-            .GroupBy(e => e.CustomerId).Select(g => new { Id = g.Key, At = g.Max(e => e.At) });
-        var createdQuery = db.Customers.Where(c => ids.Contains(c.Id)).Select(c => new { c.Id, c.CreatedAt });
-        var stored = (sync ? storedQuery.ToList() : await storedQuery.ToListAsync(ct)).ToDictionary(x => x.Id, x => x.At);
-        var created = (sync ? createdQuery.ToList() : await createdQuery.ToListAsync(ct)).ToDictionary(x => x.Id, x => x.CreatedAt);
+        var (stored, created) = await PredecessorsAsync(db, added.Select(e => e.CustomerId).Distinct().ToList(), sync, ct);
 
         // Entries added together take ids in the order they were added, so that order breaks ties of time.
         foreach (var customer in added.Select((e, i) => (Entry: e, Order: i)).GroupBy(x => x.Entry.CustomerId))
@@ -89,6 +84,60 @@ public static class StageStays
                 previous = entry.At;
             }
         }
+    }
+
+    /// <summary>
+    /// Per customer, the time of its last stored stage change and its creation: what the next stage change's stay starts at.
+    /// </summary>
+    private static async Task<(Dictionary<int, DateTime> Stored, Dictionary<int, DateTime> Created)> PredecessorsAsync(CrmDbContext db,
+        List<int> ids, bool sync, CancellationToken ct)
+    {
+        var storedQuery = db.ChangeLog.Where(e => e.Field == Field && ids.Contains(e.CustomerId))
+            .GroupBy(e => e.CustomerId).Select(g => new { Id = g.Key, At = g.Max(e => e.At) });
+        var createdQuery = db.Customers.Where(c => ids.Contains(c.Id)).Select(c => new { c.Id, c.CreatedAt });
+        var stored = (sync ? storedQuery.ToList() : await storedQuery.ToListAsync(ct)).ToDictionary(x => x.Id, x => x.At);
+        var created = (sync ? createdQuery.ToList() : await createdQuery.ToListAsync(ct)).ToDictionary(x => x.Id, x => x.CreatedAt);
+        return (stored, created);
+    }
+
+    /// <summary>
+    /// The stay starts of stage changes about to be inserted by SQL (the import and its undo), in insertion order, so that
+    /// they are written with the rows instead of by a rebuild after them (an UPDATE of every new stage change, which also
+    /// ran the change log's tally trigger again). A customer whose stored changes are dated after a new one (never the
+    /// product's: its changes are dated now) gets null here and is named in <c>Rebuild</c>: its stays need
+    /// <see cref="RebuildAsync"/> after the insert.
+    /// </summary>
+    public static async Task<(DateTime?[] Since, List<int> Rebuild)> ForNewAsync(CrmDbContext db, IReadOnlyList<(int CustomerId, DateTime At)> changes,
+        CancellationToken ct)
+    {
+        var since = new DateTime?[changes.Count];
+        var rebuild = new List<int>();
+        if (changes.Count == 0)
+        {
+            return (since, rebuild);
+        }
+
+        var (stored, created) = await PredecessorsAsync(db, changes.Select(c => c.CustomerId).Distinct().ToList(), sync: false, ct);
+        var previous = new Dictionary<int, DateTime>(stored);
+        var late = new HashSet<int>();
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var (customer, at) = changes[i];
+            if (previous.TryGetValue(customer, out var last) && last > at)
+            {
+                late.Add(customer);
+            }
+
+            if (!late.Contains(customer))
+            {
+                since[i] = previous.TryGetValue(customer, out last) ? last : created.TryGetValue(customer, out var made) ? made : null;
+            }
+
+            previous[customer] = at;
+        }
+
+        rebuild.AddRange(late);
+        return (since, rebuild);
     }
 
     /// <summary>

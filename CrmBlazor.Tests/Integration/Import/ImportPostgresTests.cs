@@ -251,6 +251,68 @@ public sealed class ImportPostgresTests
         }
     });
 
+    /// <summary>
+    /// The import and its undo write their stage changes' stays with the rows (no rebuild after them) and keep the report
+    /// tallies through the statement triggers: after an import that moves customers, a second that moves them back (stays
+    /// starting at the first import's changes) and the undo of the second, every stay and tally equals its rebuild (R8).
+    /// </summary>
+    [Fact]
+    public Task Stage_changes_by_import_and_undo_keep_stays_and_report_tallies_exact_on_PostgreSQL() => InNewDatabaseAsync("crm_import_st_", async factory =>
+    {
+        var (userId, first) = await SeedAsync(factory);
+        await using (var db = factory.CreateDbContext())
+        {
+            db.Relationships.Add(new Relationship("Đã mua hàng", null, null, 1));
+            for (var i = 0; i < 40; i++)
+            {
+                db.Customers.Add(Customer.Create(new CustomerDetails { Name = $"Khách {i}", Phone = $"09090000{i:D2}" }, first, userId, userId,
+                    DateTime.UtcNow.AddDays(-i)));
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var admin = (await CurrentUser.LoadAsync(factory, userId))!;
+        var service = new ImportService(factory, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System, new ImportLimits());
+
+        async Task<int> MoveAsync(string stage, int count)
+        {
+            var sheet = service.ReadFile(admin, "st.xlsx", Xlsx(Enumerable.Range(0, count)
+                .Select(i => Row(("Tên", $"Khách {i}"), ("SĐT", $"09090000{i:D2}"), ("Mối quan hệ", stage)))));
+            var result = await service.ImportAsync(admin, sheet, await service.ProposeMappingAsync(admin, sheet.Headers),
+                new ImportOptions { UpdateExisting = true });
+            Assert.Equal(count, result.Updated);
+            return result.BatchId;
+        }
+
+        async Task AssertExactAsync(int stageChanges)
+        {
+            await using var db = factory.CreateDbContext();
+            var stays = db.ChangeLog.Where(e => e.Field == StageStays.Field).OrderBy(e => e.Id).Select(e => new ValueTuple<long, DateTime?>(e.Id, e.StageSince));
+            var tallies = (IQueryable<ReportTally> t) => t.OrderBy(x => x.Kind).ThenBy(x => x.At).ThenBy(x => x.OwnerId).ThenBy(x => x.Key).ThenBy(x => x.Days)
+                .Select(x => new ValueTuple<int, DateTime, string, int, int, int>(x.Kind, x.At, x.OwnerId, x.Key, x.Days, x.Count)).ToListAsync();
+            var kept = await stays.ToListAsync();
+            var keptTallies = await tallies(db.ReportTallies.Where(x => x.Count != 0 || x.Cents != 0));
+            Assert.Equal(stageChanges, kept.Count);
+            Assert.All(kept, x => Assert.NotNull(x.Item2));
+            Assert.Contains(keptTallies, x => x.Item1 == ReportTallies.StaysByDay);
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await StageStays.RebuildAsync(db, null);
+            await db.Database.ExecuteSqlRawAsync(ReportTallies.RebuildSql(db.Database.ProviderName!));
+            Assert.Equal(kept, await stays.ToListAsync());
+            Assert.Equal(keptTallies, await tallies(db.ReportTallies));
+            await tx.RollbackAsync();
+        }
+
+        await MoveAsync("Đã mua hàng", 40);
+        await AssertExactAsync(40);
+        var back = await MoveAsync("Khách hàng mới", 25);
+        await AssertExactAsync(65);
+        var undo = await service.UndoAsync(admin, back);
+        Assert.Equal(25, undo.Restored);
+        await AssertExactAsync(90);
+    });
+
     /// <summary>Runs <paramref name="test"/> against a fresh database on the test server, dropped afterwards.</summary>
     private static async Task InNewDatabaseAsync(string prefix, Func<Factory, Task> test)
     {

@@ -153,6 +153,43 @@ public sealed class StageStaysTests : IAsyncLifetime
         Assert.Equal(created, kept.OrderBy(x => x.Key).First().Value);
     }
 
+    [Fact]
+    public async Task An_import_after_a_stage_change_dated_later_than_now_still_keeps_every_stay_exact()
+    {
+        // The import and its undo write the stays with their rows (the last stored change, or the creation); a customer
+        // whose stored change is dated after the import's (never the product's own) goes through the rebuild instead.
+        var stageNames = await _w.WithDb(db => db.Relationships.OrderBy(r => r.Position).Select(r => r.Name).ToListAsync());
+        await ImportAsync([("0912000001", stageNames[0]), ("0912000002", stageNames[0])]);
+        var ids = await _w.WithDb(db => db.Customers.OrderBy(c => c.Id).Select(c => c.Id).ToListAsync());
+        foreach (var id in ids)
+        {
+            var version = await _w.WithDb(db => db.Customers.Where(c => c.Id == id).Select(c => c.Version).SingleAsync());
+            await _customers.SaveFieldAsync(_w.Admin, id, GridFields.Relationship, _stages[1].ToString(CultureInfo.InvariantCulture), version);
+        }
+
+        var later = DateTime.UtcNow.AddDays(3);
+        await _w.WithDb(db => db.ChangeLog.Where(e => e.CustomerId == ids[0] && e.Field == StageStays.Field).ExecuteUpdateAsync(u => u.SetProperty(e => e.At, later)));
+        await StageStaysRebuiltAsync();
+        var before = (await StaysAsync()).Count;
+
+        var batch = await ImportAsync([("0912000001", stageNames[2]), ("0912000002", stageNames[2])]);
+        Assert.Equal(before + 2, (await StaysAsync()).Count);
+        Assert.Equal(await OracleAsync(), await StaysAsync());
+        // The new change of the customer dated later sorts before its stored one, which now starts at the new one.
+        var newest = await _w.WithDb(db => db.ChangeLog.Where(e => e.CustomerId == ids[0] && e.Field == StageStays.Field)
+            .OrderByDescending(e => e.Id).Select(e => e.At).FirstAsync());
+        Assert.Contains(await StaysAsync(), x => x.Value == newest);
+
+        await _w.Service.UndoAsync(_w.Admin, batch);
+        Assert.Equal(await OracleAsync(), await StaysAsync());
+    }
+
+    private async Task StageStaysRebuiltAsync()
+    {
+        await using var db = await _w.Db.Factory.CreateDbContextAsync();
+        await StageStays.RebuildAsync(db, null);
+    }
+
     private Task<Dictionary<long, DateTime?>> StaysAsync() =>
         _w.WithDb(db => db.ChangeLog.Where(e => e.Field == StageStays.Field).ToDictionaryAsync(e => e.Id, e => e.StageSince));
 

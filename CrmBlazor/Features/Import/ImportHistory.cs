@@ -108,7 +108,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
         // The created customers to remove, purged PurgeChunk at a time: the purge is a statement per table whatever the
         // number of customers, and one of them (the import history's snapshots) reads its whole table.
         var remove = new List<int>();
-        foreach (var chunk in items.Chunk(ImportBulkRows.QueryChunk))
+        foreach (var chunk in items.Chunk(ImportBulkRows.ReadChunk(db)))
         {
             // Created customers: only their version matters. Updated ones: whole, with contacts and groups, to restore.
             var created = chunk.Where(i => i.Created).Select(i => i.CustomerId).ToList();
@@ -230,11 +230,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             }
 
             // The restored values' change log as the import writes its own: one statement, not an entity per change.
-            await ImportBulkRows.InsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
-                logs.Select(l => new object?[] { l.CustomerId, l.Change.Field, ImportBulkRows.Cap(l.Change.OldValue), ImportBulkRows.Cap(l.Change.NewValue) }),
-                [("UserId", user.UserId), ("At", now), ("Origin", ImportService.Origin)], ct);
-            // Written by SQL, not SaveChanges: the stays of the stage changes among them are set from the log.
-            await StageStays.RebuildAsync(db, logs.Where(l => l.Change.Field == StageStays.Field).Select(l => l.CustomerId), ct);
+            await ImportBulkRows.InsertChangeLogAsync(db, logs, user.UserId, now, ct);
             if (remove.Count >= PurgeChunk)
             {
                 purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));

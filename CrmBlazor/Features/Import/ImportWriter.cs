@@ -30,8 +30,8 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
 
     /// <summary>
     /// Imports in ONE transaction: every valid row or none (a crash or a cancel leaves the database as it was). Rows
-    /// are written in batches of <see cref="ImportBulkRows.ChunkSize"/>; the change log gets entries with origin "import"; after the
-    /// commit one <see cref="CustomersChanged"/> event per batch goes out.
+    /// are written in batches of <see cref="ImportBulkRows.WriteChunk"/>; the change log gets entries with origin "import"; after the
+    /// commit <see cref="CustomersChanged"/> events of at most <see cref="ImportBulkRows.ChunkSize"/> customers each go out.
     /// </summary>
     /// <param name="checkedBefore">The check the user confirmed, if any: its parsed rows are reused (see CheckAsync) and
     /// released when the import ends, so a large sheet is parsed once and its rows are not held twice.</param>
@@ -111,10 +111,11 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
         int created = 0, updated = 0, contactsAdded = 0, rotation = 0;
         var total = rows.Length;
 
-        for (var start = 0; start < total; start += ImportBulkRows.ChunkSize)
+        var chunkSize = ImportBulkRows.WriteChunk(db);
+        for (var start = 0; start < total; start += chunkSize)
         {
             ct.ThrowIfCancellationRequested();
-            var end = Math.Min(total, start + ImportBulkRows.ChunkSize);
+            var end = Math.Min(total, start + chunkSize);
             var newInChunk = new Dictionary<int, Customer>();
             var loaded = new Dictionary<int, Customer>();
             var logs = new List<(Customer Customer, FieldChange Change)>();
@@ -139,7 +140,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                 }
             }
 
-            foreach (var idChunk in wantedIds.Chunk(ImportBulkRows.QueryChunk))
+            foreach (var idChunk in wantedIds.Chunk(ImportBulkRows.ReadChunk(db)))
             {
                 IQueryable<Customer> query = db.Customers.Include(c => c.Contacts).Include(c => c.Groups);
                 if (customIds.Length > 0)
@@ -264,11 +265,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                 items[c.Id] = new ImportBatchItem(batch.Id, c.Id, true, 0, null);
             }
 
-            await ImportBulkRows.InsertAsync(db, "ChangeLog", ["CustomerId", "Field", "OldValue", "NewValue"],
-                logs.Select(l => new object?[] { l.Customer.Id, l.Change.Field, ImportBulkRows.Cap(l.Change.OldValue), ImportBulkRows.Cap(l.Change.NewValue) }),
-                [("UserId", user.UserId), ("At", now), ("Origin", ImportService.Origin)], ct);
-            // Written by SQL, not SaveChanges: the stays of the stage changes among them are set from the log.
-            await StageStays.RebuildAsync(db, logs.Where(l => l.Change.Field == StageStays.Field).Select(l => l.Customer.Id), ct);
+            await ImportBulkRows.InsertChangeLogAsync(db, logs.Select(l => (l.Customer.Id, l.Change)).ToList(), user.UserId, now, ct);
 
             var touched = newInChunk.Values.Concat(loaded.Values).Concat(logs.Select(l => l.Customer)).Distinct().ToList();
             foreach (var c in touched)
@@ -294,7 +291,8 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
 
             if (touched.Count > 0)
             {
-                changedChunks.Add(touched.Select(c => c.Id).ToArray());
+                // Live events name at most ChunkSize customers each, whatever the provider's chunk.
+                changedChunks.AddRange(touched.Select(c => c.Id).Chunk(ImportBulkRows.ChunkSize));
             }
 
             db.ChangeTracker.Clear();
