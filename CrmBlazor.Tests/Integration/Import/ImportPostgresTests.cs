@@ -313,6 +313,88 @@ public sealed class ImportPostgresTests
         await AssertExactAsync(90);
     });
 
+    /// <summary>
+    /// An import longer than one PostgreSQL chunk, whose change log and batch items of a chunk are written while the next
+    /// chunk is applied: rows of the second chunk update customers the first created and customers the first already
+    /// moved. Every change log row and batch item is written, each item holds its customer's final version, the stays and
+    /// tallies equal their rebuild (R8), and undo takes it all back (R6).
+    /// </summary>
+    [Fact]
+    public Task An_import_longer_than_one_chunk_writes_every_change_and_batch_item_and_undoes_on_PostgreSQL() => InNewDatabaseAsync("crm_import_ch_", async factory =>
+    {
+        var (userId, first) = await SeedAsync(factory);
+        await using (var db = factory.CreateDbContext())
+        {
+            db.Relationships.Add(new Relationship("Đã mua hàng", null, null, 1));
+            for (var i = 0; i < 30; i++)
+            {
+                db.Customers.Add(Customer.Create(new CustomerDetails { Name = $"Khách {i}", Phone = $"09090000{i:D2}" }, first, userId, userId,
+                    DateTime.UtcNow.AddDays(-i)));
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        // Rows 0–29 move the existing customers (first chunk); then new customers; the last 30 rows (second chunk) move 20
+        // customers the first chunk created and move 10 existing ones back.
+        var n = ImportBulkRows.PostgresChunk + 60;
+        string NewPhone(int i) => $"0908{i:D6}";
+        var rows = Enumerable.Range(0, n).Select(i => i switch
+        {
+            < 30 => Row(("Tên", $"Khách {i}"), ("SĐT", $"09090000{i:D2}"), ("Mối quan hệ", "Đã mua hàng")),
+            _ when i >= n - 10 => Row(("Tên", $"Khách {i - (n - 10)}"), ("SĐT", $"09090000{i - (n - 10):D2}"), ("Mối quan hệ", "Khách hàng mới")),
+            _ when i >= n - 30 => Row(("Tên", $"Mới {100 + i - (n - 30)}"), ("SĐT", NewPhone(100 + i - (n - 30))), ("Mối quan hệ", "Đã mua hàng")),
+            _ => Row(("Tên", $"Mới {i}"), ("SĐT", NewPhone(i)), ("Mối quan hệ", null)),
+        });
+        var admin = (await CurrentUser.LoadAsync(factory, userId))!;
+        var service = new ImportService(factory, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System, new ImportLimits());
+        var sheet = service.ReadFile(admin, "ch.xlsx", Xlsx(rows));
+        var result = await service.ImportAsync(admin, sheet, await service.ProposeMappingAsync(admin, sheet.Headers),
+            new ImportOptions { UpdateExisting = true });
+        var created = n - 60;
+        Assert.Equal((created, 60, 0), (result.Created, result.Updated, result.Failed));
+
+        async Task AssertStaysAndTalliesExactAsync(CrmDbContext db)
+        {
+            var stays = db.ChangeLog.Where(e => e.Field == StageStays.Field).OrderBy(e => e.Id).Select(e => new ValueTuple<long, DateTime?>(e.Id, e.StageSince));
+            var tallies = (IQueryable<ReportTally> t) => t.OrderBy(x => x.Kind).ThenBy(x => x.At).ThenBy(x => x.OwnerId).ThenBy(x => x.Key).ThenBy(x => x.Days)
+                .Select(x => new ValueTuple<int, DateTime, string, int, int, int>(x.Kind, x.At, x.OwnerId, x.Key, x.Days, x.Count)).ToListAsync();
+            var kept = await stays.ToListAsync();
+            var keptTallies = await tallies(db.ReportTallies.Where(x => x.Count != 0 || x.Cents != 0));
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await StageStays.RebuildAsync(db, null);
+            await db.Database.ExecuteSqlRawAsync(ReportTallies.RebuildSql(db.Database.ProviderName!));
+            Assert.Equal(kept, await stays.ToListAsync());
+            Assert.Equal(keptTallies, await tallies(db.ReportTallies));
+            await tx.RollbackAsync();
+        }
+
+        await using (var db = factory.CreateDbContext())
+        {
+            Assert.Equal(created, await db.ChangeLog.CountAsync(e => e.Field == "Imported"));
+            Assert.Equal(60, await db.ChangeLog.CountAsync(e => e.Field == StageStays.Field));
+            var items = await db.Set<ImportBatchItem>().Where(i => i.BatchId == result.BatchId)
+                .Select(i => new { i.CustomerId, i.VersionAfter }).ToListAsync();
+            Assert.Equal(created + 30, items.Count);
+            var versions = await db.Customers.ToDictionaryAsync(c => c.Id, c => c.Version);
+            Assert.All(items, i => Assert.Equal(versions[i.CustomerId], i.VersionAfter));
+            Assert.Equal(20, await db.Customers.CountAsync(c => c.Name.StartsWith("Mới") && c.RelationshipId != first));
+            Assert.Equal(10, await db.Customers.CountAsync(c => c.Name.StartsWith("Khách") && c.RelationshipId == first));
+            await AssertStaysAndTalliesExactAsync(db);
+        }
+
+        var undo = await service.UndoAsync(admin, result.BatchId);
+        Assert.Equal((created, 30, 0), (undo.Removed, undo.Restored, undo.LeftAlone.Count));
+        await using (var db = factory.CreateDbContext())
+        {
+            Assert.Equal(30, await db.Customers.CountAsync(c => c.RelationshipId == first));
+            Assert.Equal(30, await db.Customers.CountAsync());
+            // The created customers' changes went with them; the 20 customers the import left moved were moved back.
+            Assert.Equal(30, await db.ChangeLog.CountAsync(e => e.Field == StageStays.Field && e.NewValue == first.ToString()));
+            await AssertStaysAndTalliesExactAsync(db);
+        }
+    });
+
     /// <summary>Runs <paramref name="test"/> against a fresh database on the test server, dropped afterwards.</summary>
     private static async Task InNewDatabaseAsync(string prefix, Func<Factory, Task> test)
     {

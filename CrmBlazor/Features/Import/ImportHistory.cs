@@ -108,6 +108,10 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
         // The created customers to remove, purged PurgeChunk at a time: the purge is a statement per table whatever the
         // number of customers, and one of them (the import history's snapshots) reads its whole table.
         var remove = new List<int>();
+        // PostgreSQL: a chunk's change log is written while the next chunk's customers are restored, after that chunk's
+        // reads (as the import does; see ImportWriter).
+        var overlap = direct is not null && db.Database.IsNpgsql();
+        Func<Task>? deferredLog = null;
         foreach (var chunk in items.Chunk(ImportBulkRows.ReadChunk(db)))
         {
             // Created customers: only their version matters. Updated ones: whole, with contacts and groups, to restore.
@@ -143,71 +147,83 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             var removedContacts = new List<int>();
             var removedLinks = new List<(int CustomerId, int GroupId)>();
             var logs = new List<(int CustomerId, FieldChange Change)>();
-            foreach (var item in chunk)
+            var previousLog = deferredLog?.Invoke() ?? Task.CompletedTask;
+            deferredLog = null;
+            try
             {
-                if (item.Created)
+                foreach (var item in chunk)
                 {
-                    if (!versions.TryGetValue(item.CustomerId, out var version))
+                    if (item.Created)
                     {
-                        continue;
-                    }
-
-                    if (version != item.VersionAfter || referred.Contains(item.CustomerId))
-                    {
-                        leftAlone.Add(item.CustomerId);
-                        if (version == item.VersionAfter)
+                        if (!versions.TryGetValue(item.CustomerId, out var version))
                         {
-                            namedAsReferrer.Add(item.CustomerId);
+                            continue;
                         }
 
+                        if (version != item.VersionAfter || referred.Contains(item.CustomerId))
+                        {
+                            leftAlone.Add(item.CustomerId);
+                            if (version == item.VersionAfter)
+                            {
+                                namedAsReferrer.Add(item.CustomerId);
+                            }
+
+                            continue;
+                        }
+
+                        remove.Add(item.CustomerId);
+                        removed++;
+                        touched.Add(item.CustomerId);
                         continue;
                     }
 
-                    remove.Add(item.CustomerId);
-                    removed++;
-                    touched.Add(item.CustomerId);
-                    continue;
-                }
-
-                if (!customers.TryGetValue(item.CustomerId, out var c))
-                {
-                    continue;
-                }
-
-                if (c.Version != item.VersionAfter)
-                {
-                    leftAlone.Add(c.Id);
-                    continue;
-                }
-
-                direct?.Remember(c);
-                var p = previous[item.CustomerId];
-                var changes = new List<FieldChange>(c.Update(p.Details, user.UserId, now));
-                changes.AddRange(c.MoveTo(p.RelationshipId, user.UserId, now));
-                changes.AddRange(c.AssignOwner(p.OwnerId, user.UserId, now));
-                foreach (var (fieldId, value) in p.Custom ?? [])
-                {
-                    changes.AddRange(c.RestoreCustomValue(fieldId, value, user.UserId, now));
-                }
-
-                removedLinks.AddRange(c.Groups.Where(g => !p.GroupIds.Contains(g.GroupId)).Select(g => (c.Id, g.GroupId)));
-                c.SetGroups(p.GroupIds);
-                foreach (var contact in c.Contacts.Where(x => !p.ContactIds.Contains(x.Id)).ToList())
-                {
-                    c.RemoveContact(contact);
-                    removedContacts.Add(contact.Id);
-                    if (direct is null)
+                    if (!customers.TryGetValue(item.CustomerId, out var c))
                     {
-                        db.Contacts.Remove(contact);
+                        continue;
                     }
-                }
 
-                logs.AddRange(changes.Select(change => (c.Id, change)));
-                restoredInChunk.Add(c);
-                restored++;
-                touched.Add(c.Id);
+                    if (c.Version != item.VersionAfter)
+                    {
+                        leftAlone.Add(c.Id);
+                        continue;
+                    }
+
+                    direct?.Remember(c);
+                    var p = previous[item.CustomerId];
+                    var changes = new List<FieldChange>(c.Update(p.Details, user.UserId, now));
+                    changes.AddRange(c.MoveTo(p.RelationshipId, user.UserId, now));
+                    changes.AddRange(c.AssignOwner(p.OwnerId, user.UserId, now));
+                    foreach (var (fieldId, value) in p.Custom ?? [])
+                    {
+                        changes.AddRange(c.RestoreCustomValue(fieldId, value, user.UserId, now));
+                    }
+
+                    removedLinks.AddRange(c.Groups.Where(g => !p.GroupIds.Contains(g.GroupId)).Select(g => (c.Id, g.GroupId)));
+                    c.SetGroups(p.GroupIds);
+                    foreach (var contact in c.Contacts.Where(x => !p.ContactIds.Contains(x.Id)).ToList())
+                    {
+                        c.RemoveContact(contact);
+                        removedContacts.Add(contact.Id);
+                        if (direct is null)
+                        {
+                            db.Contacts.Remove(contact);
+                        }
+                    }
+
+                    logs.AddRange(changes.Select(change => (c.Id, change)));
+                    restoredInChunk.Add(c);
+                    restored++;
+                    touched.Add(c.Id);
+                }
+            }
+            catch
+            {
+                // The previous chunk's change log still holds the connection: let it end before the transaction rolls back.
+                await Task.WhenAny(previousLog);
+                throw;
             }
 
+            await previousLog;
             if (direct is not null)
             {
                 // Columns (version-checked), re-added group links and primary flags; then what the import had added.
@@ -230,7 +246,15 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             }
 
             // The restored values' change log as the import writes its own: one statement, not an entity per change.
-            await ImportBulkRows.InsertChangeLogAsync(db, logs, user.UserId, now, ct);
+            if (overlap)
+            {
+                deferredLog = () => ImportBulkRows.InsertChangeLogAsync(db, logs, user.UserId, now, ct);
+            }
+            else
+            {
+                await ImportBulkRows.InsertChangeLogAsync(db, logs, user.UserId, now, ct);
+            }
+
             if (remove.Count >= PurgeChunk)
             {
                 purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));
@@ -239,6 +263,11 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
 
             done += chunk.Length;
             progress?.Report(new ImportProgress(done, items.Count));
+        }
+
+        if (deferredLog is not null)
+        {
+            await deferredLog();
         }
 
         purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));

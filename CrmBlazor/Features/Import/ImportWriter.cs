@@ -112,6 +112,12 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
         var total = rows.Length;
 
         var chunkSize = ImportBulkRows.WriteChunk(db);
+        // PostgreSQL: a chunk's change log and batch items are written while the next chunk's rows are applied to its
+        // customers (the database works on one core, the import's own work on the other), after the next chunk's reads.
+        // Elsewhere they are written at once: SQLite's writes are synchronous, and SQL Server's chunk goes through the
+        // context's change tracker, which the tail's queries would share.
+        var overlap = direct is not null && db.Database.IsNpgsql();
+        Func<Task>? deferredTail = null;
         for (var start = 0; start < total; start += chunkSize)
         {
             ct.ThrowIfCancellationRequested();
@@ -165,82 +171,94 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                 }
             }
 
-            for (var i = start; i < end; i++)
+            var tail = deferredTail?.Invoke() ?? Task.CompletedTask;
+            deferredTail = null;
+            try
             {
-                var row = rows[i];
-                var d = decisions[i];
-                switch (d.Action)
+                for (var i = start; i < end; i++)
                 {
-                    case ImportAction.Create:
+                    var row = rows[i];
+                    var d = decisions[i];
+                    switch (d.Action)
                     {
-                        var owner = row.OwnerId ?? (activeOwners.Count == 0 ? user.UserId : activeOwners[rotation++ % activeOwners.Count]);
-                        var c = Customer.Create(row.Details!, row.RelationshipId ?? lookups.DefaultRelationshipId, owner, user.UserId, now, row.Code);
-                        direct?.AssignId(c);
-                        if (row.GroupIds is { Length: > 0 } groups)
+                        case ImportAction.Create:
                         {
-                            c.SetGroups(groups);
+                            var owner = row.OwnerId ?? (activeOwners.Count == 0 ? user.UserId : activeOwners[rotation++ % activeOwners.Count]);
+                            var c = Customer.Create(row.Details!, row.RelationshipId ?? lookups.DefaultRelationshipId, owner, user.UserId, now, row.Code);
+                            direct?.AssignId(c);
+                            if (row.GroupIds is { Length: > 0 } groups)
+                            {
+                                c.SetGroups(groups);
+                            }
+
+                            foreach (var (fieldId, value) in row.CustomValues ?? [])
+                            {
+                                c.SetCustomValue(lookups.CustomField(fieldId)!, value);
+                            }
+
+                            if (row.Contact is not null)
+                            {
+                                // R3.4: the customer's own row carries the primary contact.
+                                c.MakePrimary(c.AddContact(row.Contact.ToContact()));
+                                contactsAdded++;
+                            }
+
+                            if (direct is null)
+                            {
+                                db.Customers.Add(c);
+                            }
+
+                            newInChunk[i] = c;
+                            logs.Add((c, new FieldChange("Imported", null, sheet.FileName)));
+                            created++;
+                            break;
                         }
 
-                        foreach (var (fieldId, value) in row.CustomValues ?? [])
+                        case ImportAction.Update:
                         {
-                            c.SetCustomValue(lookups.CustomField(fieldId)!, value);
+                            var c = Target(d, newInChunk, createdIds, loaded);
+                            KeepBefore(c);
+
+                            foreach (var change in ApplyUpdate(c, row, d.ByCode, lookups, user.UserId, now))
+                            {
+                                logs.Add((c, change));
+                            }
+
+                            if (row.Contact is not null && AddContactIfNew(c, row.Contact, primary: true))
+                            {
+                                contactsAdded++;
+                            }
+
+                            // A later row of the file updating a customer an earlier row creates counts as an update too,
+                            // as the check step counted it.
+                            updated++;
+
+                            break;
                         }
 
-                        if (row.Contact is not null)
+                        case ImportAction.AddContact:
                         {
-                            // R3.4: the customer's own row carries the primary contact.
-                            c.MakePrimary(c.AddContact(row.Contact.ToContact()));
-                            contactsAdded++;
+                            var c = Target(d, newInChunk, createdIds, loaded);
+                            KeepBefore(c);
+
+                            if (AddContactIfNew(c, row.Contact!, primary: false))
+                            {
+                                contactsAdded++;
+                            }
+
+                            break;
                         }
-
-                        if (direct is null)
-                        {
-                            db.Customers.Add(c);
-                        }
-
-                        newInChunk[i] = c;
-                        logs.Add((c, new FieldChange("Imported", null, sheet.FileName)));
-                        created++;
-                        break;
-                    }
-
-                    case ImportAction.Update:
-                    {
-                        var c = Target(d, newInChunk, createdIds, loaded);
-                        KeepBefore(c);
-
-                        foreach (var change in ApplyUpdate(c, row, d.ByCode, lookups, user.UserId, now))
-                        {
-                            logs.Add((c, change));
-                        }
-
-                        if (row.Contact is not null && AddContactIfNew(c, row.Contact, primary: true))
-                        {
-                            contactsAdded++;
-                        }
-
-                        // A later row of the file updating a customer an earlier row creates counts as an update too,
-                        // as the check step counted it.
-                        updated++;
-
-                        break;
-                    }
-
-                    case ImportAction.AddContact:
-                    {
-                        var c = Target(d, newInChunk, createdIds, loaded);
-                        KeepBefore(c);
-
-                        if (AddContactIfNew(c, row.Contact!, primary: false))
-                        {
-                            contactsAdded++;
-                        }
-
-                        break;
                     }
                 }
             }
+            catch
+            {
+                // The previous chunk's writes still hold the connection: let them end before the transaction rolls back.
+                await Task.WhenAny(tail);
+                throw;
+            }
 
+            await tail;
             if (direct is not null)
             {
                 await direct.FlushAsync(newInChunk.Values, loaded.Values, ct);
@@ -265,8 +283,6 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                 items[c.Id] = new ImportBatchItem(batch.Id, c.Id, true, 0, null);
             }
 
-            await ImportBulkRows.InsertChangeLogAsync(db, logs.Select(l => (l.Customer.Id, l.Change)).ToList(), user.UserId, now, ct);
-
             var touched = newInChunk.Values.Concat(loaded.Values).Concat(logs.Select(l => l.Customer)).Distinct().ToList();
             foreach (var c in touched)
             {
@@ -280,8 +296,24 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                 }
             }
 
-            await ImportBulkRows.InsertAsync(db, "ImportBatchItems", ["CustomerId", "Created", "VersionAfter", "PreviousJson"],
-                items.Values.Select(i => new object?[] { i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }), [("BatchId", batch.Id)], ct);
+            var logRows = logs.Select(l => (l.Customer.Id, l.Change)).ToList();
+            var itemRows = items.Values.Select(i => new object?[] { i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }).ToList();
+            async Task WriteTailAsync()
+            {
+                await ImportBulkRows.InsertChangeLogAsync(db, logRows, user.UserId, now, ct);
+                await ImportBulkRows.InsertAsync(db, "ImportBatchItems", ["CustomerId", "Created", "VersionAfter", "PreviousJson"], itemRows,
+                    [("BatchId", batch.Id)], ct);
+            }
+
+            if (overlap)
+            {
+                deferredTail = WriteTailAsync;
+            }
+            else
+            {
+                await WriteTailAsync();
+            }
+
             foreach (var item in items.Values)
             {
                 itemVersions[item.CustomerId] = item.VersionAfter;
@@ -299,6 +331,11 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             Array.Clear(rows, start, end - start);
             Array.Clear(decisions, start, end - start);
             progress?.Report(new ImportProgress(end, total));
+        }
+
+        if (deferredTail is not null)
+        {
+            await deferredTail();
         }
 
         // One statement per final version (a customer a file updates n times is at its version + n), not per customer.
