@@ -259,18 +259,7 @@ public sealed class ImportPostgresTests
     [Fact]
     public Task Stage_changes_by_import_and_undo_keep_stays_and_report_tallies_exact_on_PostgreSQL() => InNewDatabaseAsync("crm_import_st_", async factory =>
     {
-        var (userId, first) = await SeedAsync(factory);
-        await using (var db = factory.CreateDbContext())
-        {
-            db.Relationships.Add(new Relationship("Đã mua hàng", null, null, 1));
-            for (var i = 0; i < 40; i++)
-            {
-                db.Customers.Add(Customer.Create(new CustomerDetails { Name = $"Khách {i}", Phone = $"09090000{i:D2}" }, first, userId, userId,
-                    DateTime.UtcNow.AddDays(-i)));
-            }
-
-            await db.SaveChangesAsync();
-        }
+        var (userId, first) = await SeedWithCustomersAsync(factory, 40);
 
         var admin = (await CurrentUser.LoadAsync(factory, userId))!;
         var service = new ImportService(factory, new InProcessLiveEventBus(NullLogger<InProcessLiveEventBus>.Instance), TimeProvider.System, new ImportLimits());
@@ -288,20 +277,10 @@ public sealed class ImportPostgresTests
         async Task AssertExactAsync(int stageChanges)
         {
             await using var db = factory.CreateDbContext();
-            var stays = db.ChangeLog.Where(e => e.Field == StageStays.Field).OrderBy(e => e.Id).Select(e => new ValueTuple<long, DateTime?>(e.Id, e.StageSince));
-            var tallies = (IQueryable<ReportTally> t) => t.OrderBy(x => x.Kind).ThenBy(x => x.At).ThenBy(x => x.OwnerId).ThenBy(x => x.Key).ThenBy(x => x.Days)
-                .Select(x => new ValueTuple<int, DateTime, string, int, int, int>(x.Kind, x.At, x.OwnerId, x.Key, x.Days, x.Count)).ToListAsync();
-            var kept = await stays.ToListAsync();
-            var keptTallies = await tallies(db.ReportTallies.Where(x => x.Count != 0 || x.Cents != 0));
+            var (kept, keptTallies) = await AssertStaysAndTalliesEqualTheirRebuildAsync(db);
             Assert.Equal(stageChanges, kept.Count);
-            Assert.All(kept, x => Assert.NotNull(x.Item2));
-            Assert.Contains(keptTallies, x => x.Item1 == ReportTallies.StaysByDay);
-            await using var tx = await db.Database.BeginTransactionAsync();
-            await StageStays.RebuildAsync(db, null);
-            await db.Database.ExecuteSqlRawAsync(ReportTallies.RebuildSql(db.Database.ProviderName!));
-            Assert.Equal(kept, await stays.ToListAsync());
-            Assert.Equal(keptTallies, await tallies(db.ReportTallies));
-            await tx.RollbackAsync();
+            Assert.All(kept, x => Assert.NotNull(x.StageSince));
+            Assert.Contains(keptTallies, x => x.Kind == ReportTallies.StaysByDay);
         }
 
         await MoveAsync("Đã mua hàng", 40);
@@ -322,18 +301,7 @@ public sealed class ImportPostgresTests
     [Fact]
     public Task An_import_longer_than_one_chunk_writes_every_change_and_batch_item_and_undoes_on_PostgreSQL() => InNewDatabaseAsync("crm_import_ch_", async factory =>
     {
-        var (userId, first) = await SeedAsync(factory);
-        await using (var db = factory.CreateDbContext())
-        {
-            db.Relationships.Add(new Relationship("Đã mua hàng", null, null, 1));
-            for (var i = 0; i < 30; i++)
-            {
-                db.Customers.Add(Customer.Create(new CustomerDetails { Name = $"Khách {i}", Phone = $"09090000{i:D2}" }, first, userId, userId,
-                    DateTime.UtcNow.AddDays(-i)));
-            }
-
-            await db.SaveChangesAsync();
-        }
+        var (userId, first) = await SeedWithCustomersAsync(factory, 30);
 
         // Rows 0–29 move the existing customers (first chunk); then new customers; the last 30 rows (second chunk) move 20
         // customers the first chunk created and move 10 existing ones back.
@@ -354,21 +322,6 @@ public sealed class ImportPostgresTests
         var created = n - 60;
         Assert.Equal((created, 60, 0), (result.Created, result.Updated, result.Failed));
 
-        async Task AssertStaysAndTalliesExactAsync(CrmDbContext db)
-        {
-            var stays = db.ChangeLog.Where(e => e.Field == StageStays.Field).OrderBy(e => e.Id).Select(e => new ValueTuple<long, DateTime?>(e.Id, e.StageSince));
-            var tallies = (IQueryable<ReportTally> t) => t.OrderBy(x => x.Kind).ThenBy(x => x.At).ThenBy(x => x.OwnerId).ThenBy(x => x.Key).ThenBy(x => x.Days)
-                .Select(x => new ValueTuple<int, DateTime, string, int, int, int>(x.Kind, x.At, x.OwnerId, x.Key, x.Days, x.Count)).ToListAsync();
-            var kept = await stays.ToListAsync();
-            var keptTallies = await tallies(db.ReportTallies.Where(x => x.Count != 0 || x.Cents != 0));
-            await using var tx = await db.Database.BeginTransactionAsync();
-            await StageStays.RebuildAsync(db, null);
-            await db.Database.ExecuteSqlRawAsync(ReportTallies.RebuildSql(db.Database.ProviderName!));
-            Assert.Equal(kept, await stays.ToListAsync());
-            Assert.Equal(keptTallies, await tallies(db.ReportTallies));
-            await tx.RollbackAsync();
-        }
-
         await using (var db = factory.CreateDbContext())
         {
             Assert.Equal(created, await db.ChangeLog.CountAsync(e => e.Field == "Imported"));
@@ -380,7 +333,7 @@ public sealed class ImportPostgresTests
             Assert.All(items, i => Assert.Equal(versions[i.CustomerId], i.VersionAfter));
             Assert.Equal(20, await db.Customers.CountAsync(c => c.Name.StartsWith("Mới") && c.RelationshipId != first));
             Assert.Equal(10, await db.Customers.CountAsync(c => c.Name.StartsWith("Khách") && c.RelationshipId == first));
-            await AssertStaysAndTalliesExactAsync(db);
+            await AssertStaysAndTalliesEqualTheirRebuildAsync(db);
         }
 
         var undo = await service.UndoAsync(admin, result.BatchId);
@@ -391,9 +344,46 @@ public sealed class ImportPostgresTests
             Assert.Equal(30, await db.Customers.CountAsync());
             // The created customers' changes went with them; the 20 customers the import left moved were moved back.
             Assert.Equal(30, await db.ChangeLog.CountAsync(e => e.Field == StageStays.Field && e.NewValue == first.ToString()));
-            await AssertStaysAndTalliesExactAsync(db);
+            await AssertStaysAndTalliesEqualTheirRebuildAsync(db);
         }
     });
+
+    /// <summary>
+    /// Asserts that every stage change's stay and every report tally equal what a rebuild from the rows gives (R8; the
+    /// rebuild is rolled back), and returns them as stored.
+    /// </summary>
+    private static async Task<(List<(long Id, DateTime? StageSince)> Stays, List<(int Kind, DateTime At, string OwnerId, int Key, int Days, int Count)> Tallies)>
+        AssertStaysAndTalliesEqualTheirRebuildAsync(CrmDbContext db)
+    {
+        var stays = db.ChangeLog.Where(e => e.Field == StageStays.Field).OrderBy(e => e.Id).Select(e => new ValueTuple<long, DateTime?>(e.Id, e.StageSince));
+        var tallies = (IQueryable<ReportTally> t) => t.OrderBy(x => x.Kind).ThenBy(x => x.At).ThenBy(x => x.OwnerId).ThenBy(x => x.Key).ThenBy(x => x.Days)
+            .Select(x => new ValueTuple<int, DateTime, string, int, int, int>(x.Kind, x.At, x.OwnerId, x.Key, x.Days, x.Count)).ToListAsync();
+        var kept = await stays.ToListAsync();
+        var keptTallies = await tallies(db.ReportTallies.Where(x => x.Count != 0 || x.Cents != 0));
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await StageStays.RebuildAsync(db, null);
+        await db.Database.ExecuteSqlRawAsync(ReportTallies.RebuildSql(db.Database.ProviderName!));
+        Assert.Equal(kept, await stays.ToListAsync());
+        Assert.Equal(keptTallies, await tallies(db.ReportTallies));
+        await tx.RollbackAsync();
+        return (kept, keptTallies);
+    }
+
+    /// <summary>The seed plus a second stage and <paramref name="count"/> customers at the first, phones 0909000000 on.</summary>
+    private static async Task<(string UserId, int RelationshipId)> SeedWithCustomersAsync(Factory factory, int count)
+    {
+        var (userId, first) = await SeedAsync(factory);
+        await using var db = factory.CreateDbContext();
+        db.Relationships.Add(new Relationship("Đã mua hàng", null, null, 1));
+        for (var i = 0; i < count; i++)
+        {
+            db.Customers.Add(Customer.Create(new CustomerDetails { Name = $"Khách {i}", Phone = $"09090000{i:D2}" }, first, userId, userId,
+                DateTime.UtcNow.AddDays(-i)));
+        }
+
+        await db.SaveChangesAsync();
+        return (userId, first);
+    }
 
     /// <summary>Runs <paramref name="test"/> against a fresh database on the test server, dropped afterwards.</summary>
     private static async Task InNewDatabaseAsync(string prefix, Func<Factory, Task> test)
