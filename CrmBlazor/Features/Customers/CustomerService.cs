@@ -160,10 +160,15 @@ public sealed partial class CustomerService(IDbContextFactory<CrmDbContext> dbFa
         return await WithCustomValuesAsync(db, rows, ct);
     }
 
-    /// <summary>A page's rows in one statement: its ids paged through the sort's index, then the row's names joined to
-    /// those alone (Project), so a deep page skips index entries, not rows with their lookups.</summary>
-    private IQueryable<CustomerRow> PageQuery(CrmDbContext db, UserAccess user, CustomerListQuery query, int page, int size) =>
-        Project(db, Sort(db, ScopedForPage(db, user, query, (page + 1) * size), query.Sort, query.Descending).Skip(page * size).Take(size));
+    /// <summary>A page's rows in one statement: its ids paged through the sort's index, then the rows of those ids alone
+    /// read and joined to their names (Project), so a deep page skips index entries, not rows. The paged subquery selects
+    /// the ids only: selecting the row's columns there made SQLite read every skipped customer's row as well (page 1,000
+    /// by name cost three times its first page).</summary>
+    private IQueryable<CustomerRow> PageQuery(CrmDbContext db, UserAccess user, CustomerListQuery query, int page, int size)
+    {
+        var ids = Sort(db, ScopedForPage(db, user, query, (page + 1) * size), query.Sort, query.Descending).Skip(page * size).Take(size).Select(c => c.Id);
+        return Project(db, Sort(db, db.Customers.Where(c => ids.Contains(c.Id)), query.Sort, query.Descending));
+    }
 
     /// <summary>
     /// The visible customers matching the query, shaped for reading the first <paramref name="limit"/> of them in list
