@@ -1,12 +1,13 @@
 namespace CrmBlazor.Live;
 
 /// <summary>
-/// The garbage collector's young-generation budget on machines that do not report their CPU cache (#18). .NET sizes the
-/// budget from the last-level cache; a virtual machine that hides it (no <c>/sys/devices/system/cpu/cpu0/cache</c>) gets a
-/// budget of about 2 MB, and two hundred open circuits then collect several times per save, each pause stopping every
-/// request (the writer's too). The budget can only be set before the runtime starts, by the environment variable
-/// <see cref="Variable"/> (runtimeconfig.json does not carry it): the app warns at start-up when it is missing on such a
-/// machine, README says how to set it, and the circuits benchmark starts the app with it as README says.
+/// The garbage collector's young-generation budget (#18). .NET sizes it from the last-level CPU cache; with two hundred
+/// open circuits each save's refreshes allocate tens of megabytes, so a budget of a few megabytes (a 32 MB cache's) means
+/// a collection or two per save, each pause stopping every request (the writer's too), and a virtual machine that hides
+/// its cache (no <c>/sys/devices/system/cpu/cpu0/cache</c>) gets about 2 MB and several per save. The budget can only be
+/// set before the runtime starts, by the environment variable <see cref="Variable"/> (runtimeconfig.json does not carry
+/// it): README recommends <see cref="Recommended"/> for servers with many open pages, the app warns at start-up when it
+/// is missing on a machine that hides its cache, and the circuits benchmark starts the app with it as README says.
 /// </summary>
 public static class CollectorBudget
 {
