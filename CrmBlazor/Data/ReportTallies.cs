@@ -1,4 +1,4 @@
-﻿using System.Globalization;
+using System.Globalization;
 using CrmBlazor.Domain.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;

@@ -56,6 +56,53 @@ internal static class ImportBulkRows
         await StageStays.RebuildAsync(db, rebuild, ct);
     }
 
+    /// <summary>
+    /// The writes that end a chunk (its change log, the import's batch items), for the import and its undo. On PostgreSQL
+    /// they run while the next chunk's rows are applied to its customers, after that chunk's reads: the database works on
+    /// one core, the import's own work on the other. Elsewhere they run at once: SQLite's writes are synchronous, and SQL
+    /// Server's chunk goes through the context's change tracker, which the writes' queries would share. The connection is
+    /// never used by two at a time: <see cref="StartDeferred"/> right before work that does not touch the database, then
+    /// <see cref="EndAsync"/> (or <see cref="SettleAsync"/> when that work failed) before the next statement.
+    /// </summary>
+    internal sealed class ChunkTail(DbContext db, bool direct)
+    {
+        private readonly bool _overlap = direct && db.Database.IsNpgsql();
+        private Func<Task>? _deferred;
+        private Task _running = Task.CompletedTask;
+
+        /// <summary>Runs <paramref name="write"/> now, or keeps it for <see cref="StartDeferred"/> (PostgreSQL).</summary>
+        public Task WriteAsync(Func<Task> write)
+        {
+            if (!_overlap)
+            {
+                return write();
+            }
+
+            _deferred = write;
+            return Task.CompletedTask;
+        }
+
+        /// <summary>Starts the kept write, if any, without waiting for it.</summary>
+        public void StartDeferred()
+        {
+            _running = _deferred?.Invoke() ?? Task.CompletedTask;
+            _deferred = null;
+        }
+
+        /// <summary>Waits for the started write (its failure included).</summary>
+        public Task EndAsync() => _running;
+
+        /// <summary>Lets the started write end, whatever its outcome, before a failure propagates and the transaction rolls back.</summary>
+        public Task SettleAsync() => Task.WhenAny(_running);
+
+        /// <summary>Runs the write still kept after the last chunk.</summary>
+        public async Task FinishAsync()
+        {
+            StartDeferred();
+            await EndAsync();
+        }
+    }
+
     internal static string? Cap(string? value) => value is { Length: > 2000 } ? value[..2000] : value;
 
     /// <summary>

@@ -108,10 +108,8 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
         // The created customers to remove, purged PurgeChunk at a time: the purge is a statement per table whatever the
         // number of customers, and one of them (the import history's snapshots) reads its whole table.
         var remove = new List<int>();
-        // PostgreSQL: a chunk's change log is written while the next chunk's customers are restored, after that chunk's
-        // reads (as the import does; see ImportWriter).
-        var overlap = direct is not null && db.Database.IsNpgsql();
-        Func<Task>? deferredLog = null;
+        // A chunk's change log: on PostgreSQL written while the next chunk's customers are restored.
+        var tail = new ImportBulkRows.ChunkTail(db, direct is not null);
         foreach (var chunk in items.Chunk(ImportBulkRows.ReadChunk(db)))
         {
             // Created customers: only their version matters. Updated ones: whole, with contacts and groups, to restore.
@@ -147,8 +145,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             var removedContacts = new List<int>();
             var removedLinks = new List<(int CustomerId, int GroupId)>();
             var logs = new List<(int CustomerId, FieldChange Change)>();
-            var previousLog = deferredLog?.Invoke() ?? Task.CompletedTask;
-            deferredLog = null;
+            tail.StartDeferred();
             try
             {
                 foreach (var item in chunk)
@@ -218,12 +215,11 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             }
             catch
             {
-                // The previous chunk's change log still holds the connection: let it end before the transaction rolls back.
-                await Task.WhenAny(previousLog);
+                await tail.SettleAsync();
                 throw;
             }
 
-            await previousLog;
+            await tail.EndAsync();
             if (direct is not null)
             {
                 // Columns (version-checked), re-added group links and primary flags; then what the import had added.
@@ -246,14 +242,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             }
 
             // The restored values' change log as the import writes its own: one statement, not an entity per change.
-            if (overlap)
-            {
-                deferredLog = () => ImportBulkRows.InsertChangeLogAsync(db, logs, user.UserId, now, ct);
-            }
-            else
-            {
-                await ImportBulkRows.InsertChangeLogAsync(db, logs, user.UserId, now, ct);
-            }
+            await tail.WriteAsync(() => ImportBulkRows.InsertChangeLogAsync(db, logs, user.UserId, now, ct));
 
             if (remove.Count >= PurgeChunk)
             {
@@ -265,10 +254,7 @@ public sealed class ImportHistory(IDbContextFactory<CrmDbContext> dbFactory, ILi
             progress?.Report(new ImportProgress(done, items.Count));
         }
 
-        if (deferredLog is not null)
-        {
-            await deferredLog();
-        }
+        await tail.FinishAsync();
 
         purgedFiles.Add(await CustomerPurge.DeleteRowsAsync(db, remove, ct));
         if (direct is not null)

@@ -112,12 +112,8 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
         var total = rows.Length;
 
         var chunkSize = ImportBulkRows.WriteChunk(db);
-        // PostgreSQL: a chunk's change log and batch items are written while the next chunk's rows are applied to its
-        // customers (the database works on one core, the import's own work on the other), after the next chunk's reads.
-        // Elsewhere they are written at once: SQLite's writes are synchronous, and SQL Server's chunk goes through the
-        // context's change tracker, which the tail's queries would share.
-        var overlap = direct is not null && db.Database.IsNpgsql();
-        Func<Task>? deferredTail = null;
+        // A chunk's change log and batch items: on PostgreSQL written while the next chunk's rows are applied.
+        var tail = new ImportBulkRows.ChunkTail(db, direct is not null);
         for (var start = 0; start < total; start += chunkSize)
         {
             ct.ThrowIfCancellationRequested();
@@ -171,8 +167,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
                 }
             }
 
-            var tail = deferredTail?.Invoke() ?? Task.CompletedTask;
-            deferredTail = null;
+            tail.StartDeferred();
             try
             {
                 for (var i = start; i < end; i++)
@@ -253,12 +248,11 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             }
             catch
             {
-                // The previous chunk's writes still hold the connection: let them end before the transaction rolls back.
-                await Task.WhenAny(tail);
+                await tail.SettleAsync();
                 throw;
             }
 
-            await tail;
+            await tail.EndAsync();
             if (direct is not null)
             {
                 await direct.FlushAsync(newInChunk.Values, loaded.Values, ct);
@@ -298,21 +292,12 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
 
             var logRows = logs.Select(l => (l.Customer.Id, l.Change)).ToList();
             var itemRows = items.Values.Select(i => new object?[] { i.CustomerId, i.Created, i.VersionAfter, i.PreviousJson }).ToList();
-            async Task WriteTailAsync()
+            await tail.WriteAsync(async () =>
             {
                 await ImportBulkRows.InsertChangeLogAsync(db, logRows, user.UserId, now, ct);
                 await ImportBulkRows.InsertAsync(db, "ImportBatchItems", ["CustomerId", "Created", "VersionAfter", "PreviousJson"], itemRows,
                     [("BatchId", batch.Id)], ct);
-            }
-
-            if (overlap)
-            {
-                deferredTail = WriteTailAsync;
-            }
-            else
-            {
-                await WriteTailAsync();
-            }
+            });
 
             foreach (var item in items.Values)
             {
@@ -333,10 +318,7 @@ public sealed class ImportWriter(IDbContextFactory<CrmDbContext> dbFactory, ILiv
             progress?.Report(new ImportProgress(end, total));
         }
 
-        if (deferredTail is not null)
-        {
-            await deferredTail();
-        }
+        await tail.FinishAsync();
 
         // One statement per final version (a customer a file updates n times is at its version + n), not per customer.
         foreach (var group in laterVersions.GroupBy(v => v.Value, v => v.Key))
